@@ -1,0 +1,44 @@
+# Racing Coach: quick start is `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+STAMP  := $(VENV)/.installed
+
+.PHONY: install gen gen-check lint breaking test demo bench up clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml setup.py $(wildcard native/*.c native/*.h native/build_kernels.py)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+gen: install
+	$(PY) -m racecoach.codegen.build
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
+
+lint: node_modules/.bin/buf
+	node_modules/.bin/buf lint
+
+breaking: node_modules/.bin/buf
+	node_modules/.bin/buf breaking --against '.git#branch=main'
+
+node_modules/.bin/buf:
+	npm install --no-save --silent @bufbuild/buf
+
+test: install
+	$(PY) -m pytest -q
+
+demo: install
+	$(PY) -m racecoach.client.demo
+
+bench: install
+	$(PY) -m benchmarks
+
+up: install
+	$(VENV)/bin/racing-coach up
+
+clean:
+	rm -rf $(VENV) build *.egg-info node_modules

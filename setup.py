@@ -1,0 +1,50 @@
+"""Package layout: the top-level source folders map onto the ``racecoach`` namespace.
+
+``services/`` is ``racecoach.services``, ``client/`` is ``racecoach.client``, ``native/`` is
+``racecoach.native``, ``codegen/`` is ``racecoach.codegen``, and everything under ``gen/`` keeps
+the import path its generator gave it (``racecoach.<domain>.v1`` for pb2 code,
+``racecoach.sdk`` for the betterproto SDK, ``racecoach.rest`` for the REST facade).
+The C kernels are compiled by cffi as part of every install.
+"""
+
+from pathlib import Path
+
+from setuptools import find_namespace_packages, setup
+
+HERE = Path(__file__).parent
+SOURCE_ROOTS = {
+    "racecoach.services": "services",
+    "racecoach.client": "client",
+    "racecoach.native": "native",
+    "racecoach.codegen": "codegen",
+}
+GENERATED_ROOTS = ["gen/python", "gen/sdk", "gen/rest"]
+
+
+def _layout() -> tuple[list[str], dict[str, str]]:
+    packages: list[str] = []
+    package_dir: dict[str, str] = {}
+    for name, folder in SOURCE_ROOTS.items():
+        package_dir[name] = folder
+        packages.append(name)
+        packages += [f"{name}.{sub}" for sub in find_namespace_packages(where=folder, exclude=["*__pycache__*"])]
+    for root in GENERATED_ROOTS:
+        base = HERE / root / "racecoach"
+        if not base.is_dir():
+            continue
+        for child in sorted(p for p in base.iterdir() if p.is_dir() and p.name != "__pycache__"):
+            name = f"racecoach.{child.name}"
+            package_dir[name] = f"{root}/racecoach/{child.name}"
+            packages.append(name)
+            packages += [f"{name}.{sub}" for sub in find_namespace_packages(where=str(child), exclude=["*__pycache__*"])]
+    return packages, package_dir
+
+
+_packages, _package_dir = _layout()
+
+setup(
+    packages=_packages,
+    package_dir=_package_dir,
+    include_package_data=True,
+    cffi_modules=["native/build_kernels.py:ffibuilder"],
+)
