@@ -1,0 +1,77 @@
+"""Start a ``grpc.aio`` server with health checking and reflection; stop it gracefully."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from racecoach.services.common.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One servicer: the generated ``add_..._to_server`` function and the full service name."""
+
+    add: Callable[[Any, grpc.aio.Server], None]
+    servicer: Any
+    service_name: str
+
+
+@dataclass
+class RunningServer:
+    """A started server and the port it bound."""
+
+    server: grpc.aio.Server
+    port: int
+    health: Any
+    names: tuple[str, ...]
+
+    async def stop(self, grace_s: float = 5.0) -> None:
+        for name in self.names:
+            await _set_status(self.health, name, health_pb2.HealthCheckResponse.NOT_SERVING)
+        await self.server.stop(grace_s)
+
+
+async def _set_status(servicer: Any, name: str, status: int) -> None:
+    result = servicer.set(name, status)
+    if asyncio.iscoroutine(result):
+        await result
+
+
+def server_options(*, max_message_bytes: int) -> list[tuple[str, int]]:
+    return [
+        ("grpc.max_receive_message_length", max_message_bytes),
+        ("grpc.max_send_message_length", max_message_bytes),
+        ("grpc.keepalive_time_ms", 30_000),
+        ("grpc.http2.max_pings_without_data", 0),
+        ("grpc.keepalive_permit_without_calls", 1),
+    ]
+
+
+async def start_server(
+    *, registrations: Sequence[Registration], host: str, port: int, max_message_bytes: int = 8 * 1024 * 1024
+) -> RunningServer:
+    """Bind ``host:port`` (port 0 picks one), register servicers, health and reflection, start."""
+    server = grpc.aio.server(options=server_options(max_message_bytes=max_message_bytes))
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    names = tuple(r.service_name for r in registrations)
+    for registration in registrations:
+        registration.add(registration.servicer, server)
+    reflection.enable_server_reflection((*names, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+    bound = server.add_insecure_port(f"{host}:{port}")
+    if bound == 0:
+        raise OSError(f"cannot listen on {host}:{port}: the port is taken or the address is not local")
+    await server.start()
+    for name in (*names, ""):
+        await _set_status(health_servicer, name, health_pb2.HealthCheckResponse.SERVING)
+    log.info("grpc server started", services=list(names), host=host, port=bound)
+    return RunningServer(server=server, port=bound, health=health_servicer, names=names)
