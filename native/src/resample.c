@@ -1,0 +1,100 @@
+/* resample.c - distance repair and linear resampling onto a uniform grid. */
+#include "resample.h"
+#include "rc_internal.h"
+
+/* Largest grid the kernel accepts (a 1 mm grid on a 100 km lap). */
+#define RC_MAX_GRID ((size_t)100000000)
+
+/* Index of the next kept sample after kept sample j (n when there is none). */
+static size_t next_kept(const double *d, size_t n, size_t j)
+{
+    size_t i = j + 1;
+    while (i < n && !(d[i] > d[j]))
+        i++;
+    return i;
+}
+
+int rc_resample_grid_size(const double *dist_m, size_t n, double step_m,
+                          double lap_length_m, size_t *n_grid, size_t *n_kept,
+                          rc_error *err)
+{
+    if (!(isfinite(step_m) && step_m > 0.0))
+        return rc_fail(err, RC_ERR_PARAM, 1, -1);
+    if (!isfinite(lap_length_m))
+        return rc_fail(err, RC_ERR_PARAM, 2, -1);
+    if (n < 2)
+        return rc_fail(err, RC_ERR_TOO_SHORT, 0, (int64_t)n);
+    int rc = rc_check_finite(dist_m, n, 0, err);
+    if (rc != RC_OK)
+        return rc;
+
+    size_t kept = 1, j = 0;
+    for (size_t i = next_kept(dist_m, n, 0); i < n; i = next_kept(dist_m, n, j)) {
+        j = i;
+        kept++;
+    }
+    if (kept < 2)
+        return rc_fail(err, RC_ERR_TOO_SHORT, 0, (int64_t)kept);
+
+    double length = lap_length_m > 0.0 ? lap_length_m : dist_m[j];
+    if (!(length > 0.0))
+        return rc_fail(err, RC_ERR_PARAM, 2, -1);
+    double ratio = ceil(length / step_m);
+    if (!(ratio < (double)RC_MAX_GRID))
+        return rc_fail(err, RC_ERR_PARAM, 1, -1);
+    size_t count = (size_t)ratio;
+    while (count > 1 && (double)(count - 1) * step_m >= length)
+        count--;
+    while ((double)count * step_m < length)
+        count++;
+    if (count < 1)
+        count = 1;
+    *n_grid = count;
+    *n_kept = kept;
+    return rc_ok(err);
+}
+
+int rc_resample_lap(const double *dist_m, const double *values, size_t n,
+                    size_t n_channels, double step_m, double *grid_m,
+                    double *out, size_t n_grid, rc_error *err)
+{
+    if (!(isfinite(step_m) && step_m > 0.0))
+        return rc_fail(err, RC_ERR_PARAM, 1, -1);
+    if (n < 2)
+        return rc_fail(err, RC_ERR_TOO_SHORT, 0, (int64_t)n);
+    int rc = rc_check_finite(dist_m, n, 0, err);
+    if (rc != RC_OK)
+        return rc;
+    for (size_t c = 0; c < n_channels; c++) {
+        rc = rc_check_finite(values + c * n, n, 2 + (int)c, err);
+        if (rc != RC_OK)
+            return rc;
+    }
+    if (next_kept(dist_m, n, 0) >= n)
+        return rc_fail(err, RC_ERR_TOO_SHORT, 0, 1);
+
+    size_t j = 0;                          /* current kept sample */
+    size_t k = next_kept(dist_m, n, 0);    /* next kept sample (n: none) */
+    for (size_t g = 0; g < n_grid; g++) {
+        double x = (double)g * step_m;
+        grid_m[g] = x;
+        while (k < n && dist_m[k] <= x) {
+            j = k;
+            k = next_kept(dist_m, n, j);
+        }
+        if (x <= dist_m[0] || k >= n) {
+            /* before the first sample (j == 0) or after the last kept one */
+            for (size_t c = 0; c < n_channels; c++)
+                out[c * n_grid + g] = values[c * n + j];
+            continue;
+        }
+        double dx = x - dist_m[j];
+        double span = dist_m[k] - dist_m[j];
+        for (size_t c = 0; c < n_channels; c++) {
+            const double *v = values + c * n;
+            double slope = (v[k] - v[j]) / span;
+            out[c * n_grid + g] = slope * dx + v[j];
+        }
+    }
+    return rc_ok(err);
+}
