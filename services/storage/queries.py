@@ -1,0 +1,218 @@
+"""User-scoped reads: sessions (cursor-paginated), laps, lap telemetry, lap comparisons."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import asyncpg
+import numpy as np
+
+from racecoach.analysis.v1 import analysis_pb2
+from racecoach.coaching.v1 import coaching_pb2
+from racecoach.services.common.channels import BY_FIELD, CHANNELS
+from racecoach.services.common.errors import InvalidInputError, NotFoundError
+from racecoach.services.storage.identity import User
+from racecoach.storage.v1 import storage_pb2
+from racecoach.telemetry.v1 import telemetry_pb2
+
+MAX_PAGE = 500
+DEFAULT_PAGE = 50
+_SESSION_COLUMNS = (
+    "s.session_pk, s.session_id, s.track_id, s.track_name, s.track_display, s.track_layout, s.track_length_m,"
+    " s.car_id, s.car_name, s.car_path, s.session_type, s.source, s.source_name, s.driver_name, s.tick_rate_hz,"
+    " s.started_at, s.created_at, s.sample_count,"
+    " (SELECT count(*) FROM laps l WHERE l.session_pk = s.session_pk) AS lap_count,"
+    " (SELECT min(lap_time_s) FROM laps l WHERE l.session_pk = s.session_pk AND l.valid) AS best_lap_s,"
+    " coalesce(s.started_at, s.created_at) AS sort_time"
+)
+
+
+def session_message(row: asyncpg.Record) -> telemetry_pb2.Session:
+    session = telemetry_pb2.Session(
+        session_id=row["session_id"],
+        track=telemetry_pb2.Track(
+            track_id=row["track_id"], name=row["track_name"], display_name=row["track_display"],
+            layout=row["track_layout"], length_m=row["track_length_m"],
+        ),
+        car=telemetry_pb2.Car(car_id=row["car_id"], name=row["car_name"], path=row["car_path"]),
+        session_type=row["session_type"], driver_name=row["driver_name"], tick_rate_hz=row["tick_rate_hz"],
+        source=row["source"], source_name=row["source_name"],
+    )
+    if row["started_at"] is not None:
+        session.start_time.FromDatetime(row["started_at"])
+    return session
+
+
+def summary_message(row: asyncpg.Record) -> storage_pb2.SessionSummary:
+    summary = storage_pb2.SessionSummary(
+        session=session_message(row), lap_count=row["lap_count"], sample_count=row["sample_count"]
+    )
+    summary.created_time.FromDatetime(row["created_at"])
+    if row["best_lap_s"] is not None:
+        summary.best_lap_time.FromNanoseconds(round(row["best_lap_s"] * 1e9))
+    return summary
+
+
+def _encode_cursor(sort_time: datetime, session_pk: int) -> str:
+    raw = json.dumps([sort_time.isoformat(), session_pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(token: str) -> tuple[datetime, int]:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        when, pk = json.loads(base64.urlsafe_b64decode(padded))
+        return datetime.fromisoformat(when), int(pk)
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise InvalidInputError("page_token is not one this server issued; start again without it") from None
+
+
+async def list_sessions(
+    conn: asyncpg.Connection | asyncpg.Pool, *, user: User, request: storage_pb2.ListSessionsRequest
+) -> storage_pb2.ListSessionsResponse:
+    """The user's sessions, newest first, filtered, one page at a time (keyset pagination)."""
+    size = request.page_size or DEFAULT_PAGE
+    size = min(size, MAX_PAGE)
+    where = ["s.user_id = $1"]
+    args: list[object] = [user.user_id]
+    if request.track:
+        args.append(f"%{request.track.lower()}%")
+        where.append(f"(lower(s.track_name) LIKE ${len(args)} OR lower(s.track_display) LIKE ${len(args)})")
+    if request.car:
+        args.append(f"%{request.car.lower()}%")
+        where.append(f"lower(s.car_name) LIKE ${len(args)}")
+    if request.HasField("started_after"):
+        args.append(request.started_after.ToDatetime(tzinfo=timezone.utc))
+        where.append(f"coalesce(s.started_at, s.created_at) >= ${len(args)}")
+    if request.HasField("started_before"):
+        args.append(request.started_before.ToDatetime(tzinfo=timezone.utc))
+        where.append(f"coalesce(s.started_at, s.created_at) < ${len(args)}")
+    if request.page_token:
+        when, pk = _decode_cursor(request.page_token)
+        args += [when, pk]
+        where.append(f"(coalesce(s.started_at, s.created_at), s.session_pk) < (${len(args) - 1}, ${len(args)})")
+    args.append(size + 1)
+    rows = await conn.fetch(
+        f"SELECT {_SESSION_COLUMNS} FROM sessions s WHERE {' AND '.join(where)}"
+        f" ORDER BY coalesce(s.started_at, s.created_at) DESC, s.session_pk DESC LIMIT ${len(args)}",
+        *args,
+    )
+    response = storage_pb2.ListSessionsResponse(sessions=[summary_message(r) for r in rows[:size]])
+    if len(rows) > size:
+        last = rows[size - 1]
+        response.next_page_token = _encode_cursor(last["sort_time"], last["session_pk"])
+    return response
+
+
+async def get_session(conn: asyncpg.Connection | asyncpg.Pool, *, user: User, session_id: str) -> storage_pb2.GetSessionResponse:
+    row = await conn.fetchrow(
+        f"SELECT {_SESSION_COLUMNS} FROM sessions s WHERE s.session_id = $1 AND s.user_id = $2", session_id, user.user_id
+    )
+    if row is None:
+        raise NotFoundError(f"session {session_id} not found")
+    laps = await conn.fetch("SELECT analysis FROM laps WHERE session_pk = $1 ORDER BY lap_number", row["session_pk"])
+    return storage_pb2.GetSessionResponse(
+        summary=summary_message(row), laps=[analysis_pb2.LapAnalysis.FromString(r["analysis"]) for r in laps]
+    )
+
+
+@dataclass(frozen=True)
+class LapRow:
+    session_pk: int
+    session: telemetry_pb2.Session
+    lap: analysis_pb2.LapAnalysis
+    report: coaching_pb2.LapReport | None
+
+
+async def find_lap(conn: asyncpg.Connection | asyncpg.Pool, *, user: User, lap_id: str) -> LapRow:
+    row = await conn.fetchrow(
+        f"SELECT {_SESSION_COLUMNS}, l.analysis, r.report FROM laps l JOIN sessions s USING (session_pk)"
+        " LEFT JOIN lap_reports r ON r.lap_pk = l.lap_pk WHERE l.lap_id = $1 AND s.user_id = $2",
+        lap_id, user.user_id,
+    )
+    if row is None:
+        raise NotFoundError(f"lap {lap_id} not found")
+    report = coaching_pb2.LapReport.FromString(row["report"]) if row["report"] is not None else None
+    return LapRow(
+        session_pk=row["session_pk"], session=session_message(row),
+        lap=analysis_pb2.LapAnalysis.FromString(row["analysis"]), report=report,
+    )
+
+
+async def get_lap(conn: asyncpg.Connection | asyncpg.Pool, *, user: User, lap_id: str) -> storage_pb2.GetLapResponse:
+    found = await find_lap(conn, user=user, lap_id=lap_id)
+    response = storage_pb2.GetLapResponse(session=found.session, lap=found.lap)
+    if found.report is not None:
+        response.report.CopyFrom(found.report)
+    return response
+
+
+async def lap_samples(
+    conn: asyncpg.Connection | asyncpg.Pool, *, user: User, lap_id: str, channels: list[str] | None = None
+) -> tuple[LapRow, dict[str, np.ndarray]]:
+    """The lap's samples (session time from the start crossing to the end crossing) as arrays."""
+    names = list(channels) if channels else [c.field for c in CHANNELS]
+    unknown = [n for n in names if n not in BY_FIELD]
+    if unknown:
+        raise InvalidInputError(f"unknown channels {unknown}; ListChannels lists the valid names")
+    if "session_time_s" not in names:
+        names.insert(0, "session_time_s")
+    found = await find_lap(conn, user=user, lap_id=lap_id)
+    rows = await conn.fetch(
+        f"SELECT {', '.join(names)} FROM telemetry_samples WHERE session_pk = $1"
+        " AND session_time_s >= $2 AND session_time_s <= $3 ORDER BY session_time_s",
+        found.session_pk, found.lap.start_session_time_s - 0.05, found.lap.end_session_time_s + 0.05,
+    )
+    arrays: dict[str, np.ndarray] = {}
+    for i, name in enumerate(names):
+        column = [r[i] for r in rows]
+        if rows and column[0] is None:
+            continue
+        arrays[name] = np.asarray(column, dtype=BY_FIELD[name].dtype)
+    return found, arrays
+
+
+def downsample(arrays: dict[str, np.ndarray], *, max_samples: int) -> dict[str, np.ndarray]:
+    """Every k-th sample so that at most ``max_samples`` remain (first and last kept)."""
+    count = len(arrays["session_time_s"])
+    if max_samples <= 0 or count <= max_samples:
+        return arrays
+    index = np.unique(np.linspace(0, count - 1, max_samples).round().astype(np.int64))
+    return {name: values[index] for name, values in arrays.items()}
+
+
+def lap_trace(*, lap: analysis_pb2.LapAnalysis, arrays: dict[str, np.ndarray], step_m: float, length_m: float) -> storage_pb2.LapTrace:
+    """One lap's main channels on a distance grid (linear interpolation over monotonic distance)."""
+    dist = np.maximum.accumulate(arrays["lap_dist_m"].astype(np.float64))
+    keep = np.concatenate([[True], np.diff(dist) > 0])
+    dist = dist[keep]
+    grid = np.arange(0.0, length_m, step_m)
+    trace = storage_pb2.LapTrace(lap=lap)
+    elapsed = arrays["session_time_s"][keep] - lap.start_session_time_s
+    trace.elapsed_s.extend(np.interp(grid, dist, elapsed).astype(np.float32).tolist())
+    for name in ("speed_mps", "throttle", "brake", "gear"):
+        if name in arrays:
+            getattr(trace, name).extend(np.interp(grid, dist, arrays[name][keep]).astype(np.float32).tolist())
+    return trace
+
+
+async def lap_comparison(
+    conn: asyncpg.Connection | asyncpg.Pool, *, user: User, lap_id: str, reference_lap_id: str, step_m: float
+) -> storage_pb2.GetLapComparisonResponse:
+    step = step_m or 5.0
+    if step < 0.1 or step > 100:
+        raise InvalidInputError(f"step_m must be between 0.1 and 100 m, got {step}")
+    names = ["session_time_s", "lap_dist_m", "speed_mps", "throttle", "brake", "gear"]
+    lap, lap_arrays = await lap_samples(conn, user=user, lap_id=lap_id, channels=names)
+    ref, ref_arrays = await lap_samples(conn, user=user, lap_id=reference_lap_id, channels=names)
+    if len(lap_arrays.get("session_time_s", [])) < 2 or len(ref_arrays.get("session_time_s", [])) < 2:
+        raise NotFoundError("one of the laps has no stored samples")
+    length = min(lap.lap.distance_m or float(lap_arrays["lap_dist_m"].max()), ref.lap.distance_m or float(ref_arrays["lap_dist_m"].max()))
+    return storage_pb2.GetLapComparisonResponse(
+        step_m=step,
+        lap=lap_trace(lap=lap.lap, arrays=lap_arrays, step_m=step, length_m=length),
+        reference=lap_trace(lap=ref.lap, arrays=ref_arrays, step_m=step, length_m=length),
+    )

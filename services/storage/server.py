@@ -1,0 +1,37 @@
+"""Run the storage service: open the database, migrate, serve StorageService."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from racecoach.services.common.server import Registration, RunningServer, start_server
+from racecoach.services.common.settings import Settings
+from racecoach.services.storage.service import Storage, open_storage
+from racecoach.services.storage.servicer import SERVICE_NAME, StorageServicer, register
+
+
+@dataclass
+class StorageServer:
+    running: RunningServer
+    storage: Storage
+
+    @property
+    def port(self) -> int:
+        return self.running.port
+
+    async def stop(self, grace_s: float = 5.0) -> None:
+        await self.running.stop(grace_s)
+        await self.storage.close()
+
+
+async def serve(*, settings: Settings, port: int | None = None, storage: Storage | None = None) -> StorageServer:
+    """Start StorageService on ``port`` (default: settings), opening the database unless given."""
+    storage = storage or await open_storage(settings=settings)
+    servicer = StorageServicer(storage)
+    running = await start_server(
+        registrations=[Registration(add=register, servicer=servicer, service_name=SERVICE_NAME)],
+        host=settings.host,
+        port=settings.ports.storage if port is None else port,
+        max_message_bytes=settings.max_message_bytes,
+    )
+    return StorageServer(running=running, storage=storage)

@@ -1,0 +1,241 @@
+"""StorageService: translates protobuf to the storage functions and back."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import asyncpg
+import grpc
+
+from racecoach.services.common.batch import BatchValidationError, build_batch, decode_raw, validate
+from racecoach.services.common.channels import CHANNELS
+from racecoach.services.common.errors import ServiceError, translate_errors
+from racecoach.services.common.logging import get_logger
+from racecoach.services.storage import queries, writes
+from racecoach.services.storage.copy import BatchRows
+from racecoach.services.storage.identity import User
+from racecoach.services.storage.service import Storage
+from racecoach.storage.v1 import storage_pb2, storage_pb2_grpc
+from racecoach.telemetry.v1 import telemetry_pb2
+
+log = get_logger(__name__)
+SERVICE_NAME = "racecoach.storage.v1.StorageService"
+QUEUE_DEPTH = 64
+GROUP_MAX = 64
+_DB_ERRORS = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError)
+
+
+def _error(request_id: int, session_id: str, committed: int, code: int, message: str) -> storage_pb2.WriteResponse:
+    return storage_pb2.WriteResponse(
+        request_id=request_id, session_id=session_id, committed_seq=committed,
+        error=storage_pb2.WriteError(code=code, message=message),
+    )
+
+
+class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.pool = storage.pool
+
+    async def _user(self, context: grpc.aio.ServicerContext) -> User:
+        return await self.storage.user_for(context.invocation_metadata())
+
+    # --- writes -------------------------------------------------------------------------
+
+    async def Write(self, request_iterator: AsyncIterator[storage_pb2.WriteRequestRawView], context) -> AsyncIterator[storage_pb2.WriteResponse]:
+        async with translate_errors(context):
+            user = await self._user(context)
+        queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_DEPTH)
+
+        async def pump() -> None:
+            try:
+                async for request in request_iterator:
+                    await queue.put(request)
+            finally:
+                await queue.put(None)
+
+        reader = asyncio.create_task(pump())
+        bound = log.bind(user_id=str(user.user_id))
+        try:
+            done = False
+            while not done:
+                group = [await queue.get()]
+                while len(group) < GROUP_MAX and not queue.empty():
+                    group.append(queue.get_nowait())
+                if group[-1] is None:
+                    group.pop()
+                    done = True
+                try:
+                    async for response in self._write_group(user, group):
+                        yield response
+                except _DB_ERRORS as exc:
+                    bound.warning("database unavailable during write", error=str(exc))
+                    await context.abort(grpc.StatusCode.UNAVAILABLE, f"database unavailable, nothing after the last ack was stored: {exc}")
+        finally:
+            reader.cancel()
+
+    async def _write_group(self, user: User, group: list) -> AsyncIterator[storage_pb2.WriteResponse]:
+        index = 0
+        while index < len(group):
+            request = group[index]
+            kind = request.WhichOneof("item")
+            if kind != "batch":
+                yield await self._write_one(user, request, kind)
+                index += 1
+                continue
+            run = [request]
+            while index + len(run) < len(group):
+                nxt = group[index + len(run)]
+                if nxt.WhichOneof("item") != "batch" or nxt.batch.session_id != request.batch.session_id:
+                    break
+                run.append(nxt)
+            index += len(run)
+            async for response in self._write_batches(user, run):
+                yield response
+
+    async def _write_batches(self, user: User, run: list) -> AsyncIterator[storage_pb2.WriteResponse]:
+        session_id = run[0].batch.session_id
+        good: list[tuple[object, BatchRows]] = []
+        bad: dict[int, storage_pb2.WriteResponse] = {}
+        for position, request in enumerate(run):
+            view = request.batch
+            try:
+                arrays = decode_raw(view)
+                validate(arrays=arrays, sample_count=view.sample_count, max_samples=max(self.storage.settings.max_batch_samples, 6000))
+                good.append((request, BatchRows(seq=view.seq, arrays=arrays, sample_count=view.sample_count)))
+            except BatchValidationError as exc:
+                bad[position] = _error(request.request_id, session_id, 0, storage_pb2.WRITE_ERROR_CODE_INVALID_BATCH, f"batch seq {view.seq}: {exc}")
+        committed = 0
+        failure: ServiceError | None = None
+        async with self.pool.acquire() as conn:
+            try:
+                committed = await writes.write_batches(conn, user=user, session_id=session_id, batches=[b for _, b in good])
+            except ServiceError as exc:
+                failure = exc
+                if len(good) > 1:  # store what can be stored, one by one
+                    failure = None
+                    for request, rows in good:
+                        try:
+                            committed = await writes.write_batches(conn, user=user, session_id=session_id, batches=[rows])
+                        except ServiceError as one:
+                            bad[run.index(request)] = self._refusal(request.request_id, session_id, committed, one)
+        for position, request in enumerate(run):
+            if position in bad:
+                yield bad[position]
+            elif failure is not None:
+                yield self._refusal(request.request_id, session_id, committed, failure)
+            else:
+                yield storage_pb2.WriteResponse(request_id=request.request_id, session_id=session_id, committed_seq=committed)
+
+    @staticmethod
+    def _refusal(request_id: int, session_id: str, committed: int, exc: ServiceError) -> storage_pb2.WriteResponse:
+        code = {
+            grpc.StatusCode.NOT_FOUND: storage_pb2.WRITE_ERROR_CODE_UNKNOWN_SESSION,
+            grpc.StatusCode.PERMISSION_DENIED: storage_pb2.WRITE_ERROR_CODE_PERMISSION_DENIED,
+        }.get(exc.code, storage_pb2.WRITE_ERROR_CODE_INVALID_BATCH)
+        return _error(request_id, session_id, committed, code, str(exc))
+
+    async def _write_one(self, user: User, request, kind: str | None) -> storage_pb2.WriteResponse:
+        async with self.pool.acquire() as conn:
+            try:
+                if kind == "session":
+                    state = await writes.upsert_session(conn, user=user, session=request.session)
+                    return storage_pb2.WriteResponse(request_id=request.request_id, session_id=request.session.session_id, committed_seq=state.committed_seq)
+                if kind == "lap":
+                    await writes.write_lap(conn, user=user, lap=request.lap)
+                    return storage_pb2.WriteResponse(request_id=request.request_id, session_id=request.lap.session_id)
+                if kind == "report":
+                    session_id = await writes.write_report(conn, user=user, report=request.report)
+                    return storage_pb2.WriteResponse(request_id=request.request_id, session_id=session_id)
+            except ServiceError as exc:
+                code = {
+                    grpc.StatusCode.NOT_FOUND: storage_pb2.WRITE_ERROR_CODE_UNKNOWN_SESSION,
+                    grpc.StatusCode.PERMISSION_DENIED: storage_pb2.WRITE_ERROR_CODE_PERMISSION_DENIED,
+                }.get(exc.code, storage_pb2.WRITE_ERROR_CODE_INVALID_LAP)
+                return _error(request.request_id, "", 0, code, str(exc))
+        return _error(request.request_id, "", 0, storage_pb2.WRITE_ERROR_CODE_INVALID_BATCH, "empty write request")
+
+    # --- queries ------------------------------------------------------------------------
+
+    async def GetCommittedSeq(self, request, context):
+        async with translate_errors(context):
+            user = await self._user(context)
+            state = await writes.session_state(self.pool, user=user, session_id=request.session_id)
+            if state is None:
+                return storage_pb2.GetCommittedSeqResponse(committed_seq=0, exists=False)
+            return storage_pb2.GetCommittedSeqResponse(committed_seq=state.committed_seq, exists=True)
+
+    async def WhoAmI(self, request, context):
+        async with translate_errors(context):
+            user = await self._user(context)
+            return storage_pb2.WhoAmIResponse(user_id=str(user.user_id), email=user.email)
+
+    async def ListSessions(self, request, context):
+        async with translate_errors(context):
+            user = await self._user(context)
+            return await queries.list_sessions(self.pool, user=user, request=request)
+
+    async def GetSession(self, request, context):
+        async with translate_errors(context):
+            user = await self._user(context)
+            return await queries.get_session(self.pool, user=user, session_id=request.session_id)
+
+    async def GetLap(self, request, context):
+        async with translate_errors(context):
+            user = await self._user(context)
+            return await queries.get_lap(self.pool, user=user, lap_id=request.lap_id)
+
+    async def StreamLapTelemetry(self, request, context):
+        async with translate_errors(context):
+            user = await self._user(context)
+            found, arrays = await queries.lap_samples(self.pool, user=user, lap_id=request.lap_id, channels=list(request.channels))
+        arrays = queries.downsample(arrays, max_samples=request.max_samples)
+        chunk = request.chunk_samples or 1000
+        count = len(arrays.get("session_time_s", ()))
+        for seq, start in enumerate(range(0, count, chunk), start=1):
+            part = {name: values[start : start + chunk] for name, values in arrays.items()}
+            yield storage_pb2.StreamLapTelemetryResponse(chunk=build_batch(session_id=found.session.session_id, seq=seq, arrays=part))
+
+    async def GetLapComparison(self, request, context):
+        async with translate_errors(context):
+            user = await self._user(context)
+            return await queries.lap_comparison(self.pool, user=user, lap_id=request.lap_id, reference_lap_id=request.reference_lap_id, step_m=request.step_m)
+
+    async def ListChannels(self, request, context):
+        async with translate_errors(context):
+            await self._user(context)
+            return storage_pb2.ListChannelsResponse(
+                channels=[
+                    telemetry_pb2.ChannelInfo(field_name=c.field, iracing_name=c.iracing, unit=c.unit, description=c.description)
+                    for c in CHANNELS
+                ]
+            )
+
+
+def build_handler(servicer: StorageServicer) -> grpc.GenericRpcHandler:
+    """The service's method handlers, with Write reading WriteRequestRawView."""
+    handlers = {
+        "Write": grpc.stream_stream_rpc_method_handler(
+            servicer.Write,
+            request_deserializer=storage_pb2.WriteRequestRawView.FromString,
+            response_serializer=storage_pb2.WriteResponse.SerializeToString,
+        ),
+    }
+    plain = {
+        "GetCommittedSeq": (grpc.unary_unary_rpc_method_handler, storage_pb2.GetCommittedSeqRequest, storage_pb2.GetCommittedSeqResponse),
+        "WhoAmI": (grpc.unary_unary_rpc_method_handler, storage_pb2.WhoAmIRequest, storage_pb2.WhoAmIResponse),
+        "ListSessions": (grpc.unary_unary_rpc_method_handler, storage_pb2.ListSessionsRequest, storage_pb2.ListSessionsResponse),
+        "GetSession": (grpc.unary_unary_rpc_method_handler, storage_pb2.GetSessionRequest, storage_pb2.GetSessionResponse),
+        "GetLap": (grpc.unary_unary_rpc_method_handler, storage_pb2.GetLapRequest, storage_pb2.GetLapResponse),
+        "StreamLapTelemetry": (grpc.unary_stream_rpc_method_handler, storage_pb2.StreamLapTelemetryRequest, storage_pb2.StreamLapTelemetryResponse),
+        "GetLapComparison": (grpc.unary_unary_rpc_method_handler, storage_pb2.GetLapComparisonRequest, storage_pb2.GetLapComparisonResponse),
+        "ListChannels": (grpc.unary_unary_rpc_method_handler, storage_pb2.ListChannelsRequest, storage_pb2.ListChannelsResponse),
+    }
+    for name, (factory, req, resp) in plain.items():
+        handlers[name] = factory(getattr(servicer, name), request_deserializer=req.FromString, response_serializer=resp.SerializeToString)
+    return grpc.method_handlers_generic_handler(SERVICE_NAME, handlers)
+
+
+def register(servicer: StorageServicer, server: grpc.aio.Server) -> None:
+    server.add_generic_rpc_handlers((build_handler(servicer),))

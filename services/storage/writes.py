@@ -1,0 +1,179 @@
+"""Durable writes: sessions, telemetry batches (binary COPY, idempotent on seq), laps, reports."""
+
+from __future__ import annotations
+
+import io
+from datetime import timezone
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import asyncpg
+
+from racecoach.analysis.v1 import analysis_pb2
+from racecoach.coaching.v1 import coaching_pb2
+from racecoach.services.common.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from racecoach.services.storage.copy import COLUMNS, BatchRows, encode_rows
+from racecoach.services.storage.database import ensure_partition
+from racecoach.services.storage.identity import User
+from racecoach.telemetry.v1 import telemetry_pb2
+
+
+@dataclass(frozen=True)
+class SessionState:
+    session_pk: int
+    committed_seq: int
+
+
+async def upsert_session(conn: asyncpg.Connection, *, user: User, session: telemetry_pb2.Session) -> SessionState:
+    """Create the session, or refresh its description; another user's session id is refused."""
+    if not session.session_id or len(session.session_id) > 128:
+        raise InvalidInputError("session_id must be 1 to 128 characters")
+    started = session.start_time.ToDatetime(tzinfo=timezone.utc) if session.HasField("start_time") else None
+    row = await conn.fetchrow(
+        """
+        INSERT INTO sessions (session_id, user_id, track_id, track_name, track_display, track_layout, track_length_m,
+            car_id, car_name, car_path, session_type, source, source_name, driver_name, tick_rate_hz, started_at)
+        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)
+        ON CONFLICT (session_id) DO UPDATE SET
+            track_id = EXCLUDED.track_id, track_name = EXCLUDED.track_name, track_display = EXCLUDED.track_display,
+            track_layout = EXCLUDED.track_layout, track_length_m = EXCLUDED.track_length_m,
+            car_id = EXCLUDED.car_id, car_name = EXCLUDED.car_name, car_path = EXCLUDED.car_path,
+            session_type = EXCLUDED.session_type, source = EXCLUDED.source, source_name = EXCLUDED.source_name,
+            driver_name = EXCLUDED.driver_name, tick_rate_hz = EXCLUDED.tick_rate_hz,
+            started_at = coalesce(sessions.started_at, EXCLUDED.started_at)
+        WHERE sessions.user_id = EXCLUDED.user_id
+        RETURNING session_pk, committed_seq
+        """,
+        session.session_id, user.user_id, session.track.track_id, session.track.name, session.track.display_name,
+        session.track.layout, session.track.length_m, session.car.car_id, session.car.name, session.car.path,
+        int(session.session_type), int(session.source), session.source_name, session.driver_name,
+        session.tick_rate_hz or 60.0, started,
+    )
+    if row is None:
+        raise PermissionDeniedError(f"session {session.session_id} belongs to another user")
+    await ensure_partition(conn, session_pk=row["session_pk"])
+    return SessionState(session_pk=row["session_pk"], committed_seq=row["committed_seq"])
+
+
+async def session_state(conn: asyncpg.Connection | asyncpg.Pool, *, user: User, session_id: str) -> SessionState | None:
+    """The session's key and resume point, None if it does not exist; another user's is refused."""
+    row = await conn.fetchrow("SELECT session_pk, committed_seq, user_id FROM sessions WHERE session_id = $1", session_id)
+    if row is None:
+        return None
+    if row["user_id"] != user.user_id:
+        raise PermissionDeniedError(f"session {session_id} belongs to another user")
+    return SessionState(session_pk=row["session_pk"], committed_seq=row["committed_seq"])
+
+
+async def write_batches(
+    conn: asyncpg.Connection, *, user: User, session_id: str, batches: Sequence[BatchRows]
+) -> int:
+    """Store the batches that are new, in one transaction; returns the committed seq afterwards.
+
+    A seq at or below the committed seq is a duplicate and is skipped. Batches must follow
+    the committed seq without gaps; a gap raises ConflictError after nothing was written.
+    """
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            "SELECT session_pk, committed_seq, user_id FROM sessions WHERE session_id = $1 FOR UPDATE", session_id
+        )
+        if row is None:
+            raise NotFoundError(f"session {session_id} is unknown; send the session before its batches")
+        if row["user_id"] != user.user_id:
+            raise PermissionDeniedError(f"session {session_id} belongs to another user")
+        committed = row["committed_seq"]
+        fresh: list[BatchRows] = []
+        expected = committed + 1
+        for batch in sorted(batches, key=lambda b: b.seq):
+            if batch.seq < expected:
+                continue
+            if batch.seq != expected:
+                raise ConflictError(
+                    f"batch seq {batch.seq} of session {session_id} skips ahead: committed seq is {expected - 1};"
+                    f" resend from {expected}"
+                )
+            fresh.append(batch)
+            expected += 1
+        if not fresh:
+            return committed
+        session_pk = row["session_pk"]
+        await conn.executemany(
+            "INSERT INTO telemetry_batches (session_pk, seq, sample_count, first_session_time_s) VALUES ($1,$2,$3,$4)",
+            [(session_pk, b.seq, b.sample_count, float(b.arrays["session_time_s"][0])) for b in fresh],
+        )
+        payload = encode_rows(session_pk=session_pk, batches=fresh)
+        await conn.copy_to_table("telemetry_samples", source=io.BytesIO(payload), columns=list(COLUMNS), format="binary")
+        new_committed = fresh[-1].seq
+        await conn.execute(
+            "UPDATE sessions SET committed_seq = $2, sample_count = sample_count + $3 WHERE session_pk = $1",
+            session_pk, new_committed, sum(b.sample_count for b in fresh),
+        )
+        return new_committed
+
+
+async def write_lap(conn: asyncpg.Connection, *, user: User, lap: analysis_pb2.LapAnalysis) -> None:
+    """Store or replace a lap's analysis with its braking zones and corners."""
+    if not lap.lap_id:
+        raise InvalidInputError("lap_id is required")
+    async with conn.transaction():
+        state = await session_state(conn, user=user, session_id=lap.session_id)
+        if state is None:
+            raise NotFoundError(f"session {lap.session_id} is unknown; send the session before its laps")
+        lap_time = lap.lap_time.ToTimedelta().total_seconds() if lap.HasField("lap_time") else None
+        lap_pk = await conn.fetchval(
+            """
+            INSERT INTO laps (lap_id, session_pk, lap_number, lap_time_s, start_session_time_s, end_session_time_s,
+                valid, flags, distance_m, max_speed_mps, sample_count, analysis)
+            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
+            ON CONFLICT (session_pk, lap_number) DO UPDATE SET lap_id = EXCLUDED.lap_id, lap_time_s = EXCLUDED.lap_time_s,
+                start_session_time_s = EXCLUDED.start_session_time_s, end_session_time_s = EXCLUDED.end_session_time_s,
+                valid = EXCLUDED.valid, flags = EXCLUDED.flags, distance_m = EXCLUDED.distance_m,
+                max_speed_mps = EXCLUDED.max_speed_mps, sample_count = EXCLUDED.sample_count, analysis = EXCLUDED.analysis
+            RETURNING lap_pk
+            """,
+            lap.lap_id, state.session_pk, lap.lap_number, lap_time, lap.start_session_time_s, lap.end_session_time_s,
+            lap.valid, [analysis_pb2.LapFlag.Name(f) for f in lap.flags], lap.distance_m, lap.max_speed_mps,
+            lap.sample_count, lap.SerializeToString(),
+        )
+        await conn.execute("DELETE FROM braking_zones WHERE lap_pk = $1", lap_pk)
+        await conn.execute("DELETE FROM corners WHERE lap_pk = $1", lap_pk)
+        await conn.executemany(
+            "INSERT INTO braking_zones VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
+            [(lap_pk, z.index, z.brake_point_m, z.end_m, z.entry_speed_mps, z.peak_brake, z.min_speed_mps,
+              z.min_speed_dist_m, z.duration_s, z.trail_brake_fraction, z.trail_brake_dist_m, z.corner_number)
+             for z in lap.braking_zones],
+        )
+        await conn.executemany(
+            "INSERT INTO corners VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+            [(lap_pk, c.number, c.entry_m, c.apex_m, c.exit_m, c.apex_speed_mps, c.max_lat_g, int(c.direction),
+              c.throttle_on_m, c.coasting_m, c.time_in_corner_s) for c in lap.corners],
+        )
+
+
+async def write_report(conn: asyncpg.Connection, *, user: User, report: coaching_pb2.LapReport) -> str:
+    """Store or replace a lap's coaching report and its feedback; returns the session id."""
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            "SELECT l.lap_pk, s.user_id, s.session_id FROM laps l JOIN sessions s USING (session_pk) WHERE l.lap_id = $1",
+            report.lap_id,
+        )
+        if row is None or row["user_id"] != user.user_id:
+            raise NotFoundError(f"lap {report.lap_id} is unknown; store the lap before its report")
+        lap_pk = row["lap_pk"]
+        await conn.execute(
+            """
+            INSERT INTO lap_reports (lap_pk, score, reference_lap_id, model_version, summary, report)
+            VALUES ($1,$2,$3,$4,$5,$6)
+            ON CONFLICT (lap_pk) DO UPDATE SET score = EXCLUDED.score, reference_lap_id = EXCLUDED.reference_lap_id,
+                model_version = EXCLUDED.model_version, summary = EXCLUDED.summary, report = EXCLUDED.report,
+                created_at = now()
+            """,
+            lap_pk, report.score, report.reference_lap_id, report.model_version, report.summary, report.SerializeToString(),
+        )
+        await conn.execute("DELETE FROM feedback WHERE lap_pk = $1", lap_pk)
+        await conn.executemany(
+            "INSERT INTO feedback VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
+            [(lap_pk, i, f.corner_number, f.distance_m, int(f.type), int(f.severity), f.delta_value, f.delta_unit,
+              f.time_loss_s, f.description) for i, f in enumerate(report.feedback)],
+        )
+        return row["session_id"]
