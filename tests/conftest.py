@@ -1,0 +1,73 @@
+"""Shared fixtures: a real PostgreSQL (DATABASE_URL, or a throw-away embedded one), settings, users."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from racecoach.services.common.settings import Ports, load_settings
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def pg_dsn():
+    """A PostgreSQL URL for the whole run: DATABASE_URL when set, else a private embedded server."""
+    if os.environ.get("DATABASE_URL"):
+        yield os.environ["DATABASE_URL"]
+        return
+    from racecoach.services.storage.database import start_embedded
+
+    root = Path(tempfile.mkdtemp(prefix="racecoach-pg-"))
+    root.chmod(0o755)
+    embedded = start_embedded(data_dir=root, cleanup_mode="delete")
+    try:
+        yield embedded.uri
+    finally:
+        embedded.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def settings(tmp_path, pg_dsn):
+    """Settings for one test: its own data dir, the shared database, every port 0."""
+    env = {"RACING_COACH_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": pg_dsn}
+    return load_settings(env).with_overrides(ports=Ports(0, 0, 0, 0, 0))
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def storage(settings):
+    from racecoach.services.storage.service import open_storage
+
+    opened = await open_storage(settings=settings)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture
+def unique_email():
+    def make(prefix: str = "driver") -> str:
+        return f"{prefix}-{uuid.uuid4().hex[:10]}@example.test"
+
+    return make
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def token_for(storage, unique_email):
+    """Create a user and return a function that issues tokens: ``await token_for('name')``."""
+    from racecoach.services.storage.identity import create_token
+
+    async def make(prefix: str = "driver") -> str:
+        async with storage.pool.acquire() as conn:
+            issued = await create_token(conn, email=unique_email(prefix))
+        return issued.token
+
+    return make
