@@ -1,0 +1,1 @@
+"""The lap-score model: its documented formula (:mod:`.spec`), builder and runtime."""

@@ -1,0 +1,83 @@
+"""Load the lap-score ONNX model with onnxruntime, once per process, single-threaded.
+
+The model's formula, features and weights are documented in :mod:`.spec`.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from racecoach.services.coaching.model import spec
+
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / spec.MODEL_FILE
+
+
+class ModelError(RuntimeError):
+    """The model file is missing, unreadable or does not match :mod:`.spec`."""
+
+
+@dataclass(frozen=True)
+class ScoringModel:
+    """A loaded lap-score model: ``predict`` maps feature rows to scores 0–100."""
+
+    session: ort.InferenceSession
+    version: str
+    path: Path
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """Scores (0–100, float32, shape ``[N]``) of ``features`` (shape ``[N, F]`` or ``[F]``)."""
+        rows = np.ascontiguousarray(np.atleast_2d(np.asarray(features, dtype=np.float32)))
+        if rows.ndim != 2 or rows.shape[1] != len(spec.FEATURE_NAMES):
+            raise ValueError(f"features must have shape [N, {len(spec.FEATURE_NAMES)}], got {list(rows.shape)}")
+        (scores,) = self.session.run([spec.OUTPUT_NAME], {spec.INPUT_NAME: rows})
+        return scores.reshape(-1)
+
+    def score(self, features: np.ndarray) -> float:
+        """The score (0–100) of one feature vector."""
+        return float(self.predict(features)[0])
+
+
+def session_options() -> ort.SessionOptions:
+    """One intra-op and one inter-op thread: the model is tiny and services share the CPU."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.log_severity_level = 3
+    return options
+
+
+def open_model(*, path: Path = DEFAULT_MODEL_PATH) -> ScoringModel:
+    """A new :class:`ScoringModel` from ``path`` (prefer :func:`load_model`, which caches)."""
+    path = Path(path)
+    try:
+        session = ort.InferenceSession(str(path), sess_options=session_options(), providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own untyped errors
+        raise ModelError(f"cannot load the scoring model from {path}: {exc}") from exc
+    props = session.get_modelmeta().custom_metadata_map
+    version = props.get("model_version", "")
+    if not version:
+        raise ModelError(f"the scoring model at {path} does not declare a model_version")
+    names = tuple(props.get("feature_names", "").split(","))
+    if names != spec.FEATURE_NAMES:
+        raise ModelError(f"the scoring model at {path} expects features {names}, this code computes {spec.FEATURE_NAMES}")
+    return ScoringModel(session=session, version=version, path=path)
+
+
+_lock = threading.Lock()
+_loaded: dict[Path, ScoringModel] = {}
+
+
+def load_model(*, path: Path = DEFAULT_MODEL_PATH) -> ScoringModel:
+    """The process-wide :class:`ScoringModel` for ``path``, loaded on first use."""
+    key = Path(path).resolve()
+    with _lock:
+        model = _loaded.get(key)
+        if model is None:
+            model = _loaded[key] = open_model(path=key)
+        return model

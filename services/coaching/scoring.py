@@ -1,0 +1,41 @@
+"""The lap report: features through the ONNX model for the score, rules for the feedback."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from racecoach.analysis.v1 import analysis_pb2
+from racecoach.coaching.v1 import coaching_pb2
+from racecoach.services.coaching import rules
+from racecoach.services.coaching.features import lap_delta_s, lap_features
+from racecoach.services.coaching.model.runtime import ScoringModel
+
+
+def score_lap(
+    *,
+    lap: analysis_pb2.LapAnalysis,
+    reference: analysis_pb2.LapAnalysis | None,
+    corner_deltas: Sequence[analysis_pb2.CornerDelta],
+    model: ScoringModel,
+    track_length_m: float = 0.0,
+) -> coaching_pb2.LapReport:
+    """Score ``lap`` (0–100) against ``reference`` (None: on its own) and explain where time went.
+
+    ``corner_deltas`` are the per-segment time losses of ``lap`` against ``reference`` (s);
+    ``track_length_m`` (0: unknown) is used to compare distances across the start/finish line.
+    """
+    deltas = list(corner_deltas) if reference is not None else []
+    features = lap_features(lap=lap, reference=reference, corner_deltas=deltas)
+    score = min(max(model.score(features), 0.0), 100.0)
+    feedback = rules.lap_feedback(lap=lap, reference=reference, corner_deltas=deltas, track_length_m=track_length_m)
+    delta = lap_delta_s(lap=lap, reference=reference, corner_deltas=deltas)
+    return coaching_pb2.LapReport(
+        session_id=lap.session_id,
+        lap_id=lap.lap_id,
+        lap_number=lap.lap_number,
+        score=score,
+        feedback=feedback,
+        reference_lap_id=reference.lap_id if reference is not None else "",
+        model_version=model.version,
+        summary=rules.summary(lap=lap, reference=reference, lap_delta_s=delta, feedback=feedback),
+    )
