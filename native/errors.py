@@ -84,3 +84,10 @@ def bad_parameter(func: str, name: str, value: object, rule: str) -> ParameterEr
 
 def out_of_range(func: str, name: str, index: int, value: float, rule: str) -> OutOfRangeError:
     return OutOfRangeError(f"{func}: {name}[{index}] = {value!r} is out of range; it must be {rule}")
+
+
+def no_gps(func: str) -> NoUsableDataError:
+    return NoUsableDataError(
+        f"{func}: every lat_deg/lon_deg sample is a 0/0 dummy; pass yaw_rad, speed_mps and time_s "
+        "to build the map from heading and speed"
+    )

@@ -65,7 +65,7 @@ def _raise(func: str, err, args: Sequence[tuple[str, object]]) -> None:
             rule = "within the grid (grid_m[0] to grid_m[-1])"
         raise e.out_of_range(func, name, index, float(value[index]), rule)
     if code == lib.RC_ERR_NO_DATA:
-        raise e.NoUsableDataError(f"{func}: {name} holds no usable sample")
+        raise e.no_gps(func)
     raise e.KernelInternalError(f"{func}: kernel failed with code {code} (argument {name}, index {index})")
 
 

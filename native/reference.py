@@ -309,7 +309,7 @@ def track_map(
             y = _forward_fill(north * np.radians(lat - lat[first]), valid)
             return TrackMap(x_m=x, y_m=y, source="latlon", samples_used=int(valid.sum()))
         if not have_dr:
-            raise e.NoUsableDataError(f"{func}: lat_deg holds no usable sample")
+            raise e.no_gps(func)
     yaw = v.as_samples(func, "yaw_rad", yaw_rad)
     speed = v.as_samples(func, "speed_mps", speed_mps, like=("yaw_rad", yaw.shape[0]))
     t = v.as_samples(func, "time_s", time_s, like=("yaw_rad", yaw.shape[0]))
