@@ -75,3 +75,33 @@ async def start_server(
         await _set_status(health_servicer, name, health_pb2.HealthCheckResponse.SERVING)
     log.info("grpc server started", services=list(names), host=host, port=bound)
     return RunningServer(server=server, port=bound, health=health_servicer, names=names)
+
+
+def generic_handler(
+    *, service: Any, servicer: Any, request_types: dict[str, type] | None = None
+) -> grpc.GenericRpcHandler:
+    """Method handlers for every RPC of ``service`` (a ServiceDescriptor) on ``servicer``.
+
+    ``request_types`` swaps a method's request parser, e.g. for a zero-copy raw view that is
+    wire-compatible with the declared request type.
+    """
+    from google.protobuf import message_factory
+
+    factories = {
+        (False, False): grpc.unary_unary_rpc_method_handler,
+        (False, True): grpc.unary_stream_rpc_method_handler,
+        (True, False): grpc.stream_unary_rpc_method_handler,
+        (True, True): grpc.stream_stream_rpc_method_handler,
+    }
+    overrides = request_types or {}
+    handlers = {}
+    for method in service.methods:
+        request_type = overrides.get(method.name) or message_factory.GetMessageClass(method.input_type)
+        response_type = message_factory.GetMessageClass(method.output_type)
+        factory = factories[(method.client_streaming, method.server_streaming)]
+        handlers[method.name] = factory(
+            getattr(servicer, method.name),
+            request_deserializer=request_type.FromString,
+            response_serializer=response_type.SerializeToString,
+        )
+    return grpc.method_handlers_generic_handler(service.full_name, handlers)

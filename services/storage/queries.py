@@ -216,3 +216,27 @@ async def lap_comparison(
         lap=lap_trace(lap=lap.lap, arrays=lap_arrays, step_m=step, length_m=length),
         reference=lap_trace(lap=ref.lap, arrays=ref_arrays, step_m=step, length_m=length),
     )
+
+
+async def reference_lap(
+    conn: asyncpg.Connection | asyncpg.Pool, *, user: User, lap_id: str, kind: int
+) -> analysis_pb2.LapAnalysis | None:
+    """The fastest other valid lap of the same session (session best) or of the same track,
+    layout and car (personal best); None when there is none."""
+    if kind == analysis_pb2.REFERENCE_KIND_LAP:
+        raise InvalidInputError("REFERENCE_KIND_LAP names its lap itself; ask for that lap directly")
+    found = await find_lap(conn, user=user, lap_id=lap_id)
+    if kind == analysis_pb2.REFERENCE_KIND_PERSONAL_BEST:
+        row = await conn.fetchrow(
+            "SELECT l.analysis FROM laps l JOIN sessions s USING (session_pk) WHERE s.user_id = $1"
+            " AND s.track_name = $2 AND s.track_layout = $3 AND s.car_name = $4 AND l.valid"
+            " AND l.lap_time_s IS NOT NULL AND l.lap_id <> $5 ORDER BY l.lap_time_s, l.lap_pk LIMIT 1",
+            user.user_id, found.session.track.name, found.session.track.layout, found.session.car.name, lap_id,
+        )
+    else:
+        row = await conn.fetchrow(
+            "SELECT analysis FROM laps WHERE session_pk = $1 AND valid AND lap_time_s IS NOT NULL AND lap_id <> $2"
+            " ORDER BY lap_time_s, lap_pk LIMIT 1",
+            found.session_pk, lap_id,
+        )
+    return analysis_pb2.LapAnalysis.FromString(row["analysis"]) if row else None

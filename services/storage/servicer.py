@@ -12,6 +12,7 @@ from racecoach.services.common.batch import BatchValidationError, build_batch, d
 from racecoach.services.common.channels import CHANNELS
 from racecoach.services.common.errors import ServiceError, translate_errors
 from racecoach.services.common.logging import get_logger
+from racecoach.services.common.server import generic_handler
 from racecoach.services.storage import queries, writes
 from racecoach.services.storage.copy import BatchRows
 from racecoach.services.storage.identity import User
@@ -166,6 +167,14 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
                 return storage_pb2.GetCommittedSeqResponse(committed_seq=0, exists=False)
             return storage_pb2.GetCommittedSeqResponse(committed_seq=state.committed_seq, exists=True)
 
+    async def GetReferenceLap(self, request, context):
+        async with translate_errors(context):
+            user = await self._user(context)
+            lap = await queries.reference_lap(self.pool, user=user, lap_id=request.lap_id, kind=request.reference)
+            if lap is None:
+                return storage_pb2.GetReferenceLapResponse(found=False)
+            return storage_pb2.GetReferenceLapResponse(found=True, lap=lap)
+
     async def WhoAmI(self, request, context):
         async with translate_errors(context):
             user = await self._user(context)
@@ -213,29 +222,11 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
             )
 
 
-def build_handler(servicer: StorageServicer) -> grpc.GenericRpcHandler:
-    """The service's method handlers, with Write reading WriteRequestRawView."""
-    handlers = {
-        "Write": grpc.stream_stream_rpc_method_handler(
-            servicer.Write,
-            request_deserializer=storage_pb2.WriteRequestRawView.FromString,
-            response_serializer=storage_pb2.WriteResponse.SerializeToString,
-        ),
-    }
-    plain = {
-        "GetCommittedSeq": (grpc.unary_unary_rpc_method_handler, storage_pb2.GetCommittedSeqRequest, storage_pb2.GetCommittedSeqResponse),
-        "WhoAmI": (grpc.unary_unary_rpc_method_handler, storage_pb2.WhoAmIRequest, storage_pb2.WhoAmIResponse),
-        "ListSessions": (grpc.unary_unary_rpc_method_handler, storage_pb2.ListSessionsRequest, storage_pb2.ListSessionsResponse),
-        "GetSession": (grpc.unary_unary_rpc_method_handler, storage_pb2.GetSessionRequest, storage_pb2.GetSessionResponse),
-        "GetLap": (grpc.unary_unary_rpc_method_handler, storage_pb2.GetLapRequest, storage_pb2.GetLapResponse),
-        "StreamLapTelemetry": (grpc.unary_stream_rpc_method_handler, storage_pb2.StreamLapTelemetryRequest, storage_pb2.StreamLapTelemetryResponse),
-        "GetLapComparison": (grpc.unary_unary_rpc_method_handler, storage_pb2.GetLapComparisonRequest, storage_pb2.GetLapComparisonResponse),
-        "ListChannels": (grpc.unary_unary_rpc_method_handler, storage_pb2.ListChannelsRequest, storage_pb2.ListChannelsResponse),
-    }
-    for name, (factory, req, resp) in plain.items():
-        handlers[name] = factory(getattr(servicer, name), request_deserializer=req.FromString, response_serializer=resp.SerializeToString)
-    return grpc.method_handlers_generic_handler(SERVICE_NAME, handlers)
-
-
 def register(servicer: StorageServicer, server: grpc.aio.Server) -> None:
-    server.add_generic_rpc_handlers((build_handler(servicer),))
+    """Register the servicer, parsing Write requests through the zero-copy raw view."""
+    handler = generic_handler(
+        service=storage_pb2.DESCRIPTOR.services_by_name["StorageService"],
+        servicer=servicer,
+        request_types={"Write": storage_pb2.WriteRequestRawView},
+    )
+    server.add_generic_rpc_handlers((handler,))

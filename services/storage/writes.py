@@ -119,7 +119,7 @@ async def write_lap(conn: asyncpg.Connection, *, user: User, lap: analysis_pb2.L
         state = await session_state(conn, user=user, session_id=lap.session_id)
         if state is None:
             raise NotFoundError(f"session {lap.session_id} is unknown; send the session before its laps")
-        lap_time = lap.lap_time.ToTimedelta().total_seconds() if lap.HasField("lap_time") else None
+        lap_time = lap.lap_time.ToNanoseconds() / 1e9 if lap.HasField("lap_time") else None
         lap_pk = await conn.fetchval(
             """
             INSERT INTO laps (lap_id, session_pk, lap_number, lap_time_s, start_session_time_s, end_session_time_s,

@@ -42,6 +42,8 @@ class AnalysisAnalyzeStreamResponse(msgspec.Struct, kw_only=True, omit_defaults=
 
     lap: Annotated[AnalysisLapAnalysis | None, msgspec.Meta(description="lap is the completed lap's analysis.")] = None
     throughSeq: Annotated[str | None, msgspec.Meta(description='through_seq is the highest batch seq the analysis has consumed. (64-bit integer as a decimal string)')] = None
+    reference: Annotated[AnalysisLapAnalysis | None, msgspec.Meta(description='reference is the fastest valid earlier lap of this stream the lap was compared with; unset when none.')] = None
+    comparison: Annotated[AnalysisCompareLapsResponse | None, msgspec.Meta(description='comparison is the lap against the reference; unset when there is no reference.')] = None
 
 __all__.append("AnalysisAnalyzeStreamResponse")
 
@@ -108,7 +110,7 @@ __all__.append("AnalysisCorner")
 class AnalysisCornerDelta(msgspec.Struct, kw_only=True, omit_defaults=True):
     """CornerDelta is the time lost (positive) or gained (negative) in one segment of the lap."""
 
-    cornerNumber: Annotated[int | None, msgspec.Meta(description='corner_number is the corner the segment ends after; 0 for the segment before the first corner.')] = None
+    cornerNumber: Annotated[int | None, msgspec.Meta(description="corner_number is the corner whose approach and exit the segment covers: segment k runs from corner k-1's exit (or the line) to corner k's exit; 0 for the run from the last corner's exit to the line.")] = None
     startM: Annotated[float | None, msgspec.Meta(description='start_m is where the segment starts, metres from the start/finish line.')] = None
     endM: Annotated[float | None, msgspec.Meta(description='end_m is where the segment ends, metres from the start/finish line.')] = None
     timeLossS: Annotated[float | None, msgspec.Meta(description='time_loss_s is the time lost in the segment against the reference in seconds; negative is a gain.')] = None
@@ -377,6 +379,24 @@ class StorageGetLapResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
     report: Annotated[CoachingLapReport | None, msgspec.Meta(description="report is the lap's coaching report; unset when none was made.")] = None
 
 __all__.append("StorageGetLapResponse")
+
+
+class StorageGetReferenceLapRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """GetReferenceLapRequest names the lap and the kind of reference."""
+
+    lapId: Annotated[str | None, msgspec.Meta(description='lap_id is the lap to find a reference for; never empty.')] = None
+    reference: Annotated[Literal["REFERENCE_KIND_UNSPECIFIED", "REFERENCE_KIND_SESSION_BEST", "REFERENCE_KIND_PERSONAL_BEST", "REFERENCE_KIND_LAP"] | None, msgspec.Meta(description='reference is the kind wanted; unspecified means the session best; REFERENCE_KIND_LAP is refused.')] = None
+
+__all__.append("StorageGetReferenceLapRequest")
+
+
+class StorageGetReferenceLapResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """GetReferenceLapResponse is the reference found."""
+
+    found: Annotated[bool | None, msgspec.Meta(description='found is false when no valid lap qualifies.')] = None
+    lap: Annotated[AnalysisLapAnalysis | None, msgspec.Meta(description='lap is the reference lap; unset when not found.')] = None
+
+__all__.append("StorageGetReferenceLapResponse")
 
 
 class StorageGetSessionRequest(msgspec.Struct, kw_only=True, omit_defaults=True):

@@ -138,12 +138,16 @@ class AnalyzeStreamRequest(_message.Message):
     def __init__(self, session: _Optional[_Union[_telemetry_pb2.Session, _Mapping]] = ..., batch: _Optional[_Union[_telemetry_pb2.TelemetryBatch, _Mapping]] = ...) -> None: ...
 
 class AnalyzeStreamResponse(_message.Message):
-    __slots__ = ("lap", "through_seq")
+    __slots__ = ("lap", "through_seq", "reference", "comparison")
     LAP_FIELD_NUMBER: _ClassVar[int]
     THROUGH_SEQ_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    COMPARISON_FIELD_NUMBER: _ClassVar[int]
     lap: LapAnalysis
     through_seq: int
-    def __init__(self, lap: _Optional[_Union[LapAnalysis, _Mapping]] = ..., through_seq: _Optional[int] = ...) -> None: ...
+    reference: LapAnalysis
+    comparison: CompareLapsResponse
+    def __init__(self, lap: _Optional[_Union[LapAnalysis, _Mapping]] = ..., through_seq: _Optional[int] = ..., reference: _Optional[_Union[LapAnalysis, _Mapping]] = ..., comparison: _Optional[_Union[CompareLapsResponse, _Mapping]] = ...) -> None: ...
 
 class AnalyzeLapRequest(_message.Message):
     __slots__ = ("session", "batches", "lap_number")

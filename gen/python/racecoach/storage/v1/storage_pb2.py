@@ -30,7 +30,7 @@ from racecoach.coaching.v1 import coaching_pb2 as racecoach_dot_coaching_dot_v1_
 from racecoach.telemetry.v1 import telemetry_pb2 as racecoach_dot_telemetry_dot_v1_dot_telemetry__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"racecoach/storage/v1/storage.proto\x12\x14racecoach.storage.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$racecoach/analysis/v1/analysis.proto\x1a$racecoach/coaching/v1/coaching.proto\x1a&racecoach/telemetry/v1/telemetry.proto\"\xfe\x01\n\x0cWriteRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x32\n\x07session\x18\x02 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.SessionH\x00\x12\x37\n\x05\x62\x61tch\x18\x03 \x01(\x0b\x32&.racecoach.telemetry.v1.TelemetryBatchH\x00\x12\x31\n\x03lap\x18\x04 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysisH\x00\x12\x32\n\x06report\x18\x05 \x01(\x0b\x32 .racecoach.coaching.v1.LapReportH\x00\x42\x06\n\x04item\"\x8c\x02\n\x13WriteRequestRawView\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x32\n\x07session\x18\x02 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.SessionH\x00\x12>\n\x05\x62\x61tch\x18\x03 \x01(\x0b\x32-.racecoach.telemetry.v1.TelemetryBatchRawViewH\x00\x12\x31\n\x03lap\x18\x04 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysisH\x00\x12\x32\n\x06report\x18\x05 \x01(\x0b\x32 .racecoach.coaching.v1.LapReportH\x00\x42\x06\n\x04item\"Q\n\nWriteError\x12\x32\n\x04\x63ode\x18\x01 \x01(\x0e\x32$.racecoach.storage.v1.WriteErrorCode\x12\x0f\n\x07message\x18\x02 \x01(\t\"\x7f\n\rWriteResponse\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x12\n\nsession_id\x18\x02 \x01(\t\x12\x15\n\rcommitted_seq\x18\x03 \x01(\x04\x12/\n\x05\x65rror\x18\x04 \x01(\x0b\x32 .racecoach.storage.v1.WriteError\",\n\x16GetCommittedSeqRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"@\n\x17GetCommittedSeqResponse\x12\x15\n\rcommitted_seq\x18\x01 \x01(\x04\x12\x0e\n\x06\x65xists\x18\x02 \x01(\x08\"\x0f\n\rWhoAmIRequest\"0\n\x0eWhoAmIResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\"\xbf\x01\n\x13ListSessionsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\r\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\r\n\x05track\x18\x03 \x01(\t\x12\x0b\n\x03\x63\x61r\x18\x04 \x01(\t\x12\x31\n\rstarted_after\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0estarted_before\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xcf\x01\n\x0eSessionSummary\x12\x30\n\x07session\x18\x01 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.Session\x12\x11\n\tlap_count\x18\x02 \x01(\r\x12\x30\n\rbest_lap_time\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x14\n\x0csample_count\x18\x04 \x01(\x04\x12\x30\n\x0c\x63reated_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"g\n\x14ListSessionsResponse\x12\x36\n\x08sessions\x18\x01 \x03(\x0b\x32$.racecoach.storage.v1.SessionSummary\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\'\n\x11GetSessionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"}\n\x12GetSessionResponse\x12\x35\n\x07summary\x18\x01 \x01(\x0b\x32$.racecoach.storage.v1.SessionSummary\x12\x30\n\x04laps\x18\x02 \x03(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\"\x1f\n\rGetLapRequest\x12\x0e\n\x06lap_id\x18\x01 \x01(\t\"\xa5\x01\n\x0eGetLapResponse\x12\x30\n\x07session\x18\x01 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.Session\x12/\n\x03lap\x18\x02 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\x12\x30\n\x06report\x18\x03 \x01(\x0b\x32 .racecoach.coaching.v1.LapReport\"i\n\x19StreamLapTelemetryRequest\x12\x0e\n\x06lap_id\x18\x01 \x01(\t\x12\x13\n\x0bmax_samples\x18\x02 \x01(\r\x12\x15\n\rchunk_samples\x18\x03 \x01(\r\x12\x10\n\x08\x63hannels\x18\x04 \x03(\t\"S\n\x1aStreamLapTelemetryResponse\x12\x35\n\x05\x63hunk\x18\x01 \x01(\x0b\x32&.racecoach.telemetry.v1.TelemetryBatch\"S\n\x17GetLapComparisonRequest\x12\x0e\n\x06lap_id\x18\x01 \x01(\t\x12\x18\n\x10reference_lap_id\x18\x02 \x01(\t\x12\x0e\n\x06step_m\x18\x03 \x01(\x01\"\x90\x01\n\x08LapTrace\x12/\n\x03lap\x18\x01 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\x12\x11\n\telapsed_s\x18\x02 \x03(\x02\x12\x11\n\tspeed_mps\x18\x03 \x03(\x02\x12\x10\n\x08throttle\x18\x04 \x03(\x02\x12\r\n\x05\x62rake\x18\x05 \x03(\x02\x12\x0c\n\x04gear\x18\x06 \x03(\x02\"\x8a\x01\n\x18GetLapComparisonResponse\x12\x0e\n\x06step_m\x18\x01 \x01(\x01\x12+\n\x03lap\x18\x02 \x01(\x0b\x32\x1e.racecoach.storage.v1.LapTrace\x12\x31\n\treference\x18\x03 \x01(\x0b\x32\x1e.racecoach.storage.v1.LapTrace\"\x15\n\x13ListChannelsRequest\"M\n\x14ListChannelsResponse\x12\x35\n\x08\x63hannels\x18\x01 \x03(\x0b\x32#.racecoach.telemetry.v1.ChannelInfo*\xc6\x01\n\x0eWriteErrorCode\x12 \n\x1cWRITE_ERROR_CODE_UNSPECIFIED\x10\x00\x12\"\n\x1eWRITE_ERROR_CODE_INVALID_BATCH\x10\x01\x12$\n WRITE_ERROR_CODE_UNKNOWN_SESSION\x10\x02\x12&\n\"WRITE_ERROR_CODE_PERMISSION_DENIED\x10\x03\x12 \n\x1cWRITE_ERROR_CODE_INVALID_LAP\x10\x04\x32\x91\t\n\x0eStorageService\x12T\n\x05Write\x12\".racecoach.storage.v1.WriteRequest\x1a#.racecoach.storage.v1.WriteResponse(\x01\x30\x01\x12n\n\x0fGetCommittedSeq\x12,.racecoach.storage.v1.GetCommittedSeqRequest\x1a-.racecoach.storage.v1.GetCommittedSeqResponse\x12g\n\x06WhoAmI\x12#.racecoach.storage.v1.WhoAmIRequest\x1a$.racecoach.storage.v1.WhoAmIResponse\"\x12\x82\xd3\xe4\x93\x02\x0c\x12\n/api/v1/me\x12\x7f\n\x0cListSessions\x12).racecoach.storage.v1.ListSessionsRequest\x1a*.racecoach.storage.v1.ListSessionsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/api/v1/sessions\x12\x86\x01\n\nGetSession\x12\'.racecoach.storage.v1.GetSessionRequest\x1a(.racecoach.storage.v1.GetSessionResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/api/v1/sessions/{session_id}\x12r\n\x06GetLap\x12#.racecoach.storage.v1.GetLapRequest\x1a$.racecoach.storage.v1.GetLapResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/api/v1/laps/{lap_id}\x12\xa2\x01\n\x12StreamLapTelemetry\x12/.racecoach.storage.v1.StreamLapTelemetryRequest\x1a\x30.racecoach.storage.v1.StreamLapTelemetryResponse\"\'\x82\xd3\xe4\x93\x02!\x12\x1f/api/v1/laps/{lap_id}/telemetry0\x01\x12\xab\x01\n\x10GetLapComparison\x12-.racecoach.storage.v1.GetLapComparisonRequest\x1a..racecoach.storage.v1.GetLapComparisonResponse\"8\x82\xd3\xe4\x93\x02\x32\x12\x30/api/v1/laps/{lap_id}/compare/{reference_lap_id}\x12\x7f\n\x0cListChannels\x12).racecoach.storage.v1.ListChannelsRequest\x1a*.racecoach.storage.v1.ListChannelsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/api/v1/channelsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"racecoach/storage/v1/storage.proto\x12\x14racecoach.storage.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$racecoach/analysis/v1/analysis.proto\x1a$racecoach/coaching/v1/coaching.proto\x1a&racecoach/telemetry/v1/telemetry.proto\"\xfe\x01\n\x0cWriteRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x32\n\x07session\x18\x02 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.SessionH\x00\x12\x37\n\x05\x62\x61tch\x18\x03 \x01(\x0b\x32&.racecoach.telemetry.v1.TelemetryBatchH\x00\x12\x31\n\x03lap\x18\x04 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysisH\x00\x12\x32\n\x06report\x18\x05 \x01(\x0b\x32 .racecoach.coaching.v1.LapReportH\x00\x42\x06\n\x04item\"\x8c\x02\n\x13WriteRequestRawView\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x32\n\x07session\x18\x02 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.SessionH\x00\x12>\n\x05\x62\x61tch\x18\x03 \x01(\x0b\x32-.racecoach.telemetry.v1.TelemetryBatchRawViewH\x00\x12\x31\n\x03lap\x18\x04 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysisH\x00\x12\x32\n\x06report\x18\x05 \x01(\x0b\x32 .racecoach.coaching.v1.LapReportH\x00\x42\x06\n\x04item\"Q\n\nWriteError\x12\x32\n\x04\x63ode\x18\x01 \x01(\x0e\x32$.racecoach.storage.v1.WriteErrorCode\x12\x0f\n\x07message\x18\x02 \x01(\t\"\x7f\n\rWriteResponse\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x12\n\nsession_id\x18\x02 \x01(\t\x12\x15\n\rcommitted_seq\x18\x03 \x01(\x04\x12/\n\x05\x65rror\x18\x04 \x01(\x0b\x32 .racecoach.storage.v1.WriteError\",\n\x16GetCommittedSeqRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"@\n\x17GetCommittedSeqResponse\x12\x15\n\rcommitted_seq\x18\x01 \x01(\x04\x12\x0e\n\x06\x65xists\x18\x02 \x01(\x08\"a\n\x16GetReferenceLapRequest\x12\x0e\n\x06lap_id\x18\x01 \x01(\t\x12\x37\n\treference\x18\x02 \x01(\x0e\x32$.racecoach.analysis.v1.ReferenceKind\"Y\n\x17GetReferenceLapResponse\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\x12/\n\x03lap\x18\x02 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\"\x0f\n\rWhoAmIRequest\"0\n\x0eWhoAmIResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\"\xbf\x01\n\x13ListSessionsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\r\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\r\n\x05track\x18\x03 \x01(\t\x12\x0b\n\x03\x63\x61r\x18\x04 \x01(\t\x12\x31\n\rstarted_after\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0estarted_before\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xcf\x01\n\x0eSessionSummary\x12\x30\n\x07session\x18\x01 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.Session\x12\x11\n\tlap_count\x18\x02 \x01(\r\x12\x30\n\rbest_lap_time\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x14\n\x0csample_count\x18\x04 \x01(\x04\x12\x30\n\x0c\x63reated_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"g\n\x14ListSessionsResponse\x12\x36\n\x08sessions\x18\x01 \x03(\x0b\x32$.racecoach.storage.v1.SessionSummary\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\'\n\x11GetSessionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"}\n\x12GetSessionResponse\x12\x35\n\x07summary\x18\x01 \x01(\x0b\x32$.racecoach.storage.v1.SessionSummary\x12\x30\n\x04laps\x18\x02 \x03(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\"\x1f\n\rGetLapRequest\x12\x0e\n\x06lap_id\x18\x01 \x01(\t\"\xa5\x01\n\x0eGetLapResponse\x12\x30\n\x07session\x18\x01 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.Session\x12/\n\x03lap\x18\x02 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\x12\x30\n\x06report\x18\x03 \x01(\x0b\x32 .racecoach.coaching.v1.LapReport\"i\n\x19StreamLapTelemetryRequest\x12\x0e\n\x06lap_id\x18\x01 \x01(\t\x12\x13\n\x0bmax_samples\x18\x02 \x01(\r\x12\x15\n\rchunk_samples\x18\x03 \x01(\r\x12\x10\n\x08\x63hannels\x18\x04 \x03(\t\"S\n\x1aStreamLapTelemetryResponse\x12\x35\n\x05\x63hunk\x18\x01 \x01(\x0b\x32&.racecoach.telemetry.v1.TelemetryBatch\"S\n\x17GetLapComparisonRequest\x12\x0e\n\x06lap_id\x18\x01 \x01(\t\x12\x18\n\x10reference_lap_id\x18\x02 \x01(\t\x12\x0e\n\x06step_m\x18\x03 \x01(\x01\"\x90\x01\n\x08LapTrace\x12/\n\x03lap\x18\x01 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\x12\x11\n\telapsed_s\x18\x02 \x03(\x02\x12\x11\n\tspeed_mps\x18\x03 \x03(\x02\x12\x10\n\x08throttle\x18\x04 \x03(\x02\x12\r\n\x05\x62rake\x18\x05 \x03(\x02\x12\x0c\n\x04gear\x18\x06 \x03(\x02\"\x8a\x01\n\x18GetLapComparisonResponse\x12\x0e\n\x06step_m\x18\x01 \x01(\x01\x12+\n\x03lap\x18\x02 \x01(\x0b\x32\x1e.racecoach.storage.v1.LapTrace\x12\x31\n\treference\x18\x03 \x01(\x0b\x32\x1e.racecoach.storage.v1.LapTrace\"\x15\n\x13ListChannelsRequest\"M\n\x14ListChannelsResponse\x12\x35\n\x08\x63hannels\x18\x01 \x03(\x0b\x32#.racecoach.telemetry.v1.ChannelInfo*\xc6\x01\n\x0eWriteErrorCode\x12 \n\x1cWRITE_ERROR_CODE_UNSPECIFIED\x10\x00\x12\"\n\x1eWRITE_ERROR_CODE_INVALID_BATCH\x10\x01\x12$\n WRITE_ERROR_CODE_UNKNOWN_SESSION\x10\x02\x12&\n\"WRITE_ERROR_CODE_PERMISSION_DENIED\x10\x03\x12 \n\x1cWRITE_ERROR_CODE_INVALID_LAP\x10\x04\x32\x81\n\n\x0eStorageService\x12T\n\x05Write\x12\".racecoach.storage.v1.WriteRequest\x1a#.racecoach.storage.v1.WriteResponse(\x01\x30\x01\x12n\n\x0fGetCommittedSeq\x12,.racecoach.storage.v1.GetCommittedSeqRequest\x1a-.racecoach.storage.v1.GetCommittedSeqResponse\x12n\n\x0fGetReferenceLap\x12,.racecoach.storage.v1.GetReferenceLapRequest\x1a-.racecoach.storage.v1.GetReferenceLapResponse\x12g\n\x06WhoAmI\x12#.racecoach.storage.v1.WhoAmIRequest\x1a$.racecoach.storage.v1.WhoAmIResponse\"\x12\x82\xd3\xe4\x93\x02\x0c\x12\n/api/v1/me\x12\x7f\n\x0cListSessions\x12).racecoach.storage.v1.ListSessionsRequest\x1a*.racecoach.storage.v1.ListSessionsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/api/v1/sessions\x12\x86\x01\n\nGetSession\x12\'.racecoach.storage.v1.GetSessionRequest\x1a(.racecoach.storage.v1.GetSessionResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/api/v1/sessions/{session_id}\x12r\n\x06GetLap\x12#.racecoach.storage.v1.GetLapRequest\x1a$.racecoach.storage.v1.GetLapResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/api/v1/laps/{lap_id}\x12\xa2\x01\n\x12StreamLapTelemetry\x12/.racecoach.storage.v1.StreamLapTelemetryRequest\x1a\x30.racecoach.storage.v1.StreamLapTelemetryResponse\"\'\x82\xd3\xe4\x93\x02!\x12\x1f/api/v1/laps/{lap_id}/telemetry0\x01\x12\xab\x01\n\x10GetLapComparison\x12-.racecoach.storage.v1.GetLapComparisonRequest\x1a..racecoach.storage.v1.GetLapComparisonResponse\"8\x82\xd3\xe4\x93\x02\x32\x12\x30/api/v1/laps/{lap_id}/compare/{reference_lap_id}\x12\x7f\n\x0cListChannels\x12).racecoach.storage.v1.ListChannelsRequest\x1a*.racecoach.storage.v1.ListChannelsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/api/v1/channelsb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -51,8 +51,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_STORAGESERVICE'].methods_by_name['GetLapComparison']._serialized_options = b'\202\323\344\223\0022\0220/api/v1/laps/{lap_id}/compare/{reference_lap_id}'
   _globals['_STORAGESERVICE'].methods_by_name['ListChannels']._loaded_options = None
   _globals['_STORAGESERVICE'].methods_by_name['ListChannels']._serialized_options = b'\202\323\344\223\002\022\022\020/api/v1/channels'
-  _globals['_WRITEERRORCODE']._serialized_start=2736
-  _globals['_WRITEERRORCODE']._serialized_end=2934
+  _globals['_WRITEERRORCODE']._serialized_start=2926
+  _globals['_WRITEERRORCODE']._serialized_end=3124
   _globals['_WRITEREQUEST']._serialized_start=272
   _globals['_WRITEREQUEST']._serialized_end=526
   _globals['_WRITEREQUESTRAWVIEW']._serialized_start=529
@@ -65,38 +65,42 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETCOMMITTEDSEQREQUEST']._serialized_end=1055
   _globals['_GETCOMMITTEDSEQRESPONSE']._serialized_start=1057
   _globals['_GETCOMMITTEDSEQRESPONSE']._serialized_end=1121
-  _globals['_WHOAMIREQUEST']._serialized_start=1123
-  _globals['_WHOAMIREQUEST']._serialized_end=1138
-  _globals['_WHOAMIRESPONSE']._serialized_start=1140
-  _globals['_WHOAMIRESPONSE']._serialized_end=1188
-  _globals['_LISTSESSIONSREQUEST']._serialized_start=1191
-  _globals['_LISTSESSIONSREQUEST']._serialized_end=1382
-  _globals['_SESSIONSUMMARY']._serialized_start=1385
-  _globals['_SESSIONSUMMARY']._serialized_end=1592
-  _globals['_LISTSESSIONSRESPONSE']._serialized_start=1594
-  _globals['_LISTSESSIONSRESPONSE']._serialized_end=1697
-  _globals['_GETSESSIONREQUEST']._serialized_start=1699
-  _globals['_GETSESSIONREQUEST']._serialized_end=1738
-  _globals['_GETSESSIONRESPONSE']._serialized_start=1740
-  _globals['_GETSESSIONRESPONSE']._serialized_end=1865
-  _globals['_GETLAPREQUEST']._serialized_start=1867
-  _globals['_GETLAPREQUEST']._serialized_end=1898
-  _globals['_GETLAPRESPONSE']._serialized_start=1901
-  _globals['_GETLAPRESPONSE']._serialized_end=2066
-  _globals['_STREAMLAPTELEMETRYREQUEST']._serialized_start=2068
-  _globals['_STREAMLAPTELEMETRYREQUEST']._serialized_end=2173
-  _globals['_STREAMLAPTELEMETRYRESPONSE']._serialized_start=2175
-  _globals['_STREAMLAPTELEMETRYRESPONSE']._serialized_end=2258
-  _globals['_GETLAPCOMPARISONREQUEST']._serialized_start=2260
-  _globals['_GETLAPCOMPARISONREQUEST']._serialized_end=2343
-  _globals['_LAPTRACE']._serialized_start=2346
-  _globals['_LAPTRACE']._serialized_end=2490
-  _globals['_GETLAPCOMPARISONRESPONSE']._serialized_start=2493
-  _globals['_GETLAPCOMPARISONRESPONSE']._serialized_end=2631
-  _globals['_LISTCHANNELSREQUEST']._serialized_start=2633
-  _globals['_LISTCHANNELSREQUEST']._serialized_end=2654
-  _globals['_LISTCHANNELSRESPONSE']._serialized_start=2656
-  _globals['_LISTCHANNELSRESPONSE']._serialized_end=2733
-  _globals['_STORAGESERVICE']._serialized_start=2937
-  _globals['_STORAGESERVICE']._serialized_end=4106
+  _globals['_GETREFERENCELAPREQUEST']._serialized_start=1123
+  _globals['_GETREFERENCELAPREQUEST']._serialized_end=1220
+  _globals['_GETREFERENCELAPRESPONSE']._serialized_start=1222
+  _globals['_GETREFERENCELAPRESPONSE']._serialized_end=1311
+  _globals['_WHOAMIREQUEST']._serialized_start=1313
+  _globals['_WHOAMIREQUEST']._serialized_end=1328
+  _globals['_WHOAMIRESPONSE']._serialized_start=1330
+  _globals['_WHOAMIRESPONSE']._serialized_end=1378
+  _globals['_LISTSESSIONSREQUEST']._serialized_start=1381
+  _globals['_LISTSESSIONSREQUEST']._serialized_end=1572
+  _globals['_SESSIONSUMMARY']._serialized_start=1575
+  _globals['_SESSIONSUMMARY']._serialized_end=1782
+  _globals['_LISTSESSIONSRESPONSE']._serialized_start=1784
+  _globals['_LISTSESSIONSRESPONSE']._serialized_end=1887
+  _globals['_GETSESSIONREQUEST']._serialized_start=1889
+  _globals['_GETSESSIONREQUEST']._serialized_end=1928
+  _globals['_GETSESSIONRESPONSE']._serialized_start=1930
+  _globals['_GETSESSIONRESPONSE']._serialized_end=2055
+  _globals['_GETLAPREQUEST']._serialized_start=2057
+  _globals['_GETLAPREQUEST']._serialized_end=2088
+  _globals['_GETLAPRESPONSE']._serialized_start=2091
+  _globals['_GETLAPRESPONSE']._serialized_end=2256
+  _globals['_STREAMLAPTELEMETRYREQUEST']._serialized_start=2258
+  _globals['_STREAMLAPTELEMETRYREQUEST']._serialized_end=2363
+  _globals['_STREAMLAPTELEMETRYRESPONSE']._serialized_start=2365
+  _globals['_STREAMLAPTELEMETRYRESPONSE']._serialized_end=2448
+  _globals['_GETLAPCOMPARISONREQUEST']._serialized_start=2450
+  _globals['_GETLAPCOMPARISONREQUEST']._serialized_end=2533
+  _globals['_LAPTRACE']._serialized_start=2536
+  _globals['_LAPTRACE']._serialized_end=2680
+  _globals['_GETLAPCOMPARISONRESPONSE']._serialized_start=2683
+  _globals['_GETLAPCOMPARISONRESPONSE']._serialized_end=2821
+  _globals['_LISTCHANNELSREQUEST']._serialized_start=2823
+  _globals['_LISTCHANNELSREQUEST']._serialized_end=2844
+  _globals['_LISTCHANNELSRESPONSE']._serialized_start=2846
+  _globals['_LISTCHANNELSRESPONSE']._serialized_end=2923
+  _globals['_STORAGESERVICE']._serialized_start=3127
+  _globals['_STORAGESERVICE']._serialized_end=4408
 # @@protoc_insertion_point(module_scope)

@@ -90,6 +90,22 @@ class GetCommittedSeqResponse(_message.Message):
     exists: bool
     def __init__(self, committed_seq: _Optional[int] = ..., exists: _Optional[bool] = ...) -> None: ...
 
+class GetReferenceLapRequest(_message.Message):
+    __slots__ = ("lap_id", "reference")
+    LAP_ID_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    lap_id: str
+    reference: _analysis_pb2.ReferenceKind
+    def __init__(self, lap_id: _Optional[str] = ..., reference: _Optional[_Union[_analysis_pb2.ReferenceKind, str]] = ...) -> None: ...
+
+class GetReferenceLapResponse(_message.Message):
+    __slots__ = ("found", "lap")
+    FOUND_FIELD_NUMBER: _ClassVar[int]
+    LAP_FIELD_NUMBER: _ClassVar[int]
+    found: bool
+    lap: _analysis_pb2.LapAnalysis
+    def __init__(self, found: _Optional[bool] = ..., lap: _Optional[_Union[_analysis_pb2.LapAnalysis, _Mapping]] = ...) -> None: ...
+
 class WhoAmIRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

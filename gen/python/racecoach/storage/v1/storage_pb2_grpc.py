@@ -45,6 +45,11 @@ class StorageServiceStub:
                 request_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.GetCommittedSeqRequest.SerializeToString,
                 response_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.GetCommittedSeqResponse.FromString,
                 _registered_method=True)
+        self.GetReferenceLap = channel.unary_unary(
+                '/racecoach.storage.v1.StorageService/GetReferenceLap',
+                request_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.GetReferenceLapRequest.SerializeToString,
+                response_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.GetReferenceLapResponse.FromString,
+                _registered_method=True)
         self.WhoAmI = channel.unary_unary(
                 '/racecoach.storage.v1.StorageService/WhoAmI',
                 request_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.WhoAmIRequest.SerializeToString,
@@ -95,6 +100,13 @@ class StorageServiceServicer:
 
     def GetCommittedSeq(self, request, context):
         """GetCommittedSeq tells a writer the highest batch seq already stored for a session.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetReferenceLap(self, request, context):
+        """GetReferenceLap finds the lap to compare a lap with: the session best or the personal best.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -161,6 +173,11 @@ def add_StorageServiceServicer_to_server(servicer, server):
                     servicer.GetCommittedSeq,
                     request_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.GetCommittedSeqRequest.FromString,
                     response_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.GetCommittedSeqResponse.SerializeToString,
+            ),
+            'GetReferenceLap': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReferenceLap,
+                    request_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.GetReferenceLapRequest.FromString,
+                    response_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.GetReferenceLapResponse.SerializeToString,
             ),
             'WhoAmI': grpc.unary_unary_rpc_method_handler(
                     servicer.WhoAmI,
@@ -253,6 +270,33 @@ class StorageService:
             '/racecoach.storage.v1.StorageService/GetCommittedSeq',
             racecoach_dot_storage_dot_v1_dot_storage__pb2.GetCommittedSeqRequest.SerializeToString,
             racecoach_dot_storage_dot_v1_dot_storage__pb2.GetCommittedSeqResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReferenceLap(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/racecoach.storage.v1.StorageService/GetReferenceLap',
+            racecoach_dot_storage_dot_v1_dot_storage__pb2.GetReferenceLapRequest.SerializeToString,
+            racecoach_dot_storage_dot_v1_dot_storage__pb2.GetReferenceLapResponse.FromString,
             options,
             channel_credentials,
             insecure,

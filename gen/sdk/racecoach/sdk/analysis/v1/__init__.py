@@ -276,6 +276,20 @@ class AnalyzeStreamResponse(betterproto2.Message):
     through_seq is the highest batch seq the analysis has consumed.
     """
 
+    reference: "LapAnalysis | None" = betterproto2.field(
+        3, betterproto2.TYPE_MESSAGE, optional=True
+    )
+    """
+    reference is the fastest valid earlier lap of this stream the lap was compared with; unset when none.
+    """
+
+    comparison: "CompareLapsResponse | None" = betterproto2.field(
+        4, betterproto2.TYPE_MESSAGE, optional=True
+    )
+    """
+    comparison is the lap against the reference; unset when there is no reference.
+    """
+
 
 default_message_pool.register_message(
     "racecoach.analysis.v1", "AnalyzeStreamResponse", AnalyzeStreamResponse
@@ -504,7 +518,8 @@ class CornerDelta(betterproto2.Message):
 
     corner_number: "int" = betterproto2.field(1, betterproto2.TYPE_UINT32)
     """
-    corner_number is the corner the segment ends after; 0 for the segment before the first corner.
+    corner_number is the corner whose approach and exit the segment covers: segment k runs from
+    corner k-1's exit (or the line) to corner k's exit; 0 for the run from the last corner's exit to the line.
     """
 
     start_m: "float" = betterproto2.field(2, betterproto2.TYPE_DOUBLE)

@@ -10,6 +10,8 @@ __all__ = (
     "GetLapComparisonResponse",
     "GetLapRequest",
     "GetLapResponse",
+    "GetReferenceLapRequest",
+    "GetReferenceLapResponse",
     "GetSessionRequest",
     "GetSessionResponse",
     "LapTrace",
@@ -238,6 +240,56 @@ class GetLapResponse(betterproto2.Message):
 
 default_message_pool.register_message(
     "racecoach.storage.v1", "GetLapResponse", GetLapResponse
+)
+
+
+@dataclass(eq=False, repr=False)
+class GetReferenceLapRequest(betterproto2.Message):
+    """
+    GetReferenceLapRequest names the lap and the kind of reference.
+    """
+
+    lap_id: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
+    """
+    lap_id is the lap to find a reference for; never empty.
+    """
+
+    reference: "__analysis__v1__.ReferenceKind" = betterproto2.field(
+        2,
+        betterproto2.TYPE_ENUM,
+        default_factory=lambda: __analysis__v1__.ReferenceKind(0),
+    )
+    """
+    reference is the kind wanted; unspecified means the session best; REFERENCE_KIND_LAP is refused.
+    """
+
+
+default_message_pool.register_message(
+    "racecoach.storage.v1", "GetReferenceLapRequest", GetReferenceLapRequest
+)
+
+
+@dataclass(eq=False, repr=False)
+class GetReferenceLapResponse(betterproto2.Message):
+    """
+    GetReferenceLapResponse is the reference found.
+    """
+
+    found: "bool" = betterproto2.field(1, betterproto2.TYPE_BOOL)
+    """
+    found is false when no valid lap qualifies.
+    """
+
+    lap: "__analysis__v1__.LapAnalysis | None" = betterproto2.field(
+        2, betterproto2.TYPE_MESSAGE, optional=True
+    )
+    """
+    lap is the reference lap; unset when not found.
+    """
+
+
+default_message_pool.register_message(
+    "racecoach.storage.v1", "GetReferenceLapResponse", GetReferenceLapResponse
 )
 
 
@@ -761,6 +813,19 @@ class StorageServiceStub:
             "/racecoach.storage.v1.StorageService/GetCommittedSeq",
             GetCommittedSeqRequest.SerializeToString,
             GetCommittedSeqResponse.FromString,
+        )(message)
+
+    def get_reference_lap(
+        self, message: "GetReferenceLapRequest"
+    ) -> "GetReferenceLapResponse":
+        """
+        GetReferenceLap finds the lap to compare a lap with: the session best or the personal best.
+        """
+
+        return self._channel.unary_unary(
+            "/racecoach.storage.v1.StorageService/GetReferenceLap",
+            GetReferenceLapRequest.SerializeToString,
+            GetReferenceLapResponse.FromString,
         )(message)
 
     def who_am_i(self, message: "WhoAmIRequest | None" = None) -> "WhoAmIResponse":
