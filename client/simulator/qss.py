@@ -1,0 +1,92 @@
+"""Quasi-steady-state speed profile on a distance grid, and the pedals that produce it.
+
+Classic QSS: the speed limit of every node is the steady cornering speed (capped at top
+speed, or lower where a driver mistake caps it); a forward pass limits acceleration by
+engine power, traction and drag; a backward pass limits deceleration by tyre grip plus
+drag. Every segment ``i → i+1`` (``ds`` metres) then has constant acceleration, so
+
+* segment time      ``dt = 2·ds / (v_i + v_{i+1})``
+* throttle (0..1)   ``(a + coast(v_i)) / (drive(v_i) + engine_brake/m)``, 1 on full acceleration
+* brake (0..1)      ``(-a - coast(v_{i+1})) / (grip(v_{i+1}) - engine_brake/m)``, 1 at the grip limit
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .car import G, Car
+
+__all__ = ["Pedals", "pedals", "periodic_profile", "segment_times", "solve_profile"]
+
+
+def solve_profile(*, limit: np.ndarray, ds: float, car: Car, v_start: float | None = None,
+                  v_end: float | None = None) -> np.ndarray:
+    """Fastest speeds (m/s) under ``limit`` (m/s per node) with the car's accel/brake limits.
+
+    ``v_start``/``v_end`` pin the first/last node (e.g. 0 for a standing start); ``None``
+    leaves them free (only the limit applies).
+    """
+    v = [float(x) for x in limit]
+    if v_start is not None:
+        v[0] = min(v[0], v_start)
+    if v_end is not None:
+        v[-1] = min(v[-1], v_end)
+    m, power, mu, share = car.mass_kg, car.power_w, car.mu, car.drive_share
+    cd, cl, roll = car.c_drag / m, car.c_downforce / m, car.rolling_n / m
+    two_ds = 2.0 * ds
+    sqrt = math.sqrt
+    for i in range(len(v) - 1):  # forward: power / traction / drag
+        vi = v[i]
+        v2 = vi * vi
+        drive = min(power / (m * (vi if vi > 1.0 else 1.0)), share * mu * (G + cl * v2))
+        nxt = v2 + two_ds * (drive - cd * v2 - roll)
+        nxt = sqrt(nxt) if nxt > 0.0 else 0.0
+        if nxt < v[i + 1]:
+            v[i + 1] = nxt
+    for i in range(len(v) - 2, -1, -1):  # backward: tyre grip + drag + rolling resistance
+        vn = v[i + 1]
+        v2 = vn * vn
+        prev = sqrt(v2 + two_ds * (mu * (G + cl * v2) + cd * v2 + roll))
+        if prev < v[i]:
+            v[i] = prev
+    return np.asarray(v)
+
+
+def periodic_profile(*, limit: np.ndarray, ds: float, car: Car) -> np.ndarray:
+    """Speed profile of a flying lap on a closed loop (solved over three laps, middle kept)."""
+    n = len(limit)
+    v = solve_profile(limit=np.tile(limit, 3), ds=ds, car=car)
+    return v[n:2 * n].copy()
+
+
+def segment_times(v: np.ndarray, ds: float) -> np.ndarray:
+    """Seconds spent on each segment ``i → i+1`` at constant acceleration."""
+    v = np.asarray(v, dtype=float)
+    vsum = v[:-1] + v[1:]
+    with np.errstate(divide="ignore"):
+        return np.where(vsum > 0, 2.0 * ds / np.maximum(vsum, 1e-300), np.inf)
+
+
+@dataclass(frozen=True, slots=True)
+class Pedals:
+    """Per-segment values: ``accel_mps2`` (dv/dt), ``throttle`` and ``brake`` (0..1)."""
+
+    accel_mps2: np.ndarray
+    throttle: np.ndarray
+    brake: np.ndarray
+
+
+def pedals(v: np.ndarray, ds: float, car: Car) -> Pedals:
+    """The constant acceleration of each segment and the pedal positions that produce it."""
+    v0, v1 = v[:-1], v[1:]
+    accel = (v1 * v1 - v0 * v0) / (2.0 * ds)
+    eb = car.engine_brake_n / car.mass_kg
+    throttle = np.clip((accel + car.coast(v0)) / (car.drive(v0) + eb), 0.0, 1.0)
+    brake = np.clip((-accel - car.coast(v1)) / (car.grip(v1) - eb), 0.0, 1.0)
+    # round-off near the limits: a pedal within 1e-9 of full is full, of zero is zero
+    throttle = np.where(throttle > 1 - 1e-9, 1.0, np.where(throttle < 1e-9, 0.0, throttle))
+    brake = np.where(brake > 1 - 1e-9, 1.0, np.where(brake < 1e-9, 0.0, brake))
+    return Pedals(accel, throttle, brake)
