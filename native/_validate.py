@@ -44,19 +44,18 @@ def optional_samples(func: str, name: str, x: object, like: tuple[str, int]) -> 
     return None if x is None else as_samples(func, name, x, like=like)
 
 
-def channel_matrix(
+def channel_rows(
     func: str, channels: Mapping[str, object] | np.ndarray | Sequence[object], like: tuple[str, int]
-) -> tuple[tuple[str, ...], np.ndarray]:
-    """Channel names and a C-contiguous float64 (n_channels, n_samples) matrix.
+) -> tuple[tuple[str, ...], list[np.ndarray]]:
+    """Channel names and one contiguous float64 1-D array per channel (no copy when
+    the input already is one).
 
     ``channels`` is a mapping name → 1-D array, or a 2-D array shaped
     (n_channels, n_samples) whose channels are named "0", "1", ...
     """
     if isinstance(channels, Mapping):
         names = tuple(str(k) for k in channels)
-        rows = [as_samples(func, f"channels[{k!r}]", v, like=like) for k, v in channels.items()]
-        matrix = np.stack(rows) if rows else np.empty((0, like[1]))
-        return names, np.ascontiguousarray(matrix, dtype=np.float64)
+        return names, [as_samples(func, f"channels[{k!r}]", v, like=like) for k, v in channels.items()]
     a = np.asarray(channels)
     if a.dtype not in FLOAT_DTYPES:
         raise InputDtypeError(f"{func}: channels must be float32 or float64, got dtype {a.dtype}")
@@ -69,7 +68,8 @@ def channel_matrix(
         raise LengthMismatchError(
             f"{func}: channels has {a.shape[1]} samples per channel but {like[0]} has {like[1]}"
         )
-    return tuple(str(i) for i in range(a.shape[0])), np.ascontiguousarray(a, dtype=np.float64)
+    matrix = np.ascontiguousarray(a, dtype=np.float64)
+    return tuple(str(i) for i in range(a.shape[0])), list(matrix)
 
 
 def number(func: str, name: str, value: object, *, minimum: float | None = None,

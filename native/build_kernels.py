@@ -73,7 +73,10 @@ def main() -> int:
     """Compile in a scratch folder and copy the extension into ``native/``."""
     with tempfile.TemporaryDirectory() as tmp:
         built = Path(make_builder(absolute_paths=True).compile(tmpdir=tmp, verbose=False))
-        target = HERE / built.name
+        # Same file name as the package build gives it (cffi modules use the stable
+        # ABI unless Python is a debug build), so neither build shadows the other.
+        abi3 = sys.platform != "win32" and not hasattr(sys, "gettotalrefcount")
+        target = HERE / ("_kernels.abi3.so" if abi3 else built.name)
         for stale in HERE.glob("_kernels.*"):  # an older build would shadow this one
             if stale.suffix in (".so", ".pyd") and stale != target:
                 stale.unlink()

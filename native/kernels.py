@@ -90,8 +90,8 @@ def resample_lap(
     func = "resample_lap"
     step, length = v.grid_step(func, step_m, lap_length_m)
     dist = v.as_samples(func, "lap_dist_m", lap_dist_m)
-    names, matrix = v.channel_matrix(func, channels, ("lap_dist_m", dist.shape[0]))
-    n, n_ch = dist.shape[0], matrix.shape[0]
+    names, rows = v.channel_rows(func, channels, ("lap_dist_m", dist.shape[0]))
+    n, n_ch = dist.shape[0], len(rows)
     err = ffi.new("rc_error *")
     n_grid, n_kept = ffi.new("size_t *"), ffi.new("size_t *")
     size_args = [("lap_dist_m", dist), ("step_m", step), ("lap_length_m", lap_length_m)]
@@ -99,9 +99,11 @@ def resample_lap(
         _raise(func, err, size_args)
     grid = np.empty(n_grid[0])
     out = np.empty((n_ch, n_grid[0]))
-    rc = lib.rc_resample_lap(_buf(dist), _buf(matrix), n, n_ch, step, _buf(grid), _buf(out), n_grid[0], err)
+    row_bufs = [_buf(r) for r in rows]  # keeps every buffer referenced during the call
+    row_ptrs = ffi.new("double *[]", row_bufs) if row_bufs else ffi.NULL
+    rc = lib.rc_resample_lap(_buf(dist), row_ptrs, n, n_ch, step, _buf(grid), _buf(out), n_grid[0], err)
     if rc != lib.RC_OK:
-        _raise(func, err, size_args[:2] + [(f"channels[{k!r}]", matrix[i]) for i, k in enumerate(names)])
+        _raise(func, err, size_args[:2] + [(f"channels[{k!r}]", rows[i]) for i, k in enumerate(names)])
     return ResampledLap(grid_m=grid, values=out, names=names, step_m=step, samples_dropped=n - n_kept[0])
 
 

@@ -58,7 +58,7 @@ def resample_lap(
     func = "resample_lap"
     step, length = v.grid_step(func, step_m, lap_length_m)
     dist = v.as_samples(func, "lap_dist_m", lap_dist_m)
-    names, matrix = v.channel_matrix(func, channels, ("lap_dist_m", dist.shape[0]))
+    names, rows = v.channel_rows(func, channels, ("lap_dist_m", dist.shape[0]))
     _at_least_two(func, "lap_dist_m", dist)
     _finite(func, "lap_dist_m", dist)
     # a sample survives when it beats the running maximum of everything before it
@@ -67,7 +67,7 @@ def resample_lap(
     if keep.sum() < 2:
         raise e.too_few(func, "lap_dist_m", int(keep.sum()), what="samples with increasing distance")
     for i, name in enumerate(names):
-        _finite(func, f"channels[{name!r}]", matrix[i])
+        _finite(func, f"channels[{name!r}]", rows[i])
     xp = dist[keep]
     total = xp[-1] if length is None else length
     if not np.ceil(total / step) < MAX_GRID:
@@ -76,7 +76,7 @@ def resample_lap(
     grid = grid[grid < total]
     out = np.empty((len(names), grid.shape[0]))
     for i in range(len(names)):
-        out[i] = np.interp(grid, xp, matrix[i][keep])
+        out[i] = np.interp(grid, xp, rows[i][keep])
     return ResampledLap(grid_m=grid, values=out, names=names, step_m=step,
                         samples_dropped=int(dist.shape[0] - keep.sum()))
 

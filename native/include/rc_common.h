@@ -21,7 +21,8 @@ typedef enum {
     RC_ERR_PARAM = 5,          /* a scalar parameter is out of range */
     RC_ERR_CAPACITY = 6,       /* the caller's output buffer is too small */
     RC_ERR_NO_DATA = 7,        /* no usable sample at all (e.g. all 0/0 lat/lon) */
-    RC_ERR_RANGE = 8           /* a sample is outside its physical range */
+    RC_ERR_RANGE = 8,          /* a sample is outside its physical range */
+    RC_ERR_NO_MEMORY = 9       /* a work buffer could not be allocated */
 } rc_code;
 
 typedef struct {

@@ -19,10 +19,10 @@ int rc_resample_grid_size(const double *dist_m, size_t n, double step_m,
                           double lap_length_m, size_t *n_grid, size_t *n_kept,
                           rc_error *err);
 
-/* values: n_channels rows of n samples (row-major). out: n_channels rows of
- * n_grid values. grid_m receives k * step_m.
+/* channels: n_channels pointers to n samples each. out: n_channels rows of
+ * n_grid values (row-major). grid_m receives k * step_m.
  * Argument order for rc_error.arg: 0 dist_m, 1 step_m, 2 + c channel c. */
-int rc_resample_lap(const double *dist_m, const double *values, size_t n,
+int rc_resample_lap(const double *dist_m, const double *const *channels, size_t n,
                     size_t n_channels, double step_m, double *grid_m,
                     double *out, size_t n_grid, rc_error *err);
 

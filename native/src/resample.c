@@ -2,6 +2,8 @@
 #include "resample.h"
 #include "rc_internal.h"
 
+#include <stdlib.h>
+
 /* Largest grid the kernel accepts (a 1 mm grid on a 100 km lap). */
 #define RC_MAX_GRID ((size_t)100000000)
 
@@ -54,7 +56,12 @@ int rc_resample_grid_size(const double *dist_m, size_t n, double step_m,
     return rc_ok(err);
 }
 
-int rc_resample_lap(const double *dist_m, const double *values, size_t n,
+typedef struct {
+    size_t j, k;  /* kept samples around the grid point (k == j: hold v[j]) */
+    double t;     /* (x - d[j]) / (d[k] - d[j]), in [0, 1) */
+} interp_step;
+
+int rc_resample_lap(const double *dist_m, const double *const *channels, size_t n,
                     size_t n_channels, double step_m, double *grid_m,
                     double *out, size_t n_grid, rc_error *err)
 {
@@ -66,13 +73,18 @@ int rc_resample_lap(const double *dist_m, const double *values, size_t n,
     if (rc != RC_OK)
         return rc;
     for (size_t c = 0; c < n_channels; c++) {
-        rc = rc_check_finite(values + c * n, n, 2 + (int)c, err);
+        rc = rc_check_finite(channels[c], n, 2 + (int)c, err);
         if (rc != RC_OK)
             return rc;
     }
     if (next_kept(dist_m, n, 0) >= n)
         return rc_fail(err, RC_ERR_TOO_SHORT, 0, 1);
 
+    /* One walk over the repaired distance builds the interpolation plan that
+     * every channel then follows with sequential memory access. */
+    interp_step *plan = malloc(n_grid * sizeof *plan);
+    if (!plan && n_grid > 0)
+        return rc_fail(err, RC_ERR_NO_MEMORY, 0, (int64_t)n_grid);
     size_t j = 0;                          /* current kept sample */
     size_t k = next_kept(dist_m, n, 0);    /* next kept sample (n: none) */
     for (size_t g = 0; g < n_grid; g++) {
@@ -82,19 +94,25 @@ int rc_resample_lap(const double *dist_m, const double *values, size_t n,
             j = k;
             k = next_kept(dist_m, n, j);
         }
+        interp_step *p = &plan[g];
         if (x <= dist_m[0] || k >= n) {
             /* before the first sample (j == 0) or after the last kept one */
-            for (size_t c = 0; c < n_channels; c++)
-                out[c * n_grid + g] = values[c * n + j];
-            continue;
-        }
-        double dx = x - dist_m[j];
-        double span = dist_m[k] - dist_m[j];
-        for (size_t c = 0; c < n_channels; c++) {
-            const double *v = values + c * n;
-            double slope = (v[k] - v[j]) / span;
-            out[c * n_grid + g] = slope * dx + v[j];
+            p->j = p->k = j;
+            p->t = 0.0;
+        } else {
+            p->j = j;
+            p->k = k;
+            p->t = (x - dist_m[j]) / (dist_m[k] - dist_m[j]);
         }
     }
+    for (size_t c = 0; c < n_channels; c++) {
+        const double *v = channels[c];
+        double *o = out + c * n_grid;
+        for (size_t g = 0; g < n_grid; g++) {
+            const interp_step *p = &plan[g];
+            o[g] = v[p->j] + (v[p->k] - v[p->j]) * p->t;
+        }
+    }
+    free(plan);
     return rc_ok(err);
 }
