@@ -26,7 +26,7 @@ from .car import G, Car
 from .corners import Corner
 from .mistakes import Mistake, MistakeKind
 
-__all__ = ["DriverProfile", "apply_mistake"]
+__all__ = ["DriverProfile", "apply_mistake", "mistake_start_m", "uses_current_speed"]
 
 BRAKE_CAP_FRACTION = 0.995
 LATE_BRAKE_RECOVERY = 0.92
@@ -85,19 +85,23 @@ def _cap(limit: np.ndarray, start: int, cap: np.ndarray, *, replace: bool = Fals
 
 
 def apply_mistake(*, limit: np.ndarray, v_ideal: np.ndarray, lap_start: int, lap_nodes: int,
-                  mistake: Mistake, corners: Sequence[Corner], ds: float, car: Car) -> None:
+                  mistake: Mistake, corners: Sequence[Corner], ds: float, car: Car,
+                  v_now: np.ndarray | None = None) -> None:
     """Lower (or, for late braking, reshape) ``limit`` in place for ``mistake`` on one lap.
 
     ``limit`` and ``v_ideal`` are session-long node arrays; ``lap_start`` is the node index
     of this lap's start/finish line (distances of the lap are ``lap_start + s/ds``) and
-    ``lap_nodes`` the nodes per lap.
+    ``lap_nodes`` the nodes per lap. Targets (apex speeds) come from ``v_ideal``; where a cap
+    starts from the car's speed (lift, coasting, brake early/late) it uses ``v_now``, the speed
+    the car really has there given the mistakes already applied (default ``v_ideal``).
     """
+    v_now = v_ideal if v_now is None else v_now
     node = lambda metres: lap_start + int(round(metres / ds))  # noqa: E731
     if mistake.kind is MistakeKind.LIFT:
         a0 = node(mistake.at_m)  # type: ignore[arg-type]
         if not 0 <= a0 < len(v_ideal):
             return
-        curve = _coast_curve(v_ideal[a0], int(round(400 / ds)), ds, car)
+        curve = _coast_curve(float(v_now[a0]), int(round(400 / ds)), ds, car)
         dt = 2 * ds / np.maximum(curve[:-1] + curve[1:], 1e-6)
         steps = int(np.searchsorted(np.cumsum(dt), mistake.seconds)) + 1
         _cap(limit, a0, curve[:steps + 1])
@@ -126,13 +130,13 @@ def apply_mistake(*, limit: np.ndarray, v_ideal: np.ndarray, lap_start: int, lap
     metres = int(round(mistake.metres / ds))  # type: ignore[operator]
     if kind is MistakeKind.BRAKE_EARLY:
         start = bp - metres
-        curve = _braking_curve(float(v_ideal[start]), apex - start + 1, ds, car, fraction=BRAKE_CAP_FRACTION)
+        curve = _braking_curve(float(v_now[start]), apex - start + 1, ds, car, fraction=BRAKE_CAP_FRACTION)
         _cap(limit, start, np.maximum(curve, v_apex))
     elif kind is MistakeKind.COASTING:
         start = bp - metres
-        _cap(limit, start, _coast_curve(float(v_ideal[start]), metres + 1, ds, car))
+        _cap(limit, start, _coast_curve(float(v_now[start]), metres + 1, ds, car))
     elif kind is MistakeKind.BRAKE_LATE:
-        accel = _accel_curve(float(v_ideal[bp]), metres + 1, ds, car)
+        accel = _accel_curve(float(v_now[bp]), metres + 1, ds, car)
         brake = _braking_curve(float(accel[-1]), int(round(600 / ds)), ds, car, fraction=BRAKE_CAP_FRACTION)
         recover = LATE_BRAKE_RECOVERY * v_apex
         below = np.flatnonzero(brake <= recover)
@@ -141,3 +145,19 @@ def apply_mistake(*, limit: np.ndarray, v_ideal: np.ndarray, lap_start: int, lap
         cap = np.concatenate([accel[:-1], np.maximum(brake[:reach + 1], recover)])
         cap = np.concatenate([cap, np.full(max(hold_end - bp - len(cap) + 1, 0), recover)])
         _cap(limit, bp, cap, replace=True)
+
+
+def mistake_start_m(mistake: Mistake, corners: Sequence[Corner], lap_length_m: float) -> float:
+    """Where on the lap (m, may be negative: previous lap) a mistake starts changing the drive."""
+    if mistake.kind is MistakeKind.LIFT:
+        return float(mistake.at_m)  # type: ignore[arg-type]
+    ideal = corners[mistake.corner - 1].ideal  # type: ignore[operator]
+    if ideal.brake_point_m is None:
+        return ideal.apex_m
+    bp = ideal.brake_point_m - (lap_length_m if ideal.brake_point_m > ideal.apex_m else 0.0)
+    return bp - (mistake.metres or 0.0) if mistake.kind in (MistakeKind.BRAKE_EARLY, MistakeKind.COASTING) else bp
+
+
+def uses_current_speed(mistake: Mistake) -> bool:
+    """Whether the cap of ``mistake`` starts from the car's actual speed."""
+    return mistake.kind in (MistakeKind.LIFT, MistakeKind.COASTING, MistakeKind.BRAKE_EARLY, MistakeKind.BRAKE_LATE)

@@ -86,7 +86,7 @@ def pedals(v: np.ndarray, ds: float, car: Car) -> Pedals:
     eb = car.engine_brake_n / car.mass_kg
     throttle = np.clip((accel + car.coast(v0)) / (car.drive(v0) + eb), 0.0, 1.0)
     brake = np.clip((-accel - car.coast(v1)) / (car.grip(v1) - eb), 0.0, 1.0)
-    # round-off near the limits: a pedal within 1e-9 of full is full, of zero is zero
-    throttle = np.where(throttle > 1 - 1e-9, 1.0, np.where(throttle < 1e-9, 0.0, throttle))
-    brake = np.where(brake > 1 - 1e-9, 1.0, np.where(brake < 1e-9, 0.0, brake))
+    # round-off near the limits (and the 1 m grid): within 1e-3 of full is full, of zero is zero
+    throttle = np.where(throttle > 1 - 1e-3, 1.0, np.where(throttle < 1e-3, 0.0, throttle))
+    brake = np.where(brake > 1 - 1e-3, 1.0, np.where(brake < 1e-3, 0.0, brake))
     return Pedals(accel, throttle, brake)

@@ -24,7 +24,7 @@ from .car import Car, get_car
 from .channels import Drive, sample_channels
 from .corners import Corner, find_corner_peaks, measure_corners
 from .mistakes import Mistake
-from .profile import DriverProfile, apply_mistake
+from .profile import DriverProfile, apply_mistake, mistake_start_m, uses_current_speed
 from .qss import pedals, periodic_profile, segment_times, solve_profile
 from .session_info import build_session_info
 from .track import Track, available_tracks, load_track
@@ -117,20 +117,6 @@ def simulate_session(*, track: str = "Spielberg", laps: int = 3, car: str = "gt3
     end = (laps + 1) * n + int(round(RUN_OUT_M / ds)) + 1
     limit = np.tile(limit_lap, laps + 3)[:end]
     v_ideal = np.tile(v_ideal_lap, laps + 3)[:end]
-    injected = []
-    costs: dict[Mistake, float] = {}
-    for lap in range(1, laps + 1):
-        for m in profile.mistakes_on(lap):
-            apply_mistake(limit=limit, v_ideal=v_ideal, lap_start=lap * n, lap_nodes=n, mistake=m,
-                          corners=corners, ds=ds, car=vehicle)
-            if m not in costs:
-                costs[m] = _lap_time_with(m, limit=limit_lap, v_ideal=v_ideal_lap, corners=corners,
-                                          track=trk, car=vehicle, ideal_lap_s=ideal_lap_s)
-            amount, unit = m.amount
-            injected.append({"lap": lap, "corner": m.corner, "kind": m.kind.value, "amount": amount,
-                             "unit": unit, "at_m": m.at_m, "spec": m.describe(),
-                             "expected_time_cost_s": round(costs[m], 4)})
-
     if start_in_pits:
         start = int(round(PIT_STALL_M / ds))
         pit_end = start + int(round(PIT_LANE_M / ds))
@@ -139,6 +125,31 @@ def simulate_session(*, track: str = "Spielberg", laps: int = 3, car: str = "gt3
     else:
         start = n - int(round(LEAD_IN_M / ds))
         pit_end, v_start, wait = start, float(v_ideal[start]), 0.0
+
+    injected = []
+    costs: dict[Mistake, float] = {}
+    instances = sorted(
+        ((lap * n + mistake_start_m(m, corners, trk.length_m) / ds, lap, i, m)
+         for lap in range(1, laps + 1) for i, m in enumerate(profile.mistakes_on(lap))),
+        key=lambda x: x[:3])
+    v_now, stale = v_ideal, False
+    for _, lap, _, m in instances:
+        if stale and uses_current_speed(m):  # start from the speed the car really has there
+            v_now = v_ideal.copy()
+            v_now[start:] = solve_profile(limit=limit[start:], ds=ds, car=vehicle, v_start=v_start)
+            stale = False
+        apply_mistake(limit=limit, v_ideal=v_ideal, v_now=v_now, lap_start=lap * n, lap_nodes=n, mistake=m,
+                      corners=corners, ds=ds, car=vehicle)
+        stale = True
+        if m not in costs:
+            costs[m] = _lap_time_with(m, limit=limit_lap, v_ideal=v_ideal_lap, corners=corners,
+                                      track=trk, car=vehicle, ideal_lap_s=ideal_lap_s)
+        amount, unit = m.amount
+        injected.append({"lap": lap, "corner": m.corner, "kind": m.kind.value, "amount": amount,
+                         "unit": unit, "at_m": m.at_m, "spec": m.describe(),
+                         "expected_time_cost_s": round(costs[m], 4)})
+    injected.sort(key=lambda e: e["lap"])
+
     v = solve_profile(limit=limit[start:], ds=ds, car=vehicle, v_start=v_start)
     ped = pedals(v, ds, vehicle)
     t_nodes = SESSION_START_S + wait + np.concatenate([[0.0], np.cumsum(segment_times(v, ds))])
@@ -175,7 +186,7 @@ def simulate_session(*, track: str = "Spielberg", laps: int = 3, car: str = "gt3
                 "car_id": vehicle.car_id},
         "driver": profile.name, "seed": seed, "start_in_pits": start_in_pits, "tick_rate_hz": TICK_RATE_HZ,
         "session_time_start_s": float(t[0]), "session_time_end_s": float(t[-1]), "record_count": int(len(t)),
-        "lap_count": laps, "ideal_lap_time_s": round(ideal_lap_s, 4),
+        "lap_count": laps, "ideal_lap_time_s": ideal_lap_s,
         "partial_laps": [
             {"lap": 0, "start_time_s": float(t[0]), "end_time_s": float(crossings[0]), "out_lap": start_in_pits,
              "complete": False},
