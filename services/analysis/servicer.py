@@ -1,0 +1,129 @@
+"""AnalysisService: translates protobuf to the analysis functions and back."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import grpc
+import numpy as np
+
+from racecoach.analysis.v1 import analysis_pb2, analysis_pb2_grpc
+from racecoach.services.analysis.lap import analyze_trace, compare_traces, trace_from_samples
+from racecoach.services.analysis.segmenter import LapSegmenter
+from racecoach.services.analysis.stream import StreamAnalyzer
+from racecoach.services.common.batch import BatchValidationError, arrays_from_typed, concat, validate
+from racecoach.services.common.errors import (
+    DependencyUnavailableError, InvalidInputError, NotFoundError, translate_errors,
+)
+from racecoach.services.common.logging import get_logger
+from racecoach.storage.v1 import storage_pb2, storage_pb2_grpc
+
+log = get_logger(__name__)
+SERVICE_NAME = "racecoach.analysis.v1.AnalysisService"
+_FORWARD = ("authorization",)
+
+
+def _forwarded(context: grpc.aio.ServicerContext) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in context.invocation_metadata() or () if k in _FORWARD]
+
+
+class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
+    def __init__(self, *, storage: storage_pb2_grpc.StorageServiceStub | None, max_batch_samples: int, timeout_s: float = 10.0) -> None:
+        self.storage = storage
+        self.max_batch_samples = max_batch_samples
+        self.timeout_s = timeout_s
+
+    async def AnalyzeStream(self, request_iterator: AsyncIterator, context) -> AsyncIterator[analysis_pb2.AnalyzeStreamResponse]:
+        analyzer: StreamAnalyzer | None = None
+        async for request in request_iterator:
+            kind = request.WhichOneof("kind")
+            if kind == "session":
+                analyzer = StreamAnalyzer(session=request.session)
+                continue
+            if analyzer is None:
+                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "send the session before any batch")
+            batch = request.batch
+            try:
+                arrays = arrays_from_typed(batch)
+                validate(arrays=arrays, sample_count=batch.sample_count, max_samples=self.max_batch_samples)
+            except BatchValidationError as exc:
+                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"batch seq {batch.seq}: {exc}")
+            for event in analyzer.feed(arrays, seq=batch.seq):
+                yield event
+
+    async def AnalyzeLap(self, request, context):
+        async with translate_errors(context):
+            if not request.session.session_id:
+                raise InvalidInputError("session.session_id is required")
+            if not request.batches:
+                raise InvalidInputError("send at least one batch holding the lap")
+            parts = []
+            for batch in request.batches:
+                arrays = arrays_from_typed(batch)
+                try:
+                    validate(arrays=arrays, sample_count=batch.sample_count, max_samples=1_000_000)
+                except BatchValidationError as exc:
+                    raise InvalidInputError(f"batch seq {batch.seq}: {exc}") from None
+                parts.append(arrays)
+            laps = LapSegmenter().feed(concat(parts), seq=request.batches[-1].seq)
+            wanted = [lap for lap in laps if request.lap_number in (0, lap.lap_number)]
+            if not wanted:
+                raise NotFoundError("no complete lap (two start/finish crossings) in the samples sent")
+            done = wanted[0]
+            trace = trace_from_samples(arrays=done.arrays, start_time_s=done.start_time_s, end_time_s=done.end_time_s,
+                                       length_m=request.session.track.length_m)
+            lap = analyze_trace(trace=trace, session_id=request.session.session_id, lap_number=done.lap_number,
+                                start_time_s=done.start_time_s, end_time_s=done.end_time_s, flags=done.flags,
+                                sample_count=len(done.arrays["session_time_s"]))
+            return analysis_pb2.AnalyzeLapResponse(lap=lap)
+
+    async def _lap_trace(self, lap_id: str, metadata):
+        stub = self.storage
+        got = await stub.GetLap(storage_pb2.GetLapRequest(lap_id=lap_id), metadata=metadata, timeout=self.timeout_s)
+        parts = []
+        async for chunk in stub.StreamLapTelemetry(
+            storage_pb2.StreamLapTelemetryRequest(lap_id=lap_id, channels=list(("lap_dist_m", "lap_dist_pct", "speed_mps", "brake", "throttle", "yaw_rate_rps", "lat_accel_mps2", "steering_rad"))),
+            metadata=metadata, timeout=self.timeout_s,
+        ):
+            parts.append(arrays_from_typed(chunk.chunk))
+        arrays = concat(parts)
+        if len(arrays.get("session_time_s", ())) < 10:
+            raise NotFoundError(f"lap {lap_id} has no stored samples to compare")
+        inside = (arrays["session_time_s"] >= got.lap.start_session_time_s) & (arrays["session_time_s"] <= got.lap.end_session_time_s)
+        arrays = {k: v[inside] for k, v in arrays.items()}
+        trace = trace_from_samples(arrays=arrays, start_time_s=got.lap.start_session_time_s, end_time_s=got.lap.end_session_time_s,
+                                   length_m=got.session.track.length_m or got.lap.distance_m)
+        return got.lap, trace
+
+    async def CompareLaps(self, request, context):
+        async with translate_errors(context):
+            if self.storage is None:
+                raise DependencyUnavailableError("analysis has no storage address configured")
+            metadata = _forwarded(context)
+            try:
+                lap, trace = await self._lap_trace(request.lap_id, metadata)
+                reference_id = request.reference_lap_id
+                if request.reference == analysis_pb2.REFERENCE_KIND_LAP:
+                    if not reference_id:
+                        raise InvalidInputError("reference_lap_id is required with REFERENCE_KIND_LAP")
+                else:
+                    found = await self.storage.GetReferenceLap(
+                        storage_pb2.GetReferenceLapRequest(lap_id=request.lap_id, reference=request.reference),
+                        metadata=metadata, timeout=self.timeout_s,
+                    )
+                    if not found.found:
+                        raise NotFoundError("no valid reference lap of that kind exists yet")
+                    reference_id = found.lap.lap_id
+                reference, reference_trace = await self._lap_trace(reference_id, metadata)
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED):
+                    await context.abort(exc.code(), exc.details())
+                raise DependencyUnavailableError(f"storage unavailable: {exc.details()}") from None
+            response = compare_traces(lap=lap, trace=trace, reference=reference, reference_trace=reference_trace)
+            if request.step_m and request.step_m > 1.0:
+                stride = int(round(request.step_m))
+                kept = np.asarray(response.delta_s)[::stride]
+                del response.delta_s[:]
+                response.delta_s.extend(kept.tolist())
+                response.step_m = float(stride)
+            return response

@@ -1,0 +1,61 @@
+"""Ingest's connections to the other services: channels, stubs and raw-view multicallables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import grpc
+
+from racecoach.analysis.v1 import analysis_pb2, analysis_pb2_grpc
+from racecoach.coaching.v1 import coaching_pb2, coaching_pb2_grpc
+from racecoach.services.common.server import server_options
+from racecoach.services.common.settings import Settings
+from racecoach.storage.v1 import storage_pb2, storage_pb2_grpc
+
+
+@dataclass
+class Links:
+    """Stubs of storage, analysis and coaching, plus storage's Write taking raw views."""
+
+    storage: storage_pb2_grpc.StorageServiceStub
+    storage_write: grpc.aio.StreamStreamMultiCallable
+    analysis: analysis_pb2_grpc.AnalysisServiceStub
+    coaching: coaching_pb2_grpc.CoachingServiceStub
+    analyze_stream: grpc.aio.StreamStreamMultiCallable
+    live_cues: grpc.aio.StreamStreamMultiCallable
+    channels: tuple[grpc.aio.Channel, ...]
+    timeout_s: float = 10.0
+
+    async def close(self) -> None:
+        for channel in self.channels:
+            await channel.close()
+
+
+def _serialize(item: object) -> bytes:
+    """Pre-framed bytes pass through; messages are serialized."""
+    return item if isinstance(item, bytes) else item.SerializeToString()  # type: ignore[attr-defined]
+
+
+def connect(*, settings: Settings, storage_addr: str | None = None, analysis_addr: str | None = None, coaching_addr: str | None = None) -> Links:
+    options = server_options(max_message_bytes=settings.max_message_bytes)
+    storage_ch = grpc.aio.insecure_channel(storage_addr or settings.address("storage"), options=options)
+    analysis_ch = grpc.aio.insecure_channel(analysis_addr or settings.address("analysis"), options=options)
+    coaching_ch = grpc.aio.insecure_channel(coaching_addr or settings.address("coaching"), options=options)
+    write = storage_ch.stream_stream(
+        "/racecoach.storage.v1.StorageService/Write",
+        request_serializer=_serialize, response_deserializer=storage_pb2.WriteResponse.FromString,
+    )
+    analyze = analysis_ch.stream_stream(
+        "/racecoach.analysis.v1.AnalysisService/AnalyzeStream",
+        request_serializer=_serialize, response_deserializer=analysis_pb2.AnalyzeStreamResponse.FromString,
+    )
+    live = coaching_ch.stream_stream(
+        "/racecoach.coaching.v1.CoachingService/LiveCues",
+        request_serializer=_serialize, response_deserializer=coaching_pb2.LiveCuesResponse.FromString,
+    )
+    return Links(
+        storage=storage_pb2_grpc.StorageServiceStub(storage_ch), storage_write=write,
+        analysis=analysis_pb2_grpc.AnalysisServiceStub(analysis_ch), coaching=coaching_pb2_grpc.CoachingServiceStub(coaching_ch),
+        analyze_stream=analyze, live_cues=live,
+        channels=(storage_ch, analysis_ch, coaching_ch), timeout_s=settings.rpc_timeout_s,
+    )

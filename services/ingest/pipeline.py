@@ -1,0 +1,232 @@
+"""One collector session flowing through the mesh: storage first (durable acks), analysis and
+coaching beside it (lap reports, live cues). Every queue is bounded."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import grpc
+
+from racecoach.analysis.v1 import analysis_pb2
+from racecoach.coaching.v1 import coaching_pb2
+from racecoach.ingest.v1 import ingest_pb2
+from racecoach.services.common.errors import DependencyUnavailableError
+from racecoach.services.common.logging import get_logger
+from racecoach.services.ingest.links import Links
+from racecoach.services.ingest.wire import length_delimited, write_request
+from racecoach.storage.v1 import storage_pb2
+from racecoach.telemetry.v1 import telemetry_pb2
+
+log = get_logger(__name__)
+SESSION_REQUEST = 1 << 62
+LAP_REQUEST = 1 << 61
+QUEUE_DEPTH = 256
+LIVE_DEPTH = 64
+
+
+@dataclass
+class StorageLost:
+    """Put on the out queue when storage fails: the collector stream ends with UNAVAILABLE."""
+
+    message: str
+
+
+async def _drain(queue: asyncio.Queue) -> AsyncIterator[object]:
+    while True:
+        item = await queue.get()
+        if item is None:
+            return
+        yield item
+
+
+@dataclass
+class SessionPipeline:
+    links: Links
+    metadata: list[tuple[str, str]]
+    session: telemetry_pb2.Session
+    out: asyncio.Queue
+    committed_seq: int = 0
+    forwarded_seq: int = 0
+    lap_count: int = 0
+    _writes: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE_DEPTH))
+    _analysis: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE_DEPTH))
+    _live: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(LIVE_DEPTH))
+    _tasks: list[asyncio.Task] = field(default_factory=list)
+    _session_stored: asyncio.Future | None = None
+    _next_lap_request: int = LAP_REQUEST
+    _analysis_up: bool = True
+    _live_up: bool = True
+    _best: analysis_pb2.LapAnalysis | None = None
+    _storage_done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def log(self):
+        return log.bind(session_id=self.session.session_id)
+
+    # --- start ----------------------------------------------------------------------------
+
+    async def open(self) -> int:
+        """Store the session and open the side streams; returns the committed seq to resume after."""
+        loop = asyncio.get_running_loop()
+        self._session_stored = loop.create_future()
+        write_call = self.links.storage_write(_drain(self._writes), metadata=self.metadata)
+        self._tasks.append(asyncio.create_task(self._read_storage(write_call)))
+        await self._writes.put(write_request(request_id=SESSION_REQUEST, field_number=2, payload=self.session.SerializeToString()))
+        try:
+            self.committed_seq = await asyncio.wait_for(self._session_stored, self.links.timeout_s)
+        except asyncio.TimeoutError:
+            raise DependencyUnavailableError("storage did not confirm the session in time; retry shortly") from None
+        self.forwarded_seq = self.committed_seq
+        analysis_call = self.links.analyze_stream(self._analysis_requests(), metadata=self.metadata)
+        self._tasks.append(asyncio.create_task(self._read_analysis(analysis_call)))
+        live_call = self.links.live_cues(self._live_requests(), metadata=self.metadata)
+        self._tasks.append(asyncio.create_task(self._read_live(live_call)))
+        return self.committed_seq
+
+    async def _analysis_requests(self) -> AsyncIterator[object]:
+        yield analysis_pb2.AnalyzeStreamRequest(session=self.session)
+        async for payload in _drain(self._analysis):
+            yield payload
+
+    async def _live_requests(self) -> AsyncIterator[object]:
+        yield coaching_pb2.LiveCuesRequest(context=coaching_pb2.LiveContext(session=self.session))
+        async for item in _drain(self._live):
+            yield item
+
+    # --- batches --------------------------------------------------------------------------
+
+    def is_duplicate(self, seq: int) -> bool:
+        return seq <= self.forwarded_seq
+
+    def expects(self) -> int:
+        return self.forwarded_seq + 1
+
+    async def forward(self, *, seq: int, batch_bytes: bytes) -> None:
+        """Send a validated batch on: storage (awaited, bounded), analysis (bounded), live cues (dropped when behind)."""
+        await self._writes.put(write_request(request_id=seq, field_number=3, payload=batch_bytes))
+        self.forwarded_seq = seq
+        if self._analysis_up:
+            await self._analysis.put(length_delimited(2, batch_bytes))
+        if self._live_up:
+            try:
+                self._live.put_nowait(length_delimited(2, batch_bytes))
+            except asyncio.QueueFull:
+                pass  # live cues are advisory: better skip one than delay durability
+
+    # --- responses ------------------------------------------------------------------------
+
+    async def _read_storage(self, call) -> None:
+        try:
+            async for response in call:
+                if response.request_id == SESSION_REQUEST:
+                    if response.HasField("error"):
+                        self._session_stored.set_exception(_storage_refusal(response.error))
+                    else:
+                        self._session_stored.set_result(response.committed_seq)
+                elif response.request_id >= LAP_REQUEST:
+                    if response.HasField("error"):
+                        self.log.warning("lap or report not stored", error=response.error.message)
+                elif response.HasField("error"):
+                    await self.out.put(ingest_pb2.StreamResponse(error=ingest_pb2.BatchError(
+                        session_id=self.session.session_id, seq=response.request_id, message=response.error.message,
+                        reason=ingest_pb2.BATCH_ERROR_REASON_SEQ_GAP if "skips ahead" in response.error.message
+                        else ingest_pb2.BATCH_ERROR_REASON_OUT_OF_RANGE,
+                    )))
+                elif response.committed_seq > self.committed_seq:
+                    self.committed_seq = response.committed_seq
+                    await self.out.put(ingest_pb2.StreamResponse(ack=ingest_pb2.DurableAck(
+                        session_id=self.session.session_id, committed_seq=self.committed_seq)))
+        except grpc.aio.AioRpcError as exc:
+            message = f"storage unavailable ({exc.code().name}): {exc.details()}; reconnect and resend after seq {self.committed_seq}"
+            if exc.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
+                message = exc.details() or exc.code().name
+            if self._session_stored is not None and not self._session_stored.done():
+                self._session_stored.set_exception(DependencyUnavailableError(message))
+            await self.out.put(StorageLost(message))
+        finally:
+            self._storage_done.set()
+
+    async def _read_analysis(self, call) -> None:
+        try:
+            async for event in call:
+                await self._lap_completed(event)
+        except grpc.aio.AioRpcError as exc:
+            self._analysis_up = False
+            self.log.warning("analysis unavailable; laps will not be reported", code=exc.code().name, details=exc.details())
+            while not self._analysis.empty():
+                self._analysis.get_nowait()
+
+    async def _lap_completed(self, event: analysis_pb2.AnalyzeStreamResponse) -> None:
+        lap = event.lap
+        self.lap_count += 1
+        bound = self.log.bind(lap=lap.lap_number)
+        await self._store(field_number=4, payload=lap.SerializeToString())
+        report = None
+        request = coaching_pb2.ScoreLapRequest(lap=lap)
+        if event.HasField("reference"):
+            request.reference.CopyFrom(event.reference)
+            request.corner_deltas.extend(event.comparison.corner_deltas)
+        try:
+            scored = await self.links.coaching.ScoreLap(request, metadata=self.metadata, timeout=self.links.timeout_s)
+            report = scored.report
+            await self._store(field_number=5, payload=report.SerializeToString())
+        except grpc.aio.AioRpcError as exc:
+            bound.warning("coaching unavailable; lap reported without coaching", code=exc.code().name)
+        completed = ingest_pb2.LapCompleted(lap=lap)
+        if report is not None:
+            completed.report.CopyFrom(report)
+        await self.out.put(ingest_pb2.StreamResponse(lap_completed=completed))
+        bound.info("lap completed", lap_time_s=lap.lap_time.ToNanoseconds() / 1e9, valid=lap.valid)
+        if lap.valid and (self._best is None or lap.lap_time.ToNanoseconds() < self._best.lap_time.ToNanoseconds()):
+            self._best = lap
+        if self._live_up and self._best is not None:
+            context = coaching_pb2.LiveContext(session=self.session, reference=self._best, last_lap=lap)
+            try:
+                self._live.put_nowait(coaching_pb2.LiveCuesRequest(context=context))
+            except asyncio.QueueFull:
+                pass
+
+    async def _store(self, *, field_number: int, payload: bytes) -> None:
+        self._next_lap_request += 1
+        await self._writes.put(write_request(request_id=self._next_lap_request, field_number=field_number, payload=payload))
+
+    async def _read_live(self, call) -> None:
+        try:
+            async for response in call:
+                await self.out.put(ingest_pb2.StreamResponse(cue=response.cue))
+        except grpc.aio.AioRpcError as exc:
+            self._live_up = False
+            self.log.warning("live coaching unavailable", code=exc.code().name)
+            while not self._live.empty():
+                self._live.get_nowait()
+
+    # --- end ------------------------------------------------------------------------------
+
+    async def close(self) -> ingest_pb2.SessionClosed:
+        """Finish analysis (its laps are stored), then storage; everything sent is committed after this."""
+        await self._analysis.put(None)
+        await self._live.put(None) if not self._live.full() else None
+        analysis_task, live_task = self._tasks[1], self._tasks[2]
+        await asyncio.wait({analysis_task}, timeout=self.links.timeout_s * 3)
+        live_task.cancel()
+        await self._writes.put(None)
+        await self._storage_done.wait()
+        return ingest_pb2.SessionClosed(session_id=self.session.session_id, committed_seq=self.committed_seq, lap_count=self.lap_count)
+
+    async def abort(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for queue in (self._writes, self._analysis, self._live):
+            while not queue.empty():
+                queue.get_nowait()
+            queue.put_nowait(None)
+
+
+def _storage_refusal(error: storage_pb2.WriteError) -> Exception:
+    from racecoach.services.common.errors import InvalidInputError, PermissionDeniedError
+
+    if error.code == storage_pb2.WRITE_ERROR_CODE_PERMISSION_DENIED:
+        return PermissionDeniedError(error.message)
+    return InvalidInputError(error.message)

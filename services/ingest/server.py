@@ -1,0 +1,44 @@
+"""Run the ingest service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from racecoach.ingest.v1 import ingest_pb2
+from racecoach.services.common.server import Registration, RunningServer, generic_handler, start_server
+from racecoach.services.common.settings import Settings
+from racecoach.services.ingest.links import Links, connect
+from racecoach.services.ingest.servicer import SERVICE_NAME, IngestServicer
+
+
+@dataclass
+class IngestServer:
+    running: RunningServer
+    links: Links
+
+    @property
+    def port(self) -> int:
+        return self.running.port
+
+    async def stop(self, grace_s: float = 5.0) -> None:
+        await self.running.stop(grace_s)
+        await self.links.close()
+
+
+async def serve(*, settings: Settings, port: int | None = None, storage_addr: str | None = None,
+                analysis_addr: str | None = None, coaching_addr: str | None = None) -> IngestServer:
+    """Start IngestService, reading batches through the zero-copy raw view."""
+    links = connect(settings=settings, storage_addr=storage_addr, analysis_addr=analysis_addr, coaching_addr=coaching_addr)
+    servicer = IngestServicer(links=links, max_batch_samples=settings.max_batch_samples)
+
+    def register(servicer: IngestServicer, server) -> None:
+        server.add_generic_rpc_handlers((generic_handler(
+            service=ingest_pb2.DESCRIPTOR.services_by_name["IngestService"], servicer=servicer,
+            request_types={"Stream": ingest_pb2.StreamRequestRawView},
+        ),))
+
+    running = await start_server(
+        registrations=[Registration(add=register, servicer=servicer, service_name=SERVICE_NAME)],
+        host=settings.host, port=settings.ports.ingest if port is None else port, max_message_bytes=settings.max_message_bytes,
+    )
+    return IngestServer(running=running, links=links)

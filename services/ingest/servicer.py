@@ -1,0 +1,115 @@
+"""IngestService: authenticates the collector, validates each batch, and runs its session's pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import grpc
+
+from racecoach.ingest.v1 import ingest_pb2, ingest_pb2_grpc
+from racecoach.services.common.batch import BatchValidationError, decode_raw, validate
+from racecoach.services.common.errors import ServiceError, status_for
+from racecoach.services.common.logging import get_logger
+from racecoach.services.ingest.links import Links
+from racecoach.services.ingest.pipeline import SessionPipeline, StorageLost
+from racecoach.storage.v1 import storage_pb2
+
+log = get_logger(__name__)
+SERVICE_NAME = "racecoach.ingest.v1.IngestService"
+OUT_DEPTH = 256
+_DONE = object()
+
+
+def batch_error(session_id: str, seq: int, reason: str, message: str) -> ingest_pb2.StreamResponse:
+    return ingest_pb2.StreamResponse(error=ingest_pb2.BatchError(
+        session_id=session_id, seq=seq, reason=ingest_pb2.BatchErrorReason.Value(f"BATCH_ERROR_REASON_{reason}"), message=message,
+    ))
+
+
+class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
+    def __init__(self, *, links: Links, max_batch_samples: int) -> None:
+        self.links = links
+        self.max_batch_samples = max_batch_samples
+
+    async def _authenticate(self, metadata, context) -> None:
+        try:
+            await self.links.storage.WhoAmI(storage_pb2.WhoAmIRequest(), metadata=metadata, timeout=self.links.timeout_s)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
+                await context.abort(grpc.StatusCode.UNAUTHENTICATED, exc.details())
+            await context.abort(grpc.StatusCode.UNAVAILABLE, f"storage is unavailable ({exc.code().name}); retry shortly")
+
+    async def Stream(self, request_iterator: AsyncIterator, context) -> AsyncIterator[ingest_pb2.StreamResponse]:
+        metadata = [(k, v) for k, v in context.invocation_metadata() or () if k == "authorization"]
+        await self._authenticate(metadata, context)
+        iterator = request_iterator.__aiter__()
+        try:
+            first = await iterator.__anext__()
+        except StopAsyncIteration:
+            return
+        if first.WhichOneof("kind") != "start" or not first.start.session.session_id:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the first message must be a start with a session_id")
+        out: asyncio.Queue = asyncio.Queue(OUT_DEPTH)
+        pipeline = SessionPipeline(links=self.links, metadata=metadata, session=first.start.session, out=out)
+        bound = log.bind(session_id=pipeline.session.session_id)
+        try:
+            committed = await pipeline.open()
+        except ServiceError as exc:
+            await pipeline.abort()
+            await context.abort(status_for(exc), str(exc))
+        bound.info("session opened", committed_seq=committed)
+        yield ingest_pb2.StreamResponse(accepted=ingest_pb2.SessionAccepted(session_id=pipeline.session.session_id, committed_seq=committed))
+        reader = asyncio.create_task(self._consume(iterator, pipeline, out))
+        try:
+            while True:
+                item = await out.get()
+                if item is _DONE:
+                    break
+                if isinstance(item, StorageLost):
+                    bound.warning("storage lost", detail=item.message)
+                    await context.abort(grpc.StatusCode.UNAVAILABLE, item.message)
+                yield item
+        finally:
+            reader.cancel()
+            await pipeline.abort()
+
+    async def _consume(self, iterator, pipeline: SessionPipeline, out: asyncio.Queue) -> None:
+        session_id = pipeline.session.session_id
+        ended = False
+        try:
+            async for request in iterator:
+                kind = request.WhichOneof("kind")
+                if kind == "batch":
+                    await self._batch(request.batch, pipeline, out)
+                elif kind == "end":
+                    ended = True
+                    break
+                else:
+                    await out.put(batch_error(session_id, 0, "WRONG_SESSION", "a stream carries one session; start a new stream for another"))
+        except grpc.aio.AioRpcError:
+            pass
+        closed = await pipeline.close()
+        if ended:
+            await out.put(ingest_pb2.StreamResponse(closed=closed))
+        await out.put(_DONE)
+
+    async def _batch(self, view, pipeline: SessionPipeline, out: asyncio.Queue) -> None:
+        session_id = pipeline.session.session_id
+        if view.session_id != session_id:
+            await out.put(batch_error(session_id, view.seq, "WRONG_SESSION", f"batch names session {view.session_id!r}, this stream is {session_id!r}"))
+            return
+        if pipeline.is_duplicate(view.seq):
+            if view.seq <= pipeline.committed_seq:
+                await out.put(ingest_pb2.StreamResponse(ack=ingest_pb2.DurableAck(session_id=session_id, committed_seq=pipeline.committed_seq)))
+            return
+        if view.seq != pipeline.expects():
+            await out.put(batch_error(session_id, view.seq, "SEQ_GAP", f"expected seq {pipeline.expects()}, got {view.seq}; resend from {pipeline.expects()}"))
+            return
+        try:
+            arrays = decode_raw(view)
+            validate(arrays=arrays, sample_count=view.sample_count, max_samples=self.max_batch_samples)
+        except BatchValidationError as exc:
+            await out.put(batch_error(session_id, view.seq, exc.reason, f"batch seq {view.seq}: {exc}"))
+            return
+        await pipeline.forward(seq=view.seq, batch_bytes=view.SerializeToString())
