@@ -116,3 +116,36 @@ def corner_deltas(losses: dict[int, float]) -> list[analysis_pb2.CornerDelta]:
         loss = losses.get(k, 0.0) if (k != 0 or i == 0) else 0.0
         result.append(analysis_pb2.CornerDelta(corner_number=k, start_m=start, end_m=end, time_loss_s=loss))
     return result
+
+
+def drive(
+    *, start_m: float, metres: float, lap: int, t0_s: float = 500.0, rate_hz: float = 60.0
+) -> dict[str, "np.ndarray"]:
+    """Channel arrays of a car driving ``metres`` from ``start_m`` on ``lap`` at 60 Hz, wrapping at the line.
+
+    Speed varies along the lap: ``speed_mps(d) = 45 + 15 cos(2π d / TRACK_LENGTH_M)`` (30–60 m/s).
+    """
+    import numpy as np
+
+    dist, speeds, laps_, times = [], [], [], []
+    d, n, t, travelled = start_m, lap, t0_s, 0.0
+    while travelled <= metres:
+        v = speed_mps(d)
+        dist.append(d), speeds.append(v), laps_.append(n), times.append(t)
+        step = v / rate_hz
+        d, t, travelled = d + step, t + 1.0 / rate_hz, travelled + step
+        if d >= TRACK_LENGTH_M:
+            d -= TRACK_LENGTH_M
+            n += 1
+    return {
+        "lap_dist_m": np.asarray(dist, dtype=np.float32),
+        "speed_mps": np.asarray(speeds, dtype=np.float32),
+        "lap": np.asarray(laps_, dtype=np.float32),
+        "session_time_s": np.asarray(times, dtype=np.float64),
+    }
+
+
+def speed_mps(d: float):
+    import numpy as np
+
+    return 45.0 + 15.0 * np.cos(2 * np.pi * d / TRACK_LENGTH_M)
