@@ -5,7 +5,9 @@ one cue per corner (the first along the corner of: brake point, apex speed, thro
 coasting) and is then fed batches of channel arrays. A cue is issued when the car's
 distance to the cue's target, measured forward along the lap (so across the start/finish
 line too), first drops to the lead distance ``clip(speed × lead_time_s, min_lead_m,
-max_lead_m)``; it is issued once per lap, i.e. once per passage of the target.
+max_lead_m)``; it is issued once per lap, i.e. once per passage of the target. A cue that
+first becomes due with less than half its lead left (the stream started, or samples were
+missing, inside the window) is dropped for that passage rather than issued too late.
 Every batch is handled with a handful of array operations over (cues × samples).
 """
 
@@ -27,6 +29,7 @@ DEFAULT_LEAD_TIME_S = 2.5
 DEFAULT_MIN_LEAD_M = 40.0
 DEFAULT_MAX_LEAD_M = 250.0
 REFIRE_GUARD_S = 5.0  # a cue never repeats within this many seconds, whatever the lap counter says
+TOO_LATE_FRACTION = 0.5  # a cue first due with less than this share of its lead left (a gap, a stream start) is dropped
 CHANNELS = ("lap_dist_m", "speed_mps", "session_time_s", "lap")
 
 
@@ -162,6 +165,8 @@ class LiveCoach:
         for j in sorted(first, key=lambda j: (sample_i[j], cue_i[j])):
             k, s = int(cue_i[j]), int(sample_i[j])
             planned, lap_of_passage, time_s = self.plan[k], int(passage[k, s]), float(times[s])
+            if ahead[k, s] < TOO_LATE_FRACTION * lead[s]:
+                continue
             key = (planned.corner_number, planned.kind)
             previous = self._fired.get(key)
             if previous is not None and (previous[0] == lap_of_passage or time_s - previous[1] < REFIRE_GUARD_S):

@@ -124,6 +124,12 @@ def test_stream_starting_inside_the_window_after_the_line_cues_once():
     arrays = drive(start_m=2950.0, metres=200.0, lap=3)  # crosses the line inside the lead window
     cues = stream(coach, arrays)
     assert len(cues) == 1 and int(arrays["lap"][sample_of(arrays, cues[0])]) == 3
+    fresh = LiveCoach()
+    fresh.set_context(session_id=SESSION_ID, reference=reference,
+                      last_lap=lap_analysis(lap_number=3, lap_time_s=90.3, corners=corners))
+    late = drive(start_m=20.0, metres=200.0, lap=4)  # 40 m before the target at ~60 m/s: too late to be useful
+    assert stream(fresh, late) == []
+    assert len(stream(fresh, drive(start_m=2800.0, metres=400.0, lap=4, t0_s=600.0))) == 1  # the next lap is cued
 
 
 def test_lead_distance_is_speed_times_lead_time_clamped():
