@@ -133,9 +133,7 @@ class LapDetector:
         valid = (surface != SURFACE_NOT_IN_WORLD) & np.isfinite(pct) & np.isfinite(t)
         vi = np.flatnonzero(valid)
         done: list[DetectedLap] = []
-        if len(vi) == 0:
-            if self._open is not None and n:
-                done.append(self._close(self._prev[0], self._prev[2] + 1, "gap"))  # type: ignore[index]
+        if len(vi) == 0:  # nothing usable: decide at the next valid sample (gap or reset)
             return done
 
         # boundaries between consecutive valid samples (including the carried previous one)
@@ -178,7 +176,7 @@ class LapDetector:
                 f = (1.0 - p0[e]) / max(wrap_gap[e], 1e-12)
                 when, reason = float(t_all[e] + f * (t_all[e + 1] - t_all[e])), "crossing"
             else:
-                when, reason = float(t_all[e]), ("gap" if gap[e] and not jump[e] else "reset")
+                when, reason = float(t_all[e]), ("reset" if jump[e] else "gap")
             in_pits_end = bool(pits[vi[end_local - 1]]) if end_local > 0 else bool(self._prev and self._prev[3])
             done.append(self._close(when, int(i_all[e]) + 1, reason, in_lap=in_pits_end))
             nxt = int(vi[end_local])
