@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-
 from racecoach.analysis.v1 import analysis_pb2
 from racecoach.services.coaching import laps
 from racecoach.services.coaching.model import spec

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-
 from racecoach.analysis.v1 import analysis_pb2
 from racecoach.coaching.v1 import coaching_pb2
 from racecoach.services.coaching import laps, rules
@@ -82,21 +81,32 @@ def plan_cues(
 def _cue_for(f: rules.Finding, reference: analysis_pb2.LapAnalysis) -> PlannedCue | None:
     turn = f"Turn {f.corner_number}"
     if f.type == FT.FEEDBACK_TYPE_BRAKE_EARLY:
-        return PlannedCue(f.corner_number, CK.CUE_KIND_BRAKE_LATER, f.target_m, f"{turn}: brake {abs(f.delta_value):.0f} m later")
+        return PlannedCue(
+            f.corner_number, CK.CUE_KIND_BRAKE_LATER, f.target_m, f"{turn}: brake {abs(f.delta_value):.0f} m later"
+        )
     if f.type == FT.FEEDBACK_TYPE_BRAKE_LATE:
-        return PlannedCue(f.corner_number, CK.CUE_KIND_BRAKE_EARLIER, f.target_m, f"{turn}: brake {f.delta_value:.0f} m earlier")
+        return PlannedCue(
+            f.corner_number, CK.CUE_KIND_BRAKE_EARLIER, f.target_m, f"{turn}: brake {f.delta_value:.0f} m earlier"
+        )
     if f.type == FT.FEEDBACK_TYPE_LOW_APEX_SPEED:
         # Apex speed is won on the way in, so the cue points at the reference's brake point (or entry).
         zone = laps.braking_zone_for(reference, f.corner_number)
         ref_corner = laps.corners_by_number(reference).get(f.corner_number)
         target = zone.brake_point_m if zone is not None else (ref_corner.entry_m if ref_corner else f.target_m)
-        return PlannedCue(f.corner_number, CK.CUE_KIND_CARRY_SPEED, target,
-                          f"{turn}: carry {abs(f.delta_value):.0f} km/h more to the apex")
+        return PlannedCue(
+            f.corner_number,
+            CK.CUE_KIND_CARRY_SPEED,
+            target,
+            f"{turn}: carry {abs(f.delta_value):.0f} km/h more to the apex",
+        )
     if f.type == FT.FEEDBACK_TYPE_LATE_THROTTLE:
-        return PlannedCue(f.corner_number, CK.CUE_KIND_THROTTLE_EARLIER, f.target_m,
-                          f"{turn}: throttle {f.delta_value:.0f} m sooner")
+        return PlannedCue(
+            f.corner_number, CK.CUE_KIND_THROTTLE_EARLIER, f.target_m, f"{turn}: throttle {f.delta_value:.0f} m sooner"
+        )
     if f.type == FT.FEEDBACK_TYPE_COASTING:
-        return PlannedCue(f.corner_number, CK.CUE_KIND_NO_COASTING, f.target_m, f"{turn}: brake to throttle, no coasting")
+        return PlannedCue(
+            f.corner_number, CK.CUE_KIND_NO_COASTING, f.target_m, f"{turn}: brake to throttle, no coasting"
+        )
     return None
 
 
@@ -130,7 +140,9 @@ class LiveCoach:
         """Set or replace what to coach against; cues already issued this lap stay issued."""
         self.session_id = session_id
         self.length_m = laps.lap_length_m(reference, last_lap, track_length_m=track_length_m)
-        self.plan = plan_cues(last_lap=last_lap, reference=reference, track_length_m=self.length_m) if self.length_m > 0 else []
+        self.plan = (
+            plan_cues(last_lap=last_lap, reference=reference, track_length_m=self.length_m) if self.length_m > 0 else []
+        )
         self._targets = np.asarray([c.target_m for c in self.plan], dtype=np.float64)
 
     def lead_m(self, speed_mps: np.ndarray) -> np.ndarray:
@@ -172,6 +184,16 @@ class LiveCoach:
             if previous is not None and (previous[0] == lap_of_passage or time_s - previous[1] < REFIRE_GUARD_S):
                 continue
             self._fired[key] = (lap_of_passage, time_s)
-            due.append(Cue(self.session_id, seq, time_s, planned.kind, planned.corner_number,
-                           planned.target_m, float(ahead[k, s]), planned.text))
+            due.append(
+                Cue(
+                    self.session_id,
+                    seq,
+                    time_s,
+                    planned.kind,
+                    planned.corner_number,
+                    planned.target_m,
+                    float(ahead[k, s]),
+                    planned.text,
+                )
+            )
         return due

@@ -92,14 +92,31 @@ def corner_findings(
             target = ref.entry_m if ref is not None else corner.entry_m
             ref_coast = ref.coasting_m if ref is not None else 0.0
             findings.append(
-                Finding(n, FT.FEEDBACK_TYPE_COASTING, corner.entry_m, target, corner.coasting_m, ref_coast, corner.coasting_m, "m")
+                Finding(
+                    n,
+                    FT.FEEDBACK_TYPE_COASTING,
+                    corner.entry_m,
+                    target,
+                    corner.coasting_m,
+                    ref_coast,
+                    corner.coasting_m,
+                    "m",
+                )
             )
         if reference is None:
             zone = laps.braking_zone_for(lap, n)
             if zone is not None and zone.trail_brake_fraction >= GOOD_TRAIL_BRAKE_FRACTION:
                 findings.append(
-                    Finding(n, FT.FEEDBACK_TYPE_STRENGTH, zone.brake_point_m, zone.brake_point_m,
-                            zone.trail_brake_dist_m, 0.0, zone.trail_brake_dist_m, "m")
+                    Finding(
+                        n,
+                        FT.FEEDBACK_TYPE_STRENGTH,
+                        zone.brake_point_m,
+                        zone.brake_point_m,
+                        zone.trail_brake_dist_m,
+                        0.0,
+                        zone.trail_brake_dist_m,
+                        "m",
+                    )
                 )
     return findings
 
@@ -120,17 +137,46 @@ def _against_reference(lap, reference, corner, ref, losses, length) -> list[Find
         else:
             kind = None
         if kind is not None:
-            found.append(Finding(n, kind, zone.brake_point_m, ref_zone.brake_point_m,
-                                 zone.brake_point_m, ref_zone.brake_point_m, diff, "m"))
+            found.append(
+                Finding(
+                    n,
+                    kind,
+                    zone.brake_point_m,
+                    ref_zone.brake_point_m,
+                    zone.brake_point_m,
+                    ref_zone.brake_point_m,
+                    diff,
+                    "m",
+                )
+            )
     if apex_diff_kmh < -APEX_SPEED_TOLERANCE_KMH:
-        found.append(Finding(n, FT.FEEDBACK_TYPE_LOW_APEX_SPEED, corner.apex_m, ref.apex_m,
-                             corner.apex_speed_mps * laps.MPS_TO_KMH, ref.apex_speed_mps * laps.MPS_TO_KMH,
-                             apex_diff_kmh, "km/h"))
+        found.append(
+            Finding(
+                n,
+                FT.FEEDBACK_TYPE_LOW_APEX_SPEED,
+                corner.apex_m,
+                ref.apex_m,
+                corner.apex_speed_mps * laps.MPS_TO_KMH,
+                ref.apex_speed_mps * laps.MPS_TO_KMH,
+                apex_diff_kmh,
+                "km/h",
+            )
+        )
     if corner.throttle_on_m > 0 and ref.throttle_on_m > 0:
         diff = laps.along_diff_m(corner.throttle_on_m, ref.throttle_on_m, length)
         if diff > THROTTLE_TOLERANCE_M:
-            found.append(Finding(n, FT.FEEDBACK_TYPE_LATE_THROTTLE, corner.throttle_on_m, ref.throttle_on_m,
-                                 corner.throttle_on_m, ref.throttle_on_m, diff, "m"))
+            found.append(
+                Finding(
+                    n,
+                    FT.FEEDBACK_TYPE_LATE_THROTTLE,
+                    corner.throttle_on_m,
+                    ref.throttle_on_m,
+                    corner.throttle_on_m,
+                    ref.throttle_on_m,
+                    diff,
+                    "m",
+                )
+            )
     return found
 
 
@@ -144,18 +190,26 @@ def describe(*, finding: Finding, loss: float | None, lap: analysis_pb2.LapAnaly
     """The finding in words a driver can act on, naming the corner, the metres and the cause."""
     f, turn = finding, f"Turn {finding.corner_number}"
     if f.type == FT.FEEDBACK_TYPE_BRAKE_EARLY:
-        return (f"{turn}: you braked {abs(f.delta_value):.0f} m earlier than your reference "
-                f"(at {f.this_value:.0f} m instead of {f.reference_value:.0f} m){_outcome(loss)}.")
+        return (
+            f"{turn}: you braked {abs(f.delta_value):.0f} m earlier than your reference "
+            f"(at {f.this_value:.0f} m instead of {f.reference_value:.0f} m){_outcome(loss)}."
+        )
     if f.type == FT.FEEDBACK_TYPE_BRAKE_LATE:
-        return (f"{turn}: you braked {f.delta_value:.0f} m later than your reference "
-                f"(at {f.this_value:.0f} m instead of {f.reference_value:.0f} m){_outcome(loss)}; "
-                "brake nearer the reference point to make the apex.")
+        return (
+            f"{turn}: you braked {f.delta_value:.0f} m later than your reference "
+            f"(at {f.this_value:.0f} m instead of {f.reference_value:.0f} m){_outcome(loss)}; "
+            "brake nearer the reference point to make the apex."
+        )
     if f.type == FT.FEEDBACK_TYPE_LOW_APEX_SPEED:
-        return (f"{turn}: your apex speed at {f.distance_m:.0f} m was {abs(f.delta_value):.1f} km/h lower than "
-                f"your reference ({f.this_value:.1f} km/h instead of {f.reference_value:.1f} km/h){_outcome(loss)}.")
+        return (
+            f"{turn}: your apex speed at {f.distance_m:.0f} m was {abs(f.delta_value):.1f} km/h lower than "
+            f"your reference ({f.this_value:.1f} km/h instead of {f.reference_value:.1f} km/h){_outcome(loss)}."
+        )
     if f.type == FT.FEEDBACK_TYPE_LATE_THROTTLE:
-        return (f"{turn}: you committed to the throttle {f.delta_value:.0f} m later than your reference "
-                f"(at {f.this_value:.0f} m instead of {f.reference_value:.0f} m){_outcome(loss)}.")
+        return (
+            f"{turn}: you committed to the throttle {f.delta_value:.0f} m later than your reference "
+            f"(at {f.this_value:.0f} m instead of {f.reference_value:.0f} m){_outcome(loss)}."
+        )
     if f.type == FT.FEEDBACK_TYPE_COASTING:
         text = f"{turn}: you coasted for {f.this_value:.0f} m with neither brake nor throttle"
         if loss is not None:
@@ -165,8 +219,10 @@ def describe(*, finding: Finding, loss: float | None, lap: analysis_pb2.LapAnaly
             text += ", releasing the brake before turning in"
         return text + "; go from brake to throttle without a gap."
     if f.type == FT.FEEDBACK_TYPE_STRENGTH:
-        return (f"{turn}: good trail braking, {f.this_value:.0f} m of the braking zone from "
-                f"{f.distance_m:.0f} m braked while turning in; keep it up.")
+        return (
+            f"{turn}: good trail braking, {f.this_value:.0f} m of the braking zone from "
+            f"{f.distance_m:.0f} m braked while turning in; keep it up."
+        )
     raise ValueError(f"no wording for feedback type {f.type}")
 
 
@@ -180,17 +236,25 @@ def lap_feedback(
     """Structured feedback on ``lap``, most time at stake first (see the module notes)."""
     losses = laps.corner_losses(corner_deltas) if reference is not None else {}
     measured = reference is not None and len(corner_deltas) > 0
-    findings = corner_findings(lap=lap, reference=reference, losses=losses if measured else None,
-                               track_length_m=track_length_m)
+    findings = corner_findings(
+        lap=lap, reference=reference, losses=losses if measured else None, track_length_m=track_length_m
+    )
     feedback: list[coaching_pb2.Feedback] = []
     for finding in findings:
         loss = losses.get(finding.corner_number) if measured else None
         stake = loss if loss is not None else 0.0
-        feedback.append(coaching_pb2.Feedback(
-            corner_number=finding.corner_number, distance_m=finding.distance_m, type=finding.type,
-            severity=severity_for(time_loss_s=max(stake, 0.0)), delta_value=finding.delta_value,
-            delta_unit=finding.unit, time_loss_s=stake, description=describe(finding=finding, loss=loss, lap=lap),
-        ))
+        feedback.append(
+            coaching_pb2.Feedback(
+                corner_number=finding.corner_number,
+                distance_m=finding.distance_m,
+                type=finding.type,
+                severity=severity_for(time_loss_s=max(stake, 0.0)),
+                delta_value=finding.delta_value,
+                delta_unit=finding.unit,
+                time_loss_s=stake,
+                description=describe(finding=finding, loss=loss, lap=lap),
+            )
+        )
     if measured:
         feedback += _strengths(lap=lap, reference=reference, losses=losses, length=track_length_m)
     feedback.sort(key=_stake_order)
@@ -217,11 +281,18 @@ def _strengths(*, lap, reference, losses, length) -> list[coaching_pb2.Feedback]
             if faster > APEX_SPEED_TOLERANCE_KMH:
                 causes.append(f"carrying {faster:.1f} km/h more to the apex at {corner.apex_m:.0f} m")
         how = " by " + " and ".join(causes) if causes else f" between {corner.entry_m:.0f} m and {corner.exit_m:.0f} m"
-        result.append(coaching_pb2.Feedback(
-            corner_number=corner.number, distance_m=corner.apex_m, type=FT.FEEDBACK_TYPE_STRENGTH,
-            severity=severity_for(time_loss_s=gain), delta_value=-gain, delta_unit="s", time_loss_s=-gain,
-            description=f"Turn {corner.number}: you gained {gain:.2f} s on your reference{how}; keep it up.",
-        ))
+        result.append(
+            coaching_pb2.Feedback(
+                corner_number=corner.number,
+                distance_m=corner.apex_m,
+                type=FT.FEEDBACK_TYPE_STRENGTH,
+                severity=severity_for(time_loss_s=gain),
+                delta_value=-gain,
+                delta_unit="s",
+                time_loss_s=-gain,
+                description=f"Turn {corner.number}: you gained {gain:.2f} s on your reference{how}; keep it up.",
+            )
+        )
     return result
 
 
@@ -244,8 +315,10 @@ def summary(
         head += ", not a valid lap,"
     problems = [f for f in feedback if f.type != FT.FEEDBACK_TYPE_STRENGTH]
     if reference is None:
-        tail = ("no reference lap yet, so the remarks cover coasting and trail braking only"
-                f" ({len(feedback)} remark{'s' if len(feedback) != 1 else ''})")
+        tail = (
+            "no reference lap yet, so the remarks cover coasting and trail braking only"
+            f" ({len(feedback)} remark{'s' if len(feedback) != 1 else ''})"
+        )
         return f"{head}: {tail}."
     if lap_delta_s is None:
         versus = "compared with your reference"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 
 from racecoach.coaching.v1 import coaching_pb2_grpc
-from racecoach.services.common.server import Registration, RunningServer, start_server
-from racecoach.services.common.settings import Settings, load_settings
 from racecoach.services.coaching.model.runtime import ScoringModel, load_model
 from racecoach.services.coaching.servicer import SERVICE_NAME, CoachingServicer
+from racecoach.services.common.server import Registration, RunningServer, start_server
+from racecoach.services.common.settings import Settings, load_settings
 
 
 async def serve(*, settings: Settings, port: int | None = None, model: ScoringModel | None = None) -> RunningServer:

@@ -6,13 +6,12 @@ from collections.abc import AsyncIterator
 
 import grpc
 import numpy as np
-
 from racecoach.coaching.v1 import coaching_pb2, coaching_pb2_grpc
-from racecoach.services.common.errors import InvalidInputError, translate_errors
-from racecoach.services.common.logging import get_logger
 from racecoach.services.coaching.live import CHANNELS, LiveCoach, LiveInputError
 from racecoach.services.coaching.model.runtime import ScoringModel, load_model
 from racecoach.services.coaching.scoring import score_lap
+from racecoach.services.common.errors import InvalidInputError, translate_errors
+from racecoach.services.common.logging import get_logger
 from racecoach.telemetry.v1 import telemetry_pb2
 
 log = get_logger(__name__)
@@ -45,11 +44,20 @@ class CoachingServicer(coaching_pb2_grpc.CoachingServiceServicer):
             if not request.HasField("lap") or not request.lap.session_id:
                 raise InvalidInputError("ScoreLapRequest.lap is required and must carry a session_id")
             reference = request.reference if request.HasField("reference") else None
-            call_log = log.bind(session_id=request.lap.session_id, lap_id=request.lap.lap_id,
-                                reference_lap_id=reference.lap_id if reference is not None else "")
-            report = score_lap(lap=request.lap, reference=reference, corner_deltas=request.corner_deltas, model=self.model)
-            call_log.info("lap scored", score=round(report.score, 2), feedback=len(report.feedback),
-                          model_version=report.model_version)
+            call_log = log.bind(
+                session_id=request.lap.session_id,
+                lap_id=request.lap.lap_id,
+                reference_lap_id=reference.lap_id if reference is not None else "",
+            )
+            report = score_lap(
+                lap=request.lap, reference=reference, corner_deltas=request.corner_deltas, model=self.model
+            )
+            call_log.info(
+                "lap scored",
+                score=round(report.score, 2),
+                feedback=len(report.feedback),
+                model_version=report.model_version,
+            )
             return coaching_pb2.ScoreLapResponse(report=report)
 
     async def LiveCues(
@@ -82,8 +90,12 @@ class CoachingServicer(coaching_pb2_grpc.CoachingServiceServicer):
                         track_length_m=ctx.session.track.length_m,
                     )
                     call_log = log.bind(session_id=coach.session_id)
-                    call_log.info("live context set", planned_cues=len(coach.plan),
-                                  reference_lap_id=ctx.reference.lap_id, last_lap_id=ctx.last_lap.lap_id)
+                    call_log.info(
+                        "live context set",
+                        planned_cues=len(coach.plan),
+                        reference_lap_id=ctx.reference.lap_id,
+                        last_lap_id=ctx.last_lap.lap_id,
+                    )
                 elif kind == "batch":
                     batch = request.batch
                     if batch.session_id and batch.session_id != coach.session_id:
@@ -103,7 +115,12 @@ class CoachingServicer(coaching_pb2_grpc.CoachingServiceServicer):
 
 def _cue_message(cue) -> coaching_pb2.LiveCue:
     return coaching_pb2.LiveCue(
-        session_id=cue.session_id, seq=cue.seq, session_time_s=cue.session_time_s, kind=cue.kind,
-        corner_number=cue.corner_number, target_distance_m=cue.target_distance_m,
-        lead_distance_m=cue.lead_distance_m, text=cue.text,
+        session_id=cue.session_id,
+        seq=cue.seq,
+        session_time_s=cue.session_time_s,
+        kind=cue.kind,
+        corner_number=cue.corner_number,
+        target_distance_m=cue.target_distance_m,
+        lead_distance_m=cue.lead_distance_m,
+        text=cue.text,
     )

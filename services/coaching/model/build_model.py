@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
-
 from racecoach.services.coaching.model import spec
 
 IR_VERSION = 8
@@ -44,7 +43,8 @@ def build_model() -> onnx.ModelProto:
         inputs=[helper.make_tensor_value_info(spec.INPUT_NAME, TensorProto.FLOAT, ["laps", n_features])],
         outputs=[helper.make_tensor_value_info(spec.OUTPUT_NAME, TensorProto.FLOAT, ["laps", 1])],
         initializer=[weights, bias, scale],
-        doc_string="Lap score 0-100 = 100 * sigmoid(bias + features . weights); features: " + ", ".join(spec.FEATURE_NAMES),
+        doc_string="Lap score 0-100 = 100 * sigmoid(bias + features . weights); features: "
+        + ", ".join(spec.FEATURE_NAMES),
     )
     model = helper.make_model(
         graph,
@@ -55,9 +55,7 @@ def build_model() -> onnx.ModelProto:
         doc_string="Racing Coach lap-score model; see racecoach.services.coaching.model.spec.",
     )
     model.model_version = 1
-    helper.set_model_props(
-        model, {"model_version": spec.MODEL_VERSION, "feature_names": ",".join(spec.FEATURE_NAMES)}
-    )
+    helper.set_model_props(model, {"model_version": spec.MODEL_VERSION, "feature_names": ",".join(spec.FEATURE_NAMES)})
     onnx.checker.check_model(model, full_check=True)
     return model
 

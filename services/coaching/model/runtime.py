@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
-
 from racecoach.services.coaching.model import spec
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / spec.MODEL_FILE
@@ -65,7 +64,9 @@ def open_model(*, path: Path = DEFAULT_MODEL_PATH) -> ScoringModel:
         raise ModelError(f"the scoring model at {path} does not declare a model_version")
     names = tuple(props.get("feature_names", "").split(","))
     if names != spec.FEATURE_NAMES:
-        raise ModelError(f"the scoring model at {path} expects features {names}, this code computes {spec.FEATURE_NAMES}")
+        raise ModelError(
+            f"the scoring model at {path} expects features {names}, this code computes {spec.FEATURE_NAMES}"
+        )
     return ScoringModel(session=session, version=version, path=path)
 
 

@@ -6,8 +6,8 @@ reference and changes only what a test names.
 
 from __future__ import annotations
 
+import numpy as np
 from google.protobuf import duration_pb2
-
 from racecoach.analysis.v1 import analysis_pb2
 
 TRACK_LENGTH_M = 3000.0
@@ -37,9 +37,16 @@ def corner(
     coasting_m: float = 0.0,
 ) -> analysis_pb2.Corner:
     return analysis_pb2.Corner(
-        number=number, entry_m=entry_m, apex_m=apex_m, exit_m=exit_m, apex_speed_mps=apex_speed_kmh / 3.6,
-        throttle_on_m=throttle_on_m, coasting_m=coasting_m, direction=analysis_pb2.CORNER_DIRECTION_RIGHT,
-        max_lat_g=1.4, time_in_corner_s=(exit_m - entry_m) / 25.0,
+        number=number,
+        entry_m=entry_m,
+        apex_m=apex_m,
+        exit_m=exit_m,
+        apex_speed_mps=apex_speed_kmh / 3.6,
+        throttle_on_m=throttle_on_m,
+        coasting_m=coasting_m,
+        direction=analysis_pb2.CORNER_DIRECTION_RIGHT,
+        max_lat_g=1.4,
+        time_in_corner_s=(exit_m - entry_m) / 25.0,
     )
 
 
@@ -48,9 +55,17 @@ def braking_zone(
 ) -> analysis_pb2.BrakingZone:
     length = end_m - brake_point_m
     return analysis_pb2.BrakingZone(
-        index=index, corner_number=corner_number, brake_point_m=brake_point_m, end_m=end_m, entry_speed_mps=60.0,
-        peak_brake=0.95, min_speed_mps=25.0, min_speed_dist_m=end_m, duration_s=length / 40.0,
-        trail_brake_fraction=trail_brake_fraction, trail_brake_dist_m=trail_brake_fraction * length,
+        index=index,
+        corner_number=corner_number,
+        brake_point_m=brake_point_m,
+        end_m=end_m,
+        entry_speed_mps=60.0,
+        peak_brake=0.95,
+        min_speed_mps=25.0,
+        min_speed_dist_m=end_m,
+        duration_s=length / 40.0,
+        trail_brake_fraction=trail_brake_fraction,
+        trail_brake_dist_m=trail_brake_fraction * length,
     )
 
 
@@ -66,8 +81,13 @@ def lap_analysis(
 ) -> analysis_pb2.LapAnalysis:
     """A lap from ``{number: (brake_point_m, entry_m, apex_m, exit_m, apex_kmh, throttle_on_m, coasting_m)}``."""
     lap = analysis_pb2.LapAnalysis(
-        session_id=session_id, lap_id=f"{session_id}:{lap_number}", lap_number=lap_number, valid=valid,
-        distance_m=TRACK_LENGTH_M, max_speed_mps=70.0, sample_count=5400,
+        session_id=session_id,
+        lap_id=f"{session_id}:{lap_number}",
+        lap_number=lap_number,
+        valid=valid,
+        distance_m=TRACK_LENGTH_M,
+        max_speed_mps=70.0,
+        sample_count=5400,
         start_session_time_s=100.0 + 90.0 * lap_number,
     )
     if lap_time_s is not None:
@@ -77,16 +97,37 @@ def lap_analysis(
     for number, (brake, entry, apex, exit_, kmh, throttle, coast) in sorted(corners.items()):
         if brake is not None:
             index += 1
-            lap.braking_zones.append(braking_zone(
-                index=index, corner_number=number, brake_point_m=brake, end_m=apex,
-                trail_brake_fraction=trail_brake_fraction,
-            ))
-        lap.corners.append(corner(number=number, entry_m=entry, apex_m=apex, exit_m=exit_, apex_speed_kmh=kmh,
-                                  throttle_on_m=throttle, coasting_m=coast))
+            lap.braking_zones.append(
+                braking_zone(
+                    index=index,
+                    corner_number=number,
+                    brake_point_m=brake,
+                    end_m=apex,
+                    trail_brake_fraction=trail_brake_fraction,
+                )
+            )
+        lap.corners.append(
+            corner(
+                number=number,
+                entry_m=entry,
+                apex_m=apex,
+                exit_m=exit_,
+                apex_speed_kmh=kmh,
+                throttle_on_m=throttle,
+                coasting_m=coast,
+            )
+        )
     for extra in range(extra_zones):
         index += 1
-        lap.braking_zones.append(braking_zone(index=index, corner_number=0, brake_point_m=1800.0 + 50 * extra,
-                                              end_m=1810.0 + 50 * extra, trail_brake_fraction=0.0))
+        lap.braking_zones.append(
+            braking_zone(
+                index=index,
+                corner_number=0,
+                brake_point_m=1800.0 + 50 * extra,
+                end_m=1810.0 + 50 * extra,
+                trail_brake_fraction=0.0,
+            )
+        )
     return lap
 
 
@@ -95,7 +136,11 @@ def reference_lap(*, lap_time_s: float = 90.0, lap_number: int = 2) -> analysis_
 
 
 def driver_lap(
-    *, lap_time_s: float | None = 90.5, lap_number: int = 3, changes: dict[int, dict[str, float]] | None = None, **kwargs
+    *,
+    lap_time_s: float | None = 90.5,
+    lap_number: int = 3,
+    changes: dict[int, dict[str, float]] | None = None,
+    **kwargs,
 ) -> analysis_pb2.LapAnalysis:
     """The reference's corners with per-corner ``changes`` (keys: brake, entry, apex, exit, kmh, throttle, coast)."""
     names = ("brake", "entry", "apex", "exit", "kmh", "throttle", "coast")
@@ -120,13 +165,11 @@ def corner_deltas(losses: dict[int, float]) -> list[analysis_pb2.CornerDelta]:
 
 def drive(
     *, start_m: float, metres: float, lap: int, t0_s: float = 500.0, rate_hz: float = 60.0
-) -> dict[str, "np.ndarray"]:
+) -> dict[str, np.ndarray]:
     """Channel arrays of a car driving ``metres`` from ``start_m`` on ``lap`` at 60 Hz, wrapping at the line.
 
     Speed varies along the lap: ``speed_mps(d) = 45 + 15 cos(2π d / TRACK_LENGTH_M)`` (30–60 m/s).
     """
-    import numpy as np
-
     dist, speeds, laps_, times = [], [], [], []
     d, n, t, travelled = start_m, lap, t0_s, 0.0
     while travelled <= metres:
@@ -145,7 +188,6 @@ def drive(
     }
 
 
-def speed_mps(d: float):
-    import numpy as np
-
+def speed_mps(d: float) -> float:
+    """The synthetic car's speed (m/s) at ``d`` metres from the line."""
     return 45.0 + 15.0 * np.cos(2 * np.pi * d / TRACK_LENGTH_M)

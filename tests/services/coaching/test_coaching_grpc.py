@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import grpc
 import numpy as np
 import pytest
 import pytest_asyncio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from racecoach.coaching.v1 import coaching_pb2, coaching_pb2_grpc
 from racecoach.services.coaching.server import serve
 from racecoach.services.common.batch import build_batch
 from racecoach.services.common.settings import load_settings
 from racecoach.telemetry.v1 import telemetry_pb2
 
-from .factories import SESSION_ID, TRACK_LENGTH_M, corner_deltas, drive, driver_lap, reference_lap
+from .factories import (
+    SESSION_ID,
+    TRACK_LENGTH_M,
+    corner_deltas,
+    drive,
+    driver_lap,
+    reference_lap,
+)
 
 FT = coaching_pb2.FeedbackType
 CK = coaching_pb2.CueKind
@@ -24,7 +28,9 @@ CK = coaching_pb2.CueKind
 
 @pytest_asyncio.fixture(scope="module")
 async def server(tmp_path_factory):
-    settings = load_settings({"RACING_COACH_DATA_DIR": str(tmp_path_factory.mktemp("coaching")), "HOME": "/nonexistent"})
+    settings = load_settings(
+        {"RACING_COACH_DATA_DIR": str(tmp_path_factory.mktemp("coaching")), "HOME": "/nonexistent"}
+    )
     running = await serve(settings=settings, port=0)
     try:
         yield running
@@ -40,7 +46,9 @@ async def channel(server):
 
 def context_request(*, with_reference: bool = True) -> coaching_pb2.LiveCuesRequest:
     ctx = coaching_pb2.LiveContext(
-        session=telemetry_pb2.Session(session_id=SESSION_ID, track=telemetry_pb2.Track(name="t", length_m=TRACK_LENGTH_M))
+        session=telemetry_pb2.Session(
+            session_id=SESSION_ID, track=telemetry_pb2.Track(name="t", length_m=TRACK_LENGTH_M)
+        )
     )
     if with_reference:
         ctx.reference.CopyFrom(reference_lap())
@@ -52,7 +60,7 @@ def batch_requests(arrays, *, size: int = 6):
     n = len(arrays["lap_dist_m"])
     full = {**arrays, "lap_dist_pct": arrays["lap_dist_m"] / TRACK_LENGTH_M}
     for seq, start in enumerate(range(0, n, size), start=1):
-        part = {k: v[start:start + size] for k, v in full.items()}
+        part = {k: v[start : start + size] for k, v in full.items()}
         yield coaching_pb2.LiveCuesRequest(batch=build_batch(session_id=SESSION_ID, seq=seq, arrays=part))
 
 
@@ -66,7 +74,9 @@ async def test_health_is_serving(server, channel):
 async def test_score_lap_round_trip(channel):
     stub = coaching_pb2_grpc.CoachingServiceStub(channel)
     lap = driver_lap(lap_time_s=90.84, changes={1: {"brake": 412.0}})
-    request = coaching_pb2.ScoreLapRequest(lap=lap, reference=reference_lap(), corner_deltas=corner_deltas({0: 0.63, 1: 0.21}))
+    request = coaching_pb2.ScoreLapRequest(
+        lap=lap, reference=reference_lap(), corner_deltas=corner_deltas({0: 0.63, 1: 0.21})
+    )
     report = (await stub.ScoreLap(request)).report
     assert report.lap_id == lap.lap_id and report.reference_lap_id == reference_lap().lap_id
     assert report.model_version == "lap_score_v1"
@@ -105,7 +115,10 @@ async def test_live_cues_stream_a_cue_ahead_of_the_corner(channel):
     cues = [reply.cue async for reply in stub.LiveCues(iter(requests))]
     (cue,) = cues
     assert (cue.session_id, cue.kind, cue.corner_number, cue.text) == (
-        SESSION_ID, CK.CUE_KIND_BRAKE_LATER, 1, "Turn 1: brake 15 m later"
+        SESSION_ID,
+        CK.CUE_KIND_BRAKE_LATER,
+        1,
+        "Turn 1: brake 15 m later",
     )
     s = int(np.nonzero(arrays["session_time_s"] == cue.session_time_s)[0][0])
     assert cue.seq == s // 6 + 1

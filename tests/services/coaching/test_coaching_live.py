@@ -6,11 +6,18 @@ import time
 
 import numpy as np
 import pytest
-
 from racecoach.coaching.v1 import coaching_pb2
 from racecoach.services.coaching.live import LiveCoach, LiveInputError, plan_cues
 
-from .factories import REFERENCE_CORNERS, SESSION_ID, TRACK_LENGTH_M, drive, driver_lap, lap_analysis, reference_lap
+from .factories import (
+    REFERENCE_CORNERS,
+    SESSION_ID,
+    TRACK_LENGTH_M,
+    drive,
+    driver_lap,
+    lap_analysis,
+    reference_lap,
+)
 
 CK = coaching_pb2.CueKind
 BATCH = 6
@@ -20,7 +27,7 @@ def stream(coach: LiveCoach, arrays: dict[str, np.ndarray], *, batch: int = BATC
     cues = []
     n = len(arrays["lap_dist_m"])
     for seq, start in enumerate(range(0, n, batch), start=first_seq):
-        cues += coach.feed(seq=seq, arrays={k: v[start:start + batch] for k, v in arrays.items()})
+        cues += coach.feed(seq=seq, arrays={k: v[start : start + batch] for k, v in arrays.items()})
     return cues
 
 
@@ -31,17 +38,23 @@ def sample_of(arrays, cue) -> int:
 
 def brake_early_coach(**kwargs) -> LiveCoach:
     coach = LiveCoach(**kwargs)
-    coach.set_context(session_id=SESSION_ID, reference=reference_lap(), last_lap=driver_lap(changes={1: {"brake": 411.0}}),
-                      track_length_m=TRACK_LENGTH_M)
+    coach.set_context(
+        session_id=SESSION_ID,
+        reference=reference_lap(),
+        last_lap=driver_lap(changes={1: {"brake": 411.0}}),
+        track_length_m=TRACK_LENGTH_M,
+    )
     return coach
 
 
 def test_plan_has_one_cue_per_corner_in_track_order():
-    last = driver_lap(changes={
-        1: {"brake": 411.0},
-        2: {"kmh": 110.0, "throttle": 1300.0},
-        3: {"brake": 2712.0, "kmh": 75.0},
-    })
+    last = driver_lap(
+        changes={
+            1: {"brake": 411.0},
+            2: {"kmh": 110.0, "throttle": 1300.0},
+            3: {"brake": 2712.0, "kmh": 75.0},
+        }
+    )
     plan = plan_cues(last_lap=last, reference=reference_lap(), track_length_m=TRACK_LENGTH_M)
     assert [(c.corner_number, c.kind, c.target_m, c.text) for c in plan] == [
         (1, CK.CUE_KIND_BRAKE_LATER, 426.0, "Turn 1: brake 15 m later"),
@@ -59,7 +72,10 @@ def test_cue_is_issued_once_before_the_target_with_a_speed_scaled_lead():
     arrays = drive(start_m=0.0, metres=2990.0, lap=3)
     (cue,) = stream(coach, arrays)
     assert (cue.session_id, cue.kind, cue.corner_number, cue.text) == (
-        SESSION_ID, CK.CUE_KIND_BRAKE_LATER, 1, "Turn 1: brake 15 m later"
+        SESSION_ID,
+        CK.CUE_KIND_BRAKE_LATER,
+        1,
+        "Turn 1: brake 15 m later",
     )
     assert cue.target_distance_m == 426.0
     s = sample_of(arrays, cue)
@@ -85,8 +101,11 @@ def test_cue_repeats_once_per_lap():
 
 def test_no_cue_without_a_reference_or_a_last_lap_or_when_nothing_to_fix():
     arrays = drive(start_m=0.0, metres=2990.0, lap=3)
-    for reference, last in [(None, driver_lap(changes={1: {"brake": 411.0}})), (reference_lap(), None),
-                            (reference_lap(), reference_lap())]:
+    for reference, last in [
+        (None, driver_lap(changes={1: {"brake": 411.0}})),
+        (reference_lap(), None),
+        (reference_lap(), reference_lap()),
+    ]:
         coach = LiveCoach()
         coach.set_context(session_id=SESSION_ID, reference=reference, last_lap=last)
         assert coach.plan == []
@@ -119,14 +138,20 @@ def test_stream_starting_inside_the_window_after_the_line_cues_once():
     reference = lap_analysis(lap_number=2, lap_time_s=90.0, corners=corners)
     corners[1] = (40.0, 80.0, 120.0, 170.0, 97.5, 140.0, 0.0)
     coach = LiveCoach()
-    coach.set_context(session_id=SESSION_ID, reference=reference,
-                      last_lap=lap_analysis(lap_number=3, lap_time_s=90.3, corners=corners))
+    coach.set_context(
+        session_id=SESSION_ID,
+        reference=reference,
+        last_lap=lap_analysis(lap_number=3, lap_time_s=90.3, corners=corners),
+    )
     arrays = drive(start_m=2950.0, metres=200.0, lap=3)  # crosses the line inside the lead window
     cues = stream(coach, arrays)
     assert len(cues) == 1 and int(arrays["lap"][sample_of(arrays, cues[0])]) == 3
     fresh = LiveCoach()
-    fresh.set_context(session_id=SESSION_ID, reference=reference,
-                      last_lap=lap_analysis(lap_number=3, lap_time_s=90.3, corners=corners))
+    fresh.set_context(
+        session_id=SESSION_ID,
+        reference=reference,
+        last_lap=lap_analysis(lap_number=3, lap_time_s=90.3, corners=corners),
+    )
     late = drive(start_m=20.0, metres=200.0, lap=4)  # 40 m before the target at ~60 m/s: too late to be useful
     assert stream(fresh, late) == []
     assert len(stream(fresh, drive(start_m=2800.0, metres=400.0, lap=4, t0_s=600.0))) == 1  # the next lap is cued
@@ -134,7 +159,9 @@ def test_stream_starting_inside_the_window_after_the_line_cues_once():
 
 def test_lead_distance_is_speed_times_lead_time_clamped():
     coach = LiveCoach()
-    np.testing.assert_allclose(coach.lead_m(np.array([5.0, 16.0, 40.0, 100.0, 150.0])), [40.0, 40.0, 100.0, 250.0, 250.0])
+    np.testing.assert_allclose(
+        coach.lead_m(np.array([5.0, 16.0, 40.0, 100.0, 150.0])), [40.0, 40.0, 100.0, 250.0, 250.0]
+    )
     quick = LiveCoach(lead_time_s=1.0, min_lead_m=10.0, max_lead_m=50.0)
     np.testing.assert_allclose(quick.lead_m(np.array([5.0, 30.0, 80.0])), [10.0, 30.0, 50.0])
     with pytest.raises(ValueError):
@@ -158,7 +185,7 @@ def test_missing_channels_are_reported():
 def test_feeding_is_cheap():
     coach = brake_early_coach()
     arrays = drive(start_m=0.0, metres=3 * TRACK_LENGTH_M, lap=3)
-    batches = [{k: v[i:i + 600] for k, v in arrays.items()} for i in range(0, len(arrays["lap"]), 600)]
+    batches = [{k: v[i : i + 600] for k, v in arrays.items()} for i in range(0, len(arrays["lap"]), 600)]
     started = time.perf_counter()
     for _ in range(20):
         for seq, batch in enumerate(batches, start=1):

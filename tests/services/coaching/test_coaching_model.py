@@ -6,9 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from racecoach.services.coaching.model import spec
-from racecoach.services.coaching.model.runtime import DEFAULT_MODEL_PATH, ModelError, load_model, open_model
+from racecoach.services.coaching.model.runtime import (
+    DEFAULT_MODEL_PATH,
+    ModelError,
+    load_model,
+    open_model,
+)
 
 
 def numpy_score(features: np.ndarray) -> np.ndarray:
@@ -39,10 +43,17 @@ def test_model_matches_the_documented_formula_on_chosen_rows():
 
 def test_model_matches_the_formula_on_random_rows_and_stays_in_range():
     rng = np.random.default_rng(7)
-    rows = np.column_stack([
-        rng.uniform(-0.02, 0.08, 50), rng.uniform(0, 0.05, 50), rng.integers(0, 4, 50), rng.uniform(0, 1, 50),
-        rng.uniform(0, 60, 50), rng.uniform(0, 1, 50), rng.integers(0, 2, 50),
-    ]).astype(np.float32)
+    rows = np.column_stack(
+        [
+            rng.uniform(-0.02, 0.08, 50),
+            rng.uniform(0, 0.05, 50),
+            rng.integers(0, 4, 50),
+            rng.uniform(0, 1, 50),
+            rng.uniform(0, 60, 50),
+            rng.uniform(0, 1, 50),
+            rng.integers(0, 2, 50),
+        ]
+    ).astype(np.float32)
     got = load_model().predict(rows)
     np.testing.assert_allclose(got, numpy_score(rows), rtol=1e-5, atol=1e-5)
     assert np.all((got >= 0) & (got <= 100))

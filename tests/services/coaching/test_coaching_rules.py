@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from racecoach.coaching.v1 import coaching_pb2
 from racecoach.services.coaching import rules
 
@@ -96,9 +95,17 @@ def test_remarks_are_sorted_by_time_at_stake_and_share_the_corner_loss():
 
 @pytest.mark.parametrize(
     ("loss", "severity"),
-    [(-0.3, SEV.SEVERITY_INFO), (0.0, SEV.SEVERITY_INFO), (0.049, SEV.SEVERITY_INFO), (0.05, SEV.SEVERITY_MINOR),
-     (0.199, SEV.SEVERITY_MINOR), (0.2, SEV.SEVERITY_MAJOR), (0.499, SEV.SEVERITY_MAJOR), (0.5, SEV.SEVERITY_CRITICAL),
-     (2.0, SEV.SEVERITY_CRITICAL)],
+    [
+        (-0.3, SEV.SEVERITY_INFO),
+        (0.0, SEV.SEVERITY_INFO),
+        (0.049, SEV.SEVERITY_INFO),
+        (0.05, SEV.SEVERITY_MINOR),
+        (0.199, SEV.SEVERITY_MINOR),
+        (0.2, SEV.SEVERITY_MAJOR),
+        (0.499, SEV.SEVERITY_MAJOR),
+        (0.5, SEV.SEVERITY_CRITICAL),
+        (2.0, SEV.SEVERITY_CRITICAL),
+    ],
 )
 def test_severity_thresholds(loss, severity):
     assert rules.severity_for(time_loss_s=loss) == severity
@@ -118,12 +125,19 @@ def test_without_a_reference_only_coasting_and_trail_braking_are_judged():
     lap = driver_lap(changes={1: {"brake": 300.0, "kmh": 60.0}, 2: {"coast": 30.0}}, trail_brake_fraction=0.02)
     items = rules.lap_feedback(lap=lap, reference=None, corner_deltas=[])
     (item,) = items
-    assert (item.type, item.corner_number, item.delta_value, item.delta_unit) == (FT.FEEDBACK_TYPE_COASTING, 2, 30.0, "m")
+    assert (item.type, item.corner_number, item.delta_value, item.delta_unit) == (
+        FT.FEEDBACK_TYPE_COASTING,
+        2,
+        30.0,
+        "m",
+    )
     assert item.time_loss_s == 0.0 and item.severity == SEV.SEVERITY_INFO
     assert "Turn 2" in item.description and "30 m" in item.description and "before turning in" in item.description
 
     good = rules.lap_feedback(lap=driver_lap(trail_brake_fraction=0.4), reference=None, corner_deltas=[])
-    assert [(f.type, f.corner_number, f.delta_unit) for f in good] == [(FT.FEEDBACK_TYPE_STRENGTH, n, "m") for n in (1, 2, 3)]
+    assert [(f.type, f.corner_number, f.delta_unit) for f in good] == [
+        (FT.FEEDBACK_TYPE_STRENGTH, n, "m") for n in (1, 2, 3)
+    ]
     assert good[0].delta_value == pytest.approx(0.4 * (500.0 - 426.0))
     assert "Turn 1" in good[0].description and "trail braking" in good[0].description
 
@@ -133,6 +147,9 @@ def test_summary_is_one_sentence_naming_the_worst_corner():
     deltas = corner_deltas({0: 0.63, 1: 0.21})
     items = rules.lap_feedback(lap=lap, reference=reference_lap(), corner_deltas=deltas)
     text = rules.summary(lap=lap, reference=reference_lap(), lap_delta_s=0.84, feedback=items)
-    assert text == "Lap 3 (1:30.840): 0.840 s slower than your reference; most time went at Turn 1 (0.21 s, braking too early)."
+    assert (
+        text
+        == "Lap 3 (1:30.840): 0.840 s slower than your reference; most time went at Turn 1 (0.21 s, braking too early)."
+    )
     alone = rules.summary(lap=lap, reference=None, lap_delta_s=None, feedback=[])
     assert alone.startswith("Lap 3 (1:30.840): no reference lap yet") and alone.count(".") == 2  # 1:30.840 and the end

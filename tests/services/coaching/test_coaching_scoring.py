@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from racecoach.coaching.v1 import coaching_pb2
 from racecoach.services.coaching.features import lap_features
 from racecoach.services.coaching.model import spec
@@ -23,7 +22,9 @@ def as_dict(vector: np.ndarray) -> dict[str, float]:
 
 def test_features_of_a_known_lap():
     lap = driver_lap(
-        lap_time_s=91.8, changes={1: {"kmh": 90.0, "coast": 20.0}, 2: {"coast": 10.0}}, trail_brake_fraction=0.2,
+        lap_time_s=91.8,
+        changes={1: {"kmh": 90.0, "coast": 20.0}, 2: {"coast": 10.0}},
+        trail_brake_fraction=0.2,
         extra_zones=1,
     )
     deltas = corner_deltas({0: -0.1, 1: 1.5, 2: 0.4})
@@ -64,10 +65,13 @@ def test_faster_cleaner_laps_score_higher():
     level = score_lap(lap=driver_lap(lap_time_s=90.0), reference=ref, corner_deltas=corner_deltas({}), model=model)
     slow = score_lap(
         lap=driver_lap(lap_time_s=91.0, changes={2: {"kmh": 110.0, "coast": 25.0}}),
-        reference=ref, corner_deltas=corner_deltas({2: 1.0}), model=model,
+        reference=ref,
+        corner_deltas=corner_deltas({2: 1.0}),
+        model=model,
     )
-    invalid = score_lap(lap=driver_lap(lap_time_s=90.0, valid=False), reference=ref, corner_deltas=corner_deltas({}),
-                        model=model)
+    invalid = score_lap(
+        lap=driver_lap(lap_time_s=90.0, valid=False), reference=ref, corner_deltas=corner_deltas({}), model=model
+    )
     assert 95.0 < level.score <= 100.0
     assert slow.score < invalid.score < level.score
     assert level.feedback == [] and "level with your reference" in level.summary
