@@ -25,7 +25,6 @@ from pathlib import Path
 
 import irsdk
 import numpy as np
-
 from racecoach.client.ibt import read_ibt
 from racecoach.client.simulator import simulate_session, write_session
 

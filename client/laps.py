@@ -160,7 +160,6 @@ class LapDetector:
             return pos_all - offset
 
         if self._open is None:
-            k0 = 0
             reason = "recording_start" if not self._seen_first else "gap"
             first = int(vi[0])
             standing = speed is not None and speed[first] < self.standstill_mps and not self._seen_first

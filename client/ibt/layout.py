@@ -22,12 +22,12 @@ import numpy as np
 
 __all__ = [
     "DISK_HEADER",
-    "DiskHeader",
     "HEADER",
     "HEADER_SIZE",
-    "Header",
     "VAR_HEADER",
     "VAR_HEADER_SIZE",
+    "DiskHeader",
+    "Header",
     "VarHeader",
     "VarType",
     "numpy_dtype_for",
@@ -104,7 +104,7 @@ class Header:
     buf_offset: int
 
     @classmethod
-    def unpack(cls, data: bytes | memoryview) -> "Header":
+    def unpack(cls, data: bytes | memoryview) -> Header:
         v = HEADER.unpack_from(data, 0)
         return cls(*v[:10], buf_tick_count=v[12], buf_offset=v[13])
 
@@ -129,7 +129,7 @@ class DiskHeader:
     record_count: int
 
     @classmethod
-    def unpack(cls, data: bytes | memoryview) -> "DiskHeader":
+    def unpack(cls, data: bytes | memoryview) -> DiskHeader:
         return cls(*DISK_HEADER.unpack_from(data, DISK_HEADER_OFFSET))
 
     def pack(self) -> bytes:
@@ -165,7 +165,7 @@ class VarHeader:
         return self.dtype.itemsize * self.count
 
     @classmethod
-    def unpack(cls, data: bytes | memoryview, offset: int) -> "VarHeader":
+    def unpack(cls, data: bytes | memoryview, offset: int) -> VarHeader:
         vtype, voff, count, cat, name, desc, unit = VAR_HEADER.unpack_from(data, offset)
         if vtype not in VarType._value2member_map_:
             raise ValueError(f"variable type {vtype} is not one of 0..5")

@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import yaml
@@ -139,7 +139,7 @@ class IbtFile:
                 pass  # views still export the buffer; the mapping closes when they die
             self._mm = None
 
-    def __enter__(self) -> "IbtFile":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

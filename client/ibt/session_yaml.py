@@ -49,9 +49,8 @@ def decode_session_info(raw: bytes) -> str:
 def _needs_quotes(value: str) -> bool:
     if _SAFE_PLAIN.match(value):
         return False
-    if value[0] in "'\"" and value[-1] == value[0] and len(value) > 1:
-        return False  # already quoted
-    return True
+    already_quoted = len(value) > 1 and value[0] in "'\"" and value[-1] == value[0]
+    return not already_quoted
 
 
 def repair_session_info(text: str) -> str:
@@ -75,10 +74,10 @@ def load_session_info(text: str, *, source: str = "session info") -> dict[str, A
     if not text.strip():
         return {}
     try:
-        data = yaml.load(text, Loader=SessionInfoLoader)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=SessionInfoLoader)
     except yaml.YAMLError:
         try:
-            data = yaml.load(repair_session_info(text), Loader=SessionInfoLoader)  # noqa: S506
+            data = yaml.load(repair_session_info(text), Loader=SessionInfoLoader)
         except yaml.YAMLError as exc:
             raise yaml.YAMLError(f"{source}: session-info YAML cannot be parsed: {exc}") from exc
     if data is None:

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .car import G, Car
+from .car import Car, G
 from .qss import Pedals
 from .track import Track
 
-__all__ = ["Drive", "EARTH_RADIUS_M", "sample_channels"]
+__all__ = ["EARTH_RADIUS_M", "Drive", "sample_channels"]
 
 EARTH_RADIUS_M = 6_371_000.0
 SESSION_FLAGS = 0x10040000  # what iRacing shows in an open practice session
@@ -73,7 +73,7 @@ def sample_channels(*, drive: Drive, track: Track, car: Car, tick_rate_hz: int, 
     n, ds, length = track.n, track.ds_m, track.length_m
     t_end = float(drive.t_nodes[-1])
     count = int(np.floor((t_end - drive.t_begin) * tick_rate_hz)) + 1
-    tick0 = int(round(drive.t_begin * tick_rate_hz))
+    tick0 = round(drive.t_begin * tick_rate_hz)
     ticks = tick0 + np.arange(count)
     t = ticks / tick_rate_hz
     node_pos = np.arange(len(drive.v), dtype=float)
@@ -90,7 +90,7 @@ def sample_channels(*, drive: Drive, track: Track, car: Car, tick_rate_hz: int, 
     lap_dist = (g_nodes - lap * n) * ds
     lap_pct = lap_dist / length
     idx_lap = np.arange(n + 1)
-    wrap = lambda a: np.append(a, a[0])  # noqa: E731
+    wrap = lambda a: np.append(a, a[0])
     node_in_lap = g_nodes - lap * n
     kappa = np.interp(node_in_lap, idx_lap, wrap(track.kappa_per_m))
     x = np.interp(node_in_lap, idx_lap, wrap(track.x_m))

@@ -38,7 +38,7 @@ class CornerPass:
     throttle_point_m: float | None
 
     def as_dict(self) -> dict[str, float | None]:
-        r = lambda x, d=2: None if x is None else round(float(x), d)  # noqa: E731
+        r = lambda x, d=2: None if x is None else round(float(x), d)
         return {"apex_m": r(self.apex_m, 1), "apex_speed_mps": r(self.apex_speed_mps, 3),
                 "apex_speed_kph": r(self.apex_speed_mps * 3.6, 2),
                 "brake_point_m": r(self.brake_point_m, 1), "throttle_point_m": r(self.throttle_point_m, 1)}
@@ -62,7 +62,7 @@ class Corner:
 def find_corner_peaks(track: Track) -> np.ndarray:
     """Node indices of the curvature peaks that are corners, in lap order."""
     ak = np.abs(track.kappa_per_m)
-    w = max(int(round(PEAK_WINDOW_M / track.ds_m)), 1)
+    w = max(round(PEAK_WINDOW_M / track.ds_m), 1)
     padded = np.concatenate([ak[-w:], ak, ak[:w]])
     windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * w + 1)
     is_peak = (ak >= windows.max(axis=1)) & (ak > 1.0 / MIN_CORNER_RADIUS_M)
@@ -85,7 +85,7 @@ def measure_corners(*, peaks: np.ndarray, v: np.ndarray, pedals: Pedals, ds: flo
     """
     n_nodes = len(v)
     k = len(peaks)
-    win = int(round(APEX_WINDOW_M / ds))
+    win = round(APEX_WINDOW_M / ds)
     result = []
     for c, peak in enumerate(peaks):
         prev_peak = peaks[c - 1] - (lap_nodes if c == 0 else 0)
@@ -107,20 +107,20 @@ def _measure(*, apex: int, search_lo: int, v: np.ndarray, pedals: Pedals, ds: fl
              offset: int, lap_nodes: int) -> CornerPass:
     brake = pedals.brake
     brake_point = None
-    bound = max(search_lo, apex - int(round(BRAKE_SEARCH_M / ds)), 0)
+    bound = max(search_lo, apex - round(BRAKE_SEARCH_M / ds), 0)
     j = min(apex, len(brake)) - 1
     while j >= bound and brake[j] < BRAKE_ON:
         j -= 1
     if j >= bound:  # inside a braking zone that ends near the apex: walk back to its start
-        stop = max(j - int(round(BRAKE_ZONE_MAX_M / ds)), 0)
+        stop = max(j - round(BRAKE_ZONE_MAX_M / ds), 0)
         while j > stop and brake[j - 1] >= BRAKE_ON:
             j -= 1
         brake_point = j
     throttle_point = None
-    end = min(apex + int(round(THROTTLE_SEARCH_M / ds)), len(pedals.throttle))
+    end = min(apex + round(THROTTLE_SEARCH_M / ds), len(pedals.throttle))
     full = np.flatnonzero(pedals.throttle[apex:end] >= THROTTLE_FULL)
     if len(full):
         throttle_point = apex + int(full[0])
-    to_m = lambda i: None if i is None else ((i - offset) % lap_nodes) * ds  # noqa: E731
+    to_m = lambda i: None if i is None else ((i - offset) % lap_nodes) * ds
     return CornerPass(apex_m=to_m(apex), apex_speed_mps=float(v[apex]),
                       brake_point_m=to_m(brake_point), throttle_point_m=to_m(throttle_point))

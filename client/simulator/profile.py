@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .car import G, Car
+from .car import Car, G
 from .corners import Corner
 from .mistakes import Mistake, MistakeKind
 
@@ -96,12 +96,12 @@ def apply_mistake(*, limit: np.ndarray, v_ideal: np.ndarray, lap_start: int, lap
     the car really has there given the mistakes already applied (default ``v_ideal``).
     """
     v_now = v_ideal if v_now is None else v_now
-    node = lambda metres: lap_start + int(round(metres / ds))  # noqa: E731
+    node = lambda metres: lap_start + round(metres / ds)
     if mistake.kind is MistakeKind.LIFT:
         a0 = node(mistake.at_m)  # type: ignore[arg-type]
         if not 0 <= a0 < len(v_ideal):
             return
-        curve = _coast_curve(float(v_now[a0]), int(round(400 / ds)), ds, car)
+        curve = _coast_curve(float(v_now[a0]), round(400 / ds), ds, car)
         dt = 2 * ds / np.maximum(curve[:-1] + curve[1:], 1e-6)
         steps = int(np.searchsorted(np.cumsum(dt), mistake.seconds)) + 1
         _cap(limit, a0, curve[:steps + 1])
@@ -114,20 +114,20 @@ def apply_mistake(*, limit: np.ndarray, v_ideal: np.ndarray, lap_start: int, lap
     kind = mistake.kind
     if kind is MistakeKind.LOW_APEX_SPEED:
         target = v_apex - mistake.kph / 3.6 if mistake.kph is not None else v_apex * (1 - mistake.fraction)  # type: ignore[operator]
-        half = int(round(LOW_APEX_HALF_WIDTH_M / ds))
+        half = round(LOW_APEX_HALF_WIDTH_M / ds)
         _cap(limit, apex - half, np.full(2 * half + 1, max(target, 1.0)))
         return
     if kind is MistakeKind.LATE_THROTTLE:
         tp_m = ideal.throttle_point_m if ideal.throttle_point_m is not None else ideal.apex_m
         tp = node(tp_m) + (lap_nodes if tp_m < ideal.apex_m else 0)  # on the next lap
-        end = tp + int(round(mistake.metres / ds))  # type: ignore[operator]
+        end = tp + round(mistake.metres / ds)  # type: ignore[operator]
         _cap(limit, apex, np.full(end - apex + 1, v_apex))
         return
 
     if ideal.brake_point_m is None:
         raise ValueError(f"corner {corner.number} is taken without braking: {kind.cli_name} needs a braking corner")
     bp = node(ideal.brake_point_m) - (lap_nodes if ideal.brake_point_m > ideal.apex_m else 0)
-    metres = int(round(mistake.metres / ds))  # type: ignore[operator]
+    metres = round(mistake.metres / ds)  # type: ignore[operator]
     if kind is MistakeKind.BRAKE_EARLY:
         start = bp - metres
         curve = _braking_curve(float(v_now[start]), apex - start + 1, ds, car, fraction=BRAKE_CAP_FRACTION)
@@ -137,11 +137,11 @@ def apply_mistake(*, limit: np.ndarray, v_ideal: np.ndarray, lap_start: int, lap
         _cap(limit, start, _coast_curve(float(v_now[start]), metres + 1, ds, car))
     elif kind is MistakeKind.BRAKE_LATE:
         accel = _accel_curve(float(v_now[bp]), metres + 1, ds, car)
-        brake = _braking_curve(float(accel[-1]), int(round(600 / ds)), ds, car, fraction=BRAKE_CAP_FRACTION)
+        brake = _braking_curve(float(accel[-1]), round(600 / ds), ds, car, fraction=BRAKE_CAP_FRACTION)
         recover = LATE_BRAKE_RECOVERY * v_apex
         below = np.flatnonzero(brake <= recover)
         reach = int(below[0]) if len(below) else len(brake) - 1
-        hold_end = max(apex + int(round(LATE_BRAKE_HOLD_M / ds)), bp + metres + reach)
+        hold_end = max(apex + round(LATE_BRAKE_HOLD_M / ds), bp + metres + reach)
         cap = np.concatenate([accel[:-1], np.maximum(brake[:reach + 1], recover)])
         cap = np.concatenate([cap, np.full(max(hold_end - bp - len(cap) + 1, 0), recover)])
         _cap(limit, bp, cap, replace=True)

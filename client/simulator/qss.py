@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .car import G, Car
+from .car import Car, G
 
 __all__ = ["Pedals", "pedals", "periodic_profile", "segment_times", "solve_profile"]
 
@@ -41,17 +41,15 @@ def solve_profile(*, limit: np.ndarray, ds: float, car: Car, v_start: float | No
     for i in range(len(v) - 1):  # forward: power / traction / drag
         vi = v[i]
         v2 = vi * vi
-        drive = min(power / (m * (vi if vi > 1.0 else 1.0)), share * mu * (G + cl * v2))
+        drive = min(power / (m * (max(1.0, vi))), share * mu * (G + cl * v2))
         nxt = v2 + two_ds * (drive - cd * v2 - roll)
         nxt = sqrt(nxt) if nxt > 0.0 else 0.0
-        if nxt < v[i + 1]:
-            v[i + 1] = nxt
+        v[i + 1] = min(v[i + 1], nxt)
     for i in range(len(v) - 2, -1, -1):  # backward: tyre grip + drag + rolling resistance
         vn = v[i + 1]
         v2 = vn * vn
         prev = sqrt(v2 + two_ds * (mu * (G + cl * v2) + cd * v2 + roll))
-        if prev < v[i]:
-            v[i] = prev
+        v[i] = min(v[i], prev)
     return np.asarray(v)
 
 

@@ -114,16 +114,16 @@ def simulate_session(*, track: str = "Spielberg", laps: int = 3, car: str = "gt3
     limit_lap, v_ideal_lap, corners, ideal_lap_s = _ideal(trk, vehicle)
     _validate(profile.mistakes, corners, laps, trk)
 
-    end = (laps + 1) * n + int(round(RUN_OUT_M / ds)) + 1
+    end = (laps + 1) * n + round(RUN_OUT_M / ds) + 1
     limit = np.tile(limit_lap, laps + 3)[:end]
     v_ideal = np.tile(v_ideal_lap, laps + 3)[:end]
     if start_in_pits:
-        start = int(round(PIT_STALL_M / ds))
-        pit_end = start + int(round(PIT_LANE_M / ds))
+        start = round(PIT_STALL_M / ds)
+        pit_end = start + round(PIT_LANE_M / ds)
         limit[start:pit_end] = np.minimum(limit[start:pit_end], PIT_SPEED_LIMIT_MPS)
         v_start, wait = 0.0, PIT_WAIT_S
     else:
-        start = n - int(round(LEAD_IN_M / ds))
+        start = n - round(LEAD_IN_M / ds)
         pit_end, v_start, wait = start, float(v_ideal[start]), 0.0
 
     injected = []
@@ -168,7 +168,7 @@ def simulate_session(*, track: str = "Spielberg", laps: int = 3, car: str = "gt3
     lap_truth = []
     for lap in range(1, laps + 1):
         offset = lap * n - start
-        passes = measure_corners(peaks=np.array([int(round(c.peak_m / ds)) for c in corners]), v=v, pedals=ped,
+        passes = measure_corners(peaks=np.array([round(c.peak_m / ds) for c in corners]), v=v, pedals=ped,
                                  ds=ds, offset=offset, lap_nodes=n)
         lap_truth.append({
             "lap": lap, "start_time_s": float(crossings[lap - 1]), "end_time_s": float(crossings[lap]),
@@ -185,7 +185,7 @@ def simulate_session(*, track: str = "Spielberg", laps: int = 3, car: str = "gt3
         "car": {"key": vehicle.key, "screen_name": vehicle.screen_name, "car_path": vehicle.car_path,
                 "car_id": vehicle.car_id},
         "driver": profile.name, "seed": seed, "start_in_pits": start_in_pits, "tick_rate_hz": TICK_RATE_HZ,
-        "session_time_start_s": float(t[0]), "session_time_end_s": float(t[-1]), "record_count": int(len(t)),
+        "session_time_start_s": float(t[0]), "session_time_end_s": float(t[-1]), "record_count": len(t),
         "lap_count": laps, "ideal_lap_time_s": ideal_lap_s,
         "partial_laps": [
             {"lap": 0, "start_time_s": float(t[0]), "end_time_s": float(crossings[0]), "out_lap": start_in_pits,

@@ -83,7 +83,7 @@ def _resample_closed(x: np.ndarray, y: np.ndarray, spacing_m: float) -> tuple[np
     px, py = np.append(x, x[0]), np.append(y, y[0])
     s = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(px), np.diff(py)))])
     length = float(s[-1])
-    n = max(int(round(length / spacing_m)), 16)
+    n = max(round(length / spacing_m), 16)
     su = np.arange(n) * (length / n)
     return np.interp(su, s, px), np.interp(su, s, py), length
 
@@ -117,7 +117,7 @@ def load_track(name: str) -> Track:
     n = len(x)
     ds = length / n
     meta = _META.get(name, TrackMeta(name, "", 9000, 0.0, 0.0, 0.0, "", ""))
-    ro = lambda a: np.ascontiguousarray(a).copy()  # noqa: E731
+    ro = lambda a: np.ascontiguousarray(a).copy()
     arrays = [ro(np.arange(n) * ds), ro(xs), ro(ys), ro(np.arctan2(dy, dx)), ro(kappa)]
     for a in arrays:
         a.flags.writeable = False

@@ -3,6 +3,7 @@ hand-made traces and the real Sebring recording."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -10,7 +11,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from racecoach.client.ibt import read_ibt
 from racecoach.client.laps import LapDetector, crossing_times, detect_laps
 from racecoach.client.simulator import (
@@ -67,7 +67,7 @@ def test_simulated_laps_match_truth_and_dash(written) -> None:
     assert last.incomplete and last.end_reason == "recording_end" and not last.in_lap
     assert [lap.index for lap in laps] == list(range(len(laps)))
     # laps tile the recording: each starts where the previous ended
-    assert all(a.end_index == b.start_index for a, b in zip(laps, laps[1:]))
+    assert all(a.end_index == b.start_index for a, b in itertools.pairwise(laps))
     assert laps[-1].end_index == len(ch["session_time_s"])
 
 
@@ -101,7 +101,7 @@ def test_crossing_interpolation_by_hand() -> None:
     # 10 Hz, constant speed: pct advances 0.03 per sample; the line is crossed at t = 1/0.3 s
     t = np.arange(0, 7.0, 0.1)
     pct = np.mod(0.0 + 0.3 * t, 1.0)
-    times, after = crossing_times(session_time_s=t, lap_dist_pct=pct)
+    times, _after = crossing_times(session_time_s=t, lap_dist_pct=pct)
     assert times == pytest.approx([1 / 0.3, 2 / 0.3], abs=1e-9)
     laps = detect_laps(session_time_s=t, lap_dist_pct=pct)
     assert [lap.complete for lap in laps] == [False, True, False]
@@ -166,7 +166,7 @@ def test_streaming_equals_batch(stream_source, cuts) -> None:
     bounds = sorted({0, n, *[c % n for c in cuts]})
     det = LapDetector()
     streamed = []
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in itertools.pairwise(bounds):
         streamed += det.feed(**{k: v[a:b] for k, v in ch.items()})
     streamed += det.finish()
     assert streamed == batch

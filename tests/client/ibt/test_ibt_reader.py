@@ -8,7 +8,6 @@ from pathlib import Path
 import irsdk
 import numpy as np
 import pytest
-
 from racecoach.client.ibt import (
     IbtError,
     IbtFormatError,

@@ -10,8 +10,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from racecoach.client.ibt import ChannelSpec, VarType, read_ibt, require_channels, write_ibt
+from racecoach.client.ibt import (
+    ChannelSpec,
+    VarType,
+    read_ibt,
+    require_channels,
+    write_ibt,
+)
 
 SESSION_INFO = {
     "WeekendInfo": {"TrackName": "spielberg gp", "TrackLength": "4.32 km", "TrackID": 403},

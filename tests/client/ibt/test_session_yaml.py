@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from racecoach.client.ibt import dump_session_info, load_session_info, read_ibt
 
 DATA = Path(__file__).resolve().parents[2] / "data"

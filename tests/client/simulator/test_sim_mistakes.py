@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from racecoach.client.ibt import read_ibt
 from racecoach.client.simulator import (
     DriverProfile,

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from racecoach.client.ibt import read_ibt
 from racecoach.client.simulator import CARS, simulate_session, write_session
 

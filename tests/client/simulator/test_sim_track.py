@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from racecoach.client.simulator import CARS, available_tracks, load_track, simulate_session
+from racecoach.client.simulator import (
+    CARS,
+    available_tracks,
+    load_track,
+    simulate_session,
+)
 from racecoach.client.simulator.track import TRACK_DIR
 
 
@@ -55,7 +59,7 @@ def test_spielberg_corners_are_ordered_curvature_peaks() -> None:
     assert peaks == sorted(peaks)
     car = CARS["gt3"]
     for c in corners:
-        node = int(round(c.peak_m / track.ds_m))
+        node = round(c.peak_m / track.ds_m)
         assert c.radius_m == pytest.approx(1 / abs(track.kappa_per_m[node]))
         assert c.radius_m < 250
         ideal = c.ideal
@@ -63,7 +67,7 @@ def test_spielberg_corners_are_ordered_curvature_peaks() -> None:
         if ideal.brake_point_m is not None:
             assert 0 < (ideal.apex_m - ideal.brake_point_m) % track.length_m < 500
             # a braked corner: the apex speed is the steady cornering speed of its curvature
-            k = abs(track.kappa_per_m[int(round(ideal.apex_m / track.ds_m))])
+            k = abs(track.kappa_per_m[round(ideal.apex_m / track.ds_m)])
             hand = np.sqrt(car.mu * 9.81 / (k - car.mu * car.c_downforce / car.mass_kg))
             assert ideal.apex_speed_mps == pytest.approx(hand, rel=0.01)
     # Remus (the hairpin, corner 2) is the slowest corner of the lap
