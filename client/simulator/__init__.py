@@ -20,7 +20,13 @@ from .mistakes import (
     parse_mistake,
 )
 from .profile import DriverProfile
-from .session import SimulatedSession, simulate_session, truth_path_for, write_session
+from .session import (
+    SimulatedSession,
+    ideal_corners,
+    simulate_session,
+    truth_path_for,
+    write_session,
+)
 from .track import Track, available_tracks, load_track
 
 __all__ = [
@@ -38,6 +44,7 @@ __all__ = [
     "brake_early",
     "brake_late",
     "coasting",
+    "ideal_corners",
     "late_throttle",
     "lift",
     "load_track",

@@ -29,7 +29,7 @@ from .qss import pedals, periodic_profile, segment_times, solve_profile
 from .session_info import build_session_info
 from .track import Track, available_tracks, load_track
 
-__all__ = ["SimulatedSession", "available_tracks", "simulate_session", "truth_path_for", "write_session"]
+__all__ = ["SimulatedSession", "available_tracks", "ideal_corners", "simulate_session", "truth_path_for", "write_session"]
 
 TICK_RATE_HZ = 60
 LEAD_IN_M = 600.0
@@ -75,6 +75,11 @@ def _ideal(track: Track, car: Car) -> tuple[np.ndarray, np.ndarray, list[Corner]
     ]
     lap_time = float(segment_times(np.append(v, v[0]), track.ds_m).sum())
     return limit, v, corners, lap_time
+
+
+def ideal_corners(*, track: str = "Spielberg", car: str = "gt3") -> list[Corner]:
+    """The corners of ``track`` numbered from the line, with the ideal pass of ``car``."""
+    return _ideal(load_track(track), get_car(car))[2]
 
 
 def _validate(mistakes: tuple[Mistake, ...], corners: list[Corner], laps: int, track: Track) -> None:

@@ -7,6 +7,7 @@ import pytest
 from racecoach.client.simulator import (
     CARS,
     available_tracks,
+    ideal_corners,
     load_track,
     simulate_session,
 )
@@ -73,3 +74,4 @@ def test_spielberg_corners_are_ordered_curvature_peaks() -> None:
     # Remus (the hairpin, corner 2) is the slowest corner of the lap
     assert min(corners, key=lambda c: c.ideal.apex_speed_mps).number == 2
     assert s.truth["track"]["corners"][1]["corner"] == 2
+    assert ideal_corners(track="Spielberg") == corners
