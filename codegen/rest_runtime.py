@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import msgspec
 from google.protobuf import json_format
@@ -23,6 +23,7 @@ T = TypeVar("T")
 M = TypeVar("M", bound=Message)
 
 
+@runtime_checkable
 class RestBackend(Protocol):
     """What the generated routes call: the gateway implements it over gRPC."""
 
@@ -79,7 +80,7 @@ async def sse(stream: AsyncIterator[Message]) -> ServerSentEvent:
         async for reply in iterator:
             yield json.dumps(to_json_dict(reply), separators=(",", ":"))
 
-    return ServerSentEvent(events(), event_type="message")
+    return ServerSentEvent(events())
 
 
 def provide_backend(backend: RestBackend | None) -> Provide:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import msgspec
 from google.protobuf import json_format
@@ -24,6 +24,7 @@ T = TypeVar("T")
 M = TypeVar("M", bound=Message)
 
 
+@runtime_checkable
 class RestBackend(Protocol):
     """What the generated routes call: the gateway implements it over gRPC."""
 
@@ -80,7 +81,7 @@ async def sse(stream: AsyncIterator[Message]) -> ServerSentEvent:
         async for reply in iterator:
             yield json.dumps(to_json_dict(reply), separators=(",", ":"))
 
-    return ServerSentEvent(events(), event_type="message")
+    return ServerSentEvent(events())
 
 
 def provide_backend(backend: RestBackend | None) -> Provide:

@@ -1,0 +1,30 @@
+"""What the commands share: settings, the token, errors."""
+
+from __future__ import annotations
+
+from racecoach.services.common.settings import Settings, SettingsError, load_settings
+
+
+def settings_or_exit() -> Settings:
+    from racecoach.client.cli import CliError
+
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
+
+
+def find_token(settings: Settings, explicit: str | None) -> str:
+    """--token, else RACING_COACH_TOKEN, else the device token ``racing-coach up`` wrote."""
+    from racecoach.client.cli import CliError
+
+    if explicit:
+        return explicit
+    if settings.token:
+        return settings.token
+    if settings.token_file.is_file():
+        return settings.token_file.read_text().strip()
+    raise CliError(
+        "no token: pass --token, set RACING_COACH_TOKEN, or start the mesh with 'racing-coach up' once"
+        f" (it writes {settings.token_file})"
+    )

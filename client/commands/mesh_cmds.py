@@ -1,0 +1,166 @@
+"""``racing-coach up`` (the whole mesh, one process per service) and ``racing-coach serve NAME``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from racecoach.client.commands.common import settings_or_exit
+from racecoach.services.common.settings import Settings
+
+SERVICES = ("storage", "analysis", "coaching", "ingest", "gateway")
+LOCAL_USER = "driver@localhost"
+
+
+async def _run_service(name: str, settings: Settings) -> None:
+    from racecoach.services.common.logging import configure_logging, get_logger
+
+    configure_logging(level=settings.log_level)
+    log = get_logger("racecoach.serve").bind(service=name)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if name == "storage":
+        from racecoach.services.storage.server import serve
+        server = await serve(settings=settings)
+    elif name == "analysis":
+        from racecoach.services.analysis.server import serve
+        server = await serve(settings=settings)
+    elif name == "coaching":
+        from racecoach.services.coaching.server import serve
+        server = await serve(settings=settings)
+    elif name == "ingest":
+        from racecoach.services.ingest.server import serve
+        server = await serve(settings=settings)
+    else:
+        from racecoach.services.gateway.server import serve
+        server = await serve(settings=settings)
+    log.info("serving", port=server.port)
+    await stop.wait()
+    log.info("stopping: draining streams and flushing writes")
+    await server.stop()
+    log.info("stopped")
+
+
+def serve_cmd(args: argparse.Namespace) -> int:
+    settings = settings_or_exit()
+    try:
+        import uvloop  # type: ignore[import-not-found]
+
+        runner = uvloop.run
+    except ImportError:
+        runner = asyncio.run
+    runner(_run_service(args.service, settings))
+    return 0
+
+
+def _ready(name: str, settings: Settings) -> bool:
+    if name == "gateway":
+        try:
+            with urllib.request.urlopen(f"http://{settings.address('gateway')}/healthz", timeout=1) as reply:
+                return reply.status == 200
+        except OSError:
+            return False
+    from racecoach.services.mesh import wait_serving
+
+    try:
+        asyncio.run(wait_serving(settings.address(name), timeout_s=0.5))
+        return True
+    except TimeoutError:
+        return False
+
+
+async def _ensure_local_token(settings: Settings) -> Path:
+    from racecoach.services.storage.identity import create_token
+    from racecoach.services.storage.service import open_storage
+
+    if settings.token_file.is_file():
+        return settings.token_file
+    storage = await open_storage(settings=settings, cleanup_mode=None)
+    try:
+        async with storage.pool.acquire() as conn:
+            issued = await create_token(conn, email=LOCAL_USER, label="device token of racing-coach up")
+    finally:
+        await storage.close()
+    settings.token_file.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(settings.token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(issued.token + "\n")
+    return settings.token_file
+
+
+def _stop_all(processes: dict[str, subprocess.Popen]) -> None:
+    for name in reversed(list(processes)):
+        process = processes[name]
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def up_cmd(args: argparse.Namespace) -> int:
+    from racecoach.client.cli import CliError
+
+    settings = settings_or_exit()
+    logs = settings.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.chmod(0o755)
+    processes: dict[str, subprocess.Popen] = {}
+    stopping = False
+
+    def on_signal(signum, frame) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        for name in SERVICES:
+            log_path = logs / f"{name}.log"
+            with log_path.open("ab") as log_file:
+                processes[name] = subprocess.Popen(
+                    [sys.executable, "-m", "racecoach.client.cli", "serve", name],
+                    stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                )
+            deadline = time.monotonic() + args.timeout
+            while not _ready(name, settings):
+                if processes[name].poll() is not None or time.monotonic() > deadline or stopping:
+                    tail = log_path.read_text(errors="replace").strip().splitlines()[-5:]
+                    raise CliError(f"{name} did not start (see {log_path}):\n  " + "\n  ".join(tail), code=1)
+                time.sleep(0.1)
+        token_file = asyncio.run(_ensure_local_token(settings))
+        print("Racing Coach is up:")
+        for name in SERVICES[:-1]:
+            print(f"  {name:<9} grpc://{settings.address(name)}")
+        print(f"  {'gateway':<9} http://{settings.address('gateway')}  (dashboard /, REST /api/v1, OpenAPI /schema)")
+        print(f"  database  {settings.database_url or 'embedded PostgreSQL in ' + str(settings.data_dir / 'postgres')}")
+        print(f"  token     {token_file}   logs {logs}")
+        print("Ctrl-C stops the mesh.", flush=True)
+        while not stopping:
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    raise CliError(f"{name} exited with status {process.returncode} (see {logs / (name + '.log')})", code=1)
+            time.sleep(0.2)
+        print("stopping…", flush=True)
+        return 0
+    finally:
+        _stop_all(processes)
+
+
+def add_parsers(sub) -> None:
+    up = sub.add_parser("up", help="start the whole mesh on this machine (Ctrl-C stops it)")
+    up.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for each service to start")
+    up.set_defaults(run=up_cmd)
+    serve = sub.add_parser("serve", help="run one service in the foreground")
+    serve.add_argument("service", choices=SERVICES)
+    serve.set_defaults(run=serve_cmd)

@@ -1,0 +1,109 @@
+"""``racing-coach replay``: stream .ibt files through the mesh and print each lap's report."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from racecoach.client.commands.common import find_token, settings_or_exit
+from racecoach.client.ibt import IbtError
+from racecoach.client.progress import Progress
+from racecoach.client.report import format_cue, format_lap
+from racecoach.client.source import load_ibt
+from racecoach.client.uploader import UploadError, Uploader, split_batches
+
+
+def ibt_files(paths: list[str]) -> list[Path]:
+    from racecoach.client.cli import CliError
+
+    found: list[Path] = []
+    for text in paths:
+        path = Path(text)
+        if path.is_dir():
+            found += sorted(path.glob("*.ibt"))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise CliError(f"{text}: no such file or directory")
+    if not found:
+        raise CliError("no .ibt files to replay")
+    return found
+
+
+async def paced(batches, *, times: list[float], speed: float | None) -> AsyncIterator[tuple[int, bytes]]:
+    """Yield batches no faster than session time divided by ``speed`` (``None``: as fast as possible)."""
+    start = time.monotonic()
+    for (seq, payload), first_time in zip(batches, times):
+        if speed:
+            due = (first_time - times[0]) / speed
+            delay = due - (time.monotonic() - start)
+            if delay > 0:
+                await asyncio.sleep(delay)
+        yield seq, payload
+
+
+async def replay_file(*, path: Path, address: str, token: str, speed: float | None, batch_ms: int, out=sys.stdout):
+    session, arrays = load_ibt(path)
+    rate = session.tick_rate_hz or 60.0
+    per_batch = max(1, int(round(batch_ms / 1000.0 * rate)))
+    times = arrays["session_time_s"][::per_batch].tolist()
+    total = len(times)
+    progress = Progress(total=total, label=path.name, stream=sys.stderr)
+    print(f"{path.name}: {session.track.display_name or session.track.name or 'unknown track'}, "
+          f"{session.car.name or 'unknown car'}, {len(arrays['session_time_s'])} samples", file=out, flush=True)
+
+    def on_lap(completed) -> None:
+        progress.clear()
+        print(format_lap(completed), file=out, flush=True)
+
+    def on_cue(cue) -> None:
+        progress.clear()
+        print(format_cue(cue), file=out, flush=True)
+
+    uploader = Uploader(address=address, token=token, session=session, on_lap=on_lap, on_cue=on_cue if speed else None)
+
+    async def counted() -> AsyncIterator[tuple[int, bytes]]:
+        async for item in paced(split_batches(session_id=session.session_id, arrays=arrays, samples_per_batch=per_batch), times=times, speed=speed):
+            progress.update(item[0])
+            yield item
+
+    result = await uploader.run(counted())
+    progress.clear()
+    return session, result
+
+
+def run(args: argparse.Namespace) -> int:
+    from racecoach.client.cli import CliError
+
+    settings = settings_or_exit()
+    token = find_token(settings, args.token)
+    address = args.ingest or settings.address("ingest")
+    speed = None if args.fast else args.speed
+    for path in ibt_files(args.files):
+        try:
+            session, result = asyncio.run(replay_file(path=path, address=address, token=token, speed=speed, batch_ms=args.batch_ms))
+        except IbtError as exc:
+            raise CliError(str(exc)) from None
+        except UploadError as exc:
+            raise CliError(str(exc), code=3) from None
+        laps = len(result.laps)
+        print(f"{path.name}: {result.committed_seq} batches committed, {laps} complete lap{'s' if laps != 1 else ''}"
+              f" — session {session.session_id}")
+        print(f"  {args.gateway or 'http://' + settings.address('gateway')}/api/v1/sessions/{session.session_id}")
+    return 0
+
+
+def add_parser(sub) -> None:
+    parser = sub.add_parser("replay", help="stream .ibt files through the mesh (real time, faster, or as fast as possible)")
+    parser.add_argument("files", nargs="+", metavar="FILE|DIR")
+    parser.add_argument("--speed", type=float, default=1.0, help="real-time factor (default 1.0)")
+    parser.add_argument("--fast", action="store_true", help="as fast as possible")
+    parser.add_argument("--batch-ms", type=int, default=100, help="milliseconds of samples per batch (default 100)")
+    parser.add_argument("--token", help="API token (default: RACING_COACH_TOKEN or the device token of 'up')")
+    parser.add_argument("--ingest", help="ingest address host:port (default from settings)")
+    parser.add_argument("--gateway", help="gateway URL to print (default from settings)")
+    parser.set_defaults(run=run)

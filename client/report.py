@@ -1,0 +1,27 @@
+"""Lap reports and cues as text for the terminal."""
+
+from __future__ import annotations
+
+from racecoach.analysis.v1 import analysis_pb2
+
+
+def lap_time_text(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    return f"{minutes}:{seconds - 60 * minutes:06.3f}"
+
+
+def format_lap(completed) -> str:
+    lap = completed.lap
+    seconds = lap.lap_time.ToNanoseconds() / 1e9
+    flags = ", ".join(analysis_pb2.LapFlag.Name(f).removeprefix("LAP_FLAG_").lower().replace("_", " ") for f in lap.flags)
+    lines = [f"Lap {lap.lap_number:>3}  {lap_time_text(seconds)}" + (f"  ({flags})" if flags else "")]
+    if completed.HasField("report"):
+        report = completed.report
+        lines.append(f"         score {report.score:.0f}/100 — {report.summary}")
+        for item in list(report.feedback)[:3]:
+            lines.append(f"         • {item.description}")
+    return "\n".join(lines)
+
+
+def format_cue(cue) -> str:
+    return f"  ▶ {cue.text}"

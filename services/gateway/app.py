@@ -1,0 +1,61 @@
+"""The gateway: the generated REST routes, auth passthrough, CORS, rate limits, error bodies, dashboard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import grpc
+from litestar import Litestar, get
+from litestar.config.cors import CORSConfig
+from litestar.exceptions import HTTPException
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.response import File
+from litestar.static_files import create_static_files_router
+
+from racecoach import rest
+from racecoach.services.common.settings import Settings
+from racecoach.services.gateway.backend import GrpcBackend
+from racecoach.services.gateway.errors import handle_http_exception, handle_unexpected
+
+DASHBOARD = Path(__file__).parent / "dashboard"
+SERVICES = {
+    "racecoach.storage.v1.StorageService": "storage",
+    "racecoach.analysis.v1.AnalysisService": "analysis",
+    "racecoach.coaching.v1.CoachingService": "coaching",
+}
+
+
+def backend_for(settings: Settings, *, addresses: dict[str, str] | None = None) -> GrpcBackend:
+    addresses = addresses or {}
+    channels: dict[str, grpc.aio.Channel] = {}
+    for service, name in SERVICES.items():
+        channels[service] = grpc.aio.insecure_channel(addresses.get(name) or settings.address(name))
+    return GrpcBackend(channels=channels, timeout_s=settings.rpc_timeout_s)
+
+
+@get("/healthz", include_in_schema=False, sync_to_thread=False)
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/", include_in_schema=False, sync_to_thread=False)
+def dashboard_index() -> File:
+    return File(DASHBOARD / "index.html", media_type="text/html", content_disposition_type="inline")
+
+
+def create_app(*, backend: GrpcBackend, requests_per_minute: int = 600, cors_origins: list[str] | None = None) -> Litestar:
+    """The gateway app around ``backend``."""
+    return Litestar(
+        route_handlers=[
+            *rest.route_handlers(), healthz, dashboard_index,
+            create_static_files_router(path="/static", directories=[DASHBOARD], include_in_schema=False),
+        ],
+        dependencies=rest.dependencies(backend=backend),
+        exception_handlers={HTTPException: handle_http_exception, Exception: handle_unexpected},
+        cors_config=CORSConfig(allow_origins=cors_origins or ["http://localhost", "http://127.0.0.1"], allow_headers=["authorization", "content-type"]),
+        middleware=[RateLimitConfig(rate_limit=("minute", requests_per_minute), exclude=["/healthz"]).middleware],
+        openapi_config=OpenAPIConfig(title="Racing Coach REST API", version="v1", path="/schema"),
+        on_shutdown=[backend.close],
+        debug=False,
+    )

@@ -1,0 +1,116 @@
+"use strict";
+// Racing Coach dashboard: talks only to the REST/JSON API of the gateway.
+const state = { token: localStorage.getItem("racecoach.token") || "" };
+const $ = (id) => document.getElementById(id);
+
+function seconds(duration) {
+  if (!duration) return "";
+  const s = parseFloat(duration);
+  const m = Math.floor(s / 60);
+  return `${m}:${(s - 60 * m).toFixed(3).padStart(6, "0")}`;
+}
+
+async function api(path) {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` } });
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.detail || response.statusText);
+  return body;
+}
+
+function row(cells, onClick) {
+  const tr = document.createElement("tr");
+  for (const text of cells) {
+    const td = document.createElement("td");
+    td.textContent = text;
+    tr.appendChild(td);
+  }
+  tr.addEventListener("click", onClick);
+  return tr;
+}
+
+async function loadSessions() {
+  $("status").textContent = "";
+  const body = $("sessions").querySelector("tbody");
+  body.replaceChildren();
+  try {
+    const page = await api("/api/v1/sessions?pageSize=50");
+    for (const s of page.sessions || []) {
+      const session = s.session;
+      body.appendChild(row([
+        session.startTime ? new Date(session.startTime).toLocaleString() : "",
+        session.track ? session.track.displayName || session.track.name : "",
+        session.car ? session.car.name : "",
+        String(s.lapCount || 0),
+        seconds(s.bestLapTime),
+      ], () => loadSession(session.sessionId)));
+    }
+    if (!(page.sessions || []).length) $("status").textContent = "No sessions yet: replay an .ibt file with racing-coach replay.";
+  } catch (error) {
+    $("status").textContent = error.message;
+  }
+}
+
+async function loadSession(sessionId) {
+  const detail = await api(`/api/v1/sessions/${encodeURIComponent(sessionId)}`);
+  const session = detail.summary.session;
+  $("session-title").textContent = `${session.track ? session.track.displayName : ""} — ${session.car ? session.car.name : ""}`;
+  const body = $("laps").querySelector("tbody");
+  body.replaceChildren();
+  for (const lap of detail.laps || []) {
+    const tr = row([String(lap.lapNumber || 0), seconds(lap.lapTime), lap.valid ? "yes" : (lap.flags || []).join(", "),
+      String((lap.corners || []).length), String((lap.brakingZones || []).length)], () => loadLap(lap.lapId));
+    if (!lap.valid) tr.classList.add("invalid");
+    body.appendChild(tr);
+  }
+  $("session-panel").hidden = false;
+}
+
+async function loadLap(lapId) {
+  const detail = await api(`/api/v1/laps/${encodeURIComponent(lapId)}`);
+  $("lap-title").textContent = `Lap ${detail.lap.lapNumber || 0}: ${seconds(detail.lap.lapTime)}`;
+  const report = detail.report || {};
+  $("lap-summary").textContent = report.summary ? `Score ${Math.round(report.score || 0)} — ${report.summary}` : "No coaching report for this lap.";
+  const list = $("feedback");
+  list.replaceChildren();
+  for (const item of report.feedback || []) {
+    const li = document.createElement("li");
+    li.textContent = item.description;
+    list.appendChild(li);
+  }
+  $("lap-panel").hidden = false;
+  drawSpeed(lapId);
+}
+
+function drawSpeed(lapId) {
+  const canvas = $("speed");
+  const ctx = canvas.getContext("2d");
+  const points = [];
+  const source = new EventSource(`/api/v1/laps/${encodeURIComponent(lapId)}/telemetry?maxSamples=900&channels=lap_dist_m&channels=speed_mps`);
+  source.onmessage = (event) => {
+    const chunk = JSON.parse(event.data).chunk;
+    const dist = chunk.lapDistM || [];
+    const speed = chunk.speedMps || [];
+    for (let i = 0; i < dist.length; i++) points.push([dist[i], speed[i] * 3.6]);
+  };
+  source.onerror = () => {
+    source.close();
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    if (!points.length) return;
+    const maxD = Math.max(...points.map((p) => p[0])), maxV = Math.max(...points.map((p) => p[1]));
+    ctx.strokeStyle = "#4fc3f7";
+    ctx.beginPath();
+    points.forEach(([d, v], i) => {
+      const x = (d / maxD) * (canvas.width - 10) + 5, y = canvas.height - 5 - (v / maxV) * (canvas.height - 10);
+      if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
+    });
+    ctx.stroke();
+  };
+}
+
+$("token-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  state.token = $("token").value.trim();
+  localStorage.setItem("racecoach.token", state.token);
+  loadSessions();
+});
+if (state.token) loadSessions();

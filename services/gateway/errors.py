@@ -1,0 +1,65 @@
+"""The one mapping from gRPC status to HTTP status, and error bodies that leak nothing."""
+
+from __future__ import annotations
+
+import grpc
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+
+from racecoach.services.common.logging import get_logger
+
+log = get_logger(__name__)
+
+HTTP_FOR_GRPC: dict[grpc.StatusCode, int] = {
+    grpc.StatusCode.OK: 200,
+    grpc.StatusCode.INVALID_ARGUMENT: 400,
+    grpc.StatusCode.OUT_OF_RANGE: 400,
+    grpc.StatusCode.FAILED_PRECONDITION: 409,
+    grpc.StatusCode.ALREADY_EXISTS: 409,
+    grpc.StatusCode.ABORTED: 409,
+    grpc.StatusCode.UNAUTHENTICATED: 401,
+    grpc.StatusCode.PERMISSION_DENIED: 403,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+    grpc.StatusCode.CANCELLED: 499,
+    grpc.StatusCode.UNAVAILABLE: 503,
+    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
+    grpc.StatusCode.UNIMPLEMENTED: 501,
+    grpc.StatusCode.INTERNAL: 500,
+    grpc.StatusCode.UNKNOWN: 500,
+    grpc.StatusCode.DATA_LOSS: 500,
+}
+# Messages of these statuses are written for the caller; others are replaced by a generic text.
+_USER_FACING = {400, 401, 403, 404, 409, 429}
+
+
+def http_error_for(exc: grpc.aio.AioRpcError) -> HTTPException:
+    status = HTTP_FOR_GRPC.get(exc.code(), 500)
+    if status in _USER_FACING:
+        detail = exc.details() or exc.code().name.lower()
+    elif status in (503, 504):
+        detail = "a backing service is unavailable; retry shortly"
+    else:
+        detail = "internal error"
+    error = HTTPException(status_code=status, detail=detail)
+    if status == 401:
+        error.headers = {"WWW-Authenticate": "Bearer"}
+    return error
+
+
+def error_body(status: int, detail: str) -> dict[str, object]:
+    return {"status_code": status, "detail": detail}
+
+
+def handle_http_exception(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code >= 500:
+        cause = exc.__cause__
+        log.error("request failed", path=request.url.path, status=exc.status_code,
+                  error_type=type(cause).__name__ if cause else type(exc).__name__, error=str(cause or exc.detail))
+    detail = exc.detail if exc.status_code < 500 else ("internal error" if exc.status_code == 500 else exc.detail)
+    return Response(content=error_body(exc.status_code, str(detail)), status_code=exc.status_code, headers=exc.headers or None)
+
+
+def handle_unexpected(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error", path=request.url.path, error_type=type(exc).__name__)
+    return Response(content=error_body(500, "internal error"), status_code=500)

@@ -1,0 +1,86 @@
+"""The whole mesh in one event loop (tests, demos) and the readiness probe used by ``racing-coach up``."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from racecoach.services.common.settings import Settings
+
+
+@dataclass
+class Mesh:
+    """Every service started in this process; ``ports`` says where each listens."""
+
+    settings: Settings
+    ports: dict[str, int] = field(default_factory=dict)
+    _stoppers: list = field(default_factory=list)
+
+    def address(self, name: str) -> str:
+        return f"{self.settings.host}:{self.ports[name]}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{self.settings.host}:{self.ports['gateway']}"
+
+    async def stop(self) -> None:
+        for stop in reversed(self._stoppers):
+            await stop()
+        self._stoppers.clear()
+
+
+async def start_mesh(*, settings: Settings, storage=None) -> Mesh:
+    """Start storage, analysis, coaching, ingest and gateway on the settings' ports (0 picks free ones)."""
+    from racecoach.services.analysis import server as analysis_server
+    from racecoach.services.coaching import server as coaching_server
+    from racecoach.services.gateway import server as gateway_server
+    from racecoach.services.ingest import server as ingest_server
+    from racecoach.services.storage import server as storage_server
+
+    mesh = Mesh(settings=settings)
+    try:
+        stored = await storage_server.serve(settings=settings, storage=storage)
+        mesh.ports["storage"] = stored.port
+        mesh._stoppers.append(stored.running.stop if storage is not None else stored.stop)
+        analysis = await analysis_server.serve(settings=settings, storage_addr=mesh.address("storage"))
+        mesh.ports["analysis"] = analysis.port
+        mesh._stoppers.append(analysis.stop)
+        coaching = await coaching_server.serve(settings=settings)
+        mesh.ports["coaching"] = coaching.port
+        mesh._stoppers.append(coaching.stop)
+        ingest = await ingest_server.serve(
+            settings=settings, storage_addr=mesh.address("storage"), analysis_addr=mesh.address("analysis"),
+            coaching_addr=mesh.address("coaching"),
+        )
+        mesh.ports["ingest"] = ingest.port
+        mesh._stoppers.append(ingest.stop)
+        gateway = await gateway_server.serve(
+            settings=settings,
+            addresses={name: mesh.address(name) for name in ("storage", "analysis", "coaching")},
+        )
+        mesh.ports["gateway"] = gateway.port
+        mesh._stoppers.append(gateway.stop)
+    except BaseException:
+        await mesh.stop()
+        raise
+    return mesh
+
+
+async def wait_serving(address: str, *, timeout_s: float = 30.0) -> None:
+    """Wait until the gRPC health check at ``address`` answers SERVING; TimeoutError otherwise."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while True:
+            try:
+                reply = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1.0)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.aio.AioRpcError:
+                pass
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"nothing answers at {address}")
+            await asyncio.sleep(0.1)
