@@ -13,7 +13,7 @@ from racecoach.services.common.channels import CHANNELS
 from racecoach.services.common.errors import ServiceError, translate_errors
 from racecoach.services.common.logging import get_logger
 from racecoach.services.common.server import generic_handler
-from racecoach.services.storage import queries, writes
+from racecoach.services.storage import catalogue, queries, writes
 from racecoach.services.storage.copy import BatchRows
 from racecoach.services.storage.identity import User
 from racecoach.services.storage.service import Storage
@@ -174,6 +174,19 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
             if lap is None:
                 return storage_pb2.GetReferenceLapResponse(found=False)
             return storage_pb2.GetReferenceLapResponse(found=True, lap=lap)
+
+    async def GetTrackCorners(self, request, context):
+        async with translate_errors(context):
+            await self._user(context)
+            corners = await catalogue.get_track_corners(self.pool, track_name=request.track_name, layout=request.layout)
+            return storage_pb2.GetTrackCornersResponse(corners=corners)
+
+    async def PutTrackCorners(self, request, context):
+        async with translate_errors(context):
+            await self._user(context)
+            async with self.pool.acquire() as conn:
+                stored = await catalogue.put_track_corners(conn, track_name=request.track_name, layout=request.layout, corners=list(request.corners))
+            return storage_pb2.PutTrackCornersResponse(stored=stored)
 
     async def WhoAmI(self, request, context):
         async with translate_errors(context):

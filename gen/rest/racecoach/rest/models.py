@@ -416,6 +416,23 @@ class StorageGetSessionResponse(msgspec.Struct, kw_only=True, omit_defaults=True
 __all__.append("StorageGetSessionResponse")
 
 
+class StorageGetTrackCornersRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """GetTrackCornersRequest names the track layout."""
+
+    trackName: Annotated[str | None, msgspec.Meta(description="track_name is the track's internal name (Track.name); never empty.")] = None
+    layout: Annotated[str | None, msgspec.Meta(description='layout is the layout (Track.layout); empty for the only layout.')] = None
+
+__all__.append("StorageGetTrackCornersRequest")
+
+
+class StorageGetTrackCornersResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """GetTrackCornersResponse is the catalogue."""
+
+    corners: Annotated[list[StorageTrackCorner] | None, msgspec.Meta(description='corners lists the corners in order; empty when nothing was learned yet.')] = None
+
+__all__.append("StorageGetTrackCornersResponse")
+
+
 class StorageLapTrace(msgspec.Struct, kw_only=True, omit_defaults=True):
     """LapTrace is one lap's main channels on the comparison grid."""
 
@@ -467,6 +484,24 @@ class StorageListSessionsResponse(msgspec.Struct, kw_only=True, omit_defaults=Tr
 __all__.append("StorageListSessionsResponse")
 
 
+class StoragePutTrackCornersRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """PutTrackCornersRequest replaces a track layout's catalogue."""
+
+    trackName: Annotated[str | None, msgspec.Meta(description="track_name is the track's internal name (Track.name); never empty.")] = None
+    layout: Annotated[str | None, msgspec.Meta(description='layout is the layout (Track.layout); empty for the only layout.')] = None
+    corners: Annotated[list[StorageTrackCorner] | None, msgspec.Meta(description='corners is the new catalogue, numbered from 1 in order along the lap.')] = None
+
+__all__.append("StoragePutTrackCornersRequest")
+
+
+class StoragePutTrackCornersResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """PutTrackCornersResponse confirms the catalogue was stored."""
+
+    stored: Annotated[int | None, msgspec.Meta(description='stored is the number of corners stored.')] = None
+
+__all__.append("StoragePutTrackCornersResponse")
+
+
 class StorageSessionSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
     """SessionSummary is a session with its totals."""
 
@@ -496,6 +531,19 @@ class StorageStreamLapTelemetryResponse(msgspec.Struct, kw_only=True, omit_defau
     chunk: Annotated[TelemetryTelemetryBatch | None, msgspec.Meta(description='chunk holds consecutive samples; seq numbers the chunks from 1.')] = None
 
 __all__.append("StorageStreamLapTelemetryResponse")
+
+
+class StorageTrackCorner(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """TrackCorner is one corner of a track layout's catalogue."""
+
+    number: Annotated[int | None, msgspec.Meta(description="number is the corner's number along the lap from the start/finish line, from 1.")] = None
+    entryM: Annotated[float | None, msgspec.Meta(description='entry_m is where the corner starts, metres from the start/finish line.')] = None
+    apexM: Annotated[float | None, msgspec.Meta(description="apex_m is the corner's apex, metres from the start/finish line.")] = None
+    exitM: Annotated[float | None, msgspec.Meta(description='exit_m is where the corner ends, metres from the start/finish line.')] = None
+    direction: Annotated[Literal["CORNER_DIRECTION_UNSPECIFIED", "CORNER_DIRECTION_LEFT", "CORNER_DIRECTION_RIGHT"] | None, msgspec.Meta(description='direction is the way the corner turns.')] = None
+    lapsSeen: Annotated[int | None, msgspec.Meta(description='laps_seen is how many laps the catalogue entry was learned from.')] = None
+
+__all__.append("StorageTrackCorner")
 
 
 class StorageWhoAmIRequest(msgspec.Struct, kw_only=True, omit_defaults=True):

@@ -70,6 +70,29 @@ async def coaching_service_score_lap(
 
 
 @get(
+    '/api/v1/tracks/{track_name:str}/corners',
+    operation_id="StorageService_GetTrackCorners",
+    summary="GetTrackCorners",
+    description="GetTrackCorners returns a track layout's corner catalogue, so corner numbers mean one place on every lap.",
+    tags=["StorageService"],
+)
+async def storage_service_get_track_corners(
+    track_name: str,
+    request: Request,
+    backend: RestBackend,
+    layout: Annotated[str | None, Parameter(query='layout', required=False, description='layout is the layout (Track.layout); empty for the only layout.')] = None,
+) -> StorageGetTrackCornersResponse:
+    """GetTrackCorners returns a track layout's corner catalogue, so corner numbers mean one place on every lap."""
+    payload: dict[str, Any] = {}
+    payload["trackName"] = track_name
+    if layout is not None:
+        payload["layout"] = layout
+    message = parse_request(storage_v1_storage_pb2.GetTrackCornersRequest, payload)
+    reply = await backend.unary(service="racecoach.storage.v1.StorageService", method="GetTrackCorners", request=message, http_request=request)
+    return to_struct(reply, StorageGetTrackCornersResponse)
+
+
+@get(
     '/api/v1/me',
     operation_id="StorageService_WhoAmI",
     summary="WhoAmI",
@@ -239,6 +262,7 @@ def route_handlers() -> list[HTTPRouteHandler]:
     return [
         analysis_service_compare_laps,
         coaching_service_score_lap,
+        storage_service_get_track_corners,
         storage_service_who_am_i,
         storage_service_list_sessions,
         storage_service_get_session,

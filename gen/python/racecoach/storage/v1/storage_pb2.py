@@ -30,13 +30,15 @@ from racecoach.coaching.v1 import coaching_pb2 as racecoach_dot_coaching_dot_v1_
 from racecoach.telemetry.v1 import telemetry_pb2 as racecoach_dot_telemetry_dot_v1_dot_telemetry__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"racecoach/storage/v1/storage.proto\x12\x14racecoach.storage.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$racecoach/analysis/v1/analysis.proto\x1a$racecoach/coaching/v1/coaching.proto\x1a&racecoach/telemetry/v1/telemetry.proto\"\xfe\x01\n\x0cWriteRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x32\n\x07session\x18\x02 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.SessionH\x00\x12\x37\n\x05\x62\x61tch\x18\x03 \x01(\x0b\x32&.racecoach.telemetry.v1.TelemetryBatchH\x00\x12\x31\n\x03lap\x18\x04 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysisH\x00\x12\x32\n\x06report\x18\x05 \x01(\x0b\x32 .racecoach.coaching.v1.LapReportH\x00\x42\x06\n\x04item\"\x8c\x02\n\x13WriteRequestRawView\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x32\n\x07session\x18\x02 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.SessionH\x00\x12>\n\x05\x62\x61tch\x18\x03 \x01(\x0b\x32-.racecoach.telemetry.v1.TelemetryBatchRawViewH\x00\x12\x31\n\x03lap\x18\x04 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysisH\x00\x12\x32\n\x06report\x18\x05 \x01(\x0b\x32 .racecoach.coaching.v1.LapReportH\x00\x42\x06\n\x04item\"Q\n\nWriteError\x12\x32\n\x04\x63ode\x18\x01 \x01(\x0e\x32$.racecoach.storage.v1.WriteErrorCode\x12\x0f\n\x07message\x18\x02 \x01(\t\"\x7f\n\rWriteResponse\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x12\n\nsession_id\x18\x02 \x01(\t\x12\x15\n\rcommitted_seq\x18\x03 \x01(\x04\x12/\n\x05\x65rror\x18\x04 \x01(\x0b\x32 .racecoach.storage.v1.WriteError\",\n\x16GetCommittedSeqRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"@\n\x17GetCommittedSeqResponse\x12\x15\n\rcommitted_seq\x18\x01 \x01(\x04\x12\x0e\n\x06\x65xists\x18\x02 \x01(\x08\"a\n\x16GetReferenceLapRequest\x12\x0e\n\x06lap_id\x18\x01 \x01(\t\x12\x37\n\treference\x18\x02 \x01(\x0e\x32$.racecoach.analysis.v1.ReferenceKind\"Y\n\x17GetReferenceLapResponse\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\x12/\n\x03lap\x18\x02 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\"\x0f\n\rWhoAmIRequest\"0\n\x0eWhoAmIResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\"\xbf\x01\n\x13ListSessionsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\r\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\r\n\x05track\x18\x03 \x01(\t\x12\x0b\n\x03\x63\x61r\x18\x04 \x01(\t\x12\x31\n\rstarted_after\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0estarted_before\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xcf\x01\n\x0eSessionSummary\x12\x30\n\x07session\x18\x01 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.Session\x12\x11\n\tlap_count\x18\x02 \x01(\r\x12\x30\n\rbest_lap_time\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x14\n\x0csample_count\x18\x04 \x01(\x04\x12\x30\n\x0c\x63reated_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"g\n\x14ListSessionsResponse\x12\x36\n\x08sessions\x18\x01 \x03(\x0b\x32$.racecoach.storage.v1.SessionSummary\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\'\n\x11GetSessionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"}\n\x12GetSessionResponse\x12\x35\n\x07summary\x18\x01 \x01(\x0b\x32$.racecoach.storage.v1.SessionSummary\x12\x30\n\x04laps\x18\x02 \x03(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\"\x1f\n\rGetLapRequest\x12\x0e\n\x06lap_id\x18\x01 \x01(\t\"\xa5\x01\n\x0eGetLapResponse\x12\x30\n\x07session\x18\x01 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.Session\x12/\n\x03lap\x18\x02 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\x12\x30\n\x06report\x18\x03 \x01(\x0b\x32 .racecoach.coaching.v1.LapReport\"i\n\x19StreamLapTelemetryRequest\x12\x0e\n\x06lap_id\x18\x01 \x01(\t\x12\x13\n\x0bmax_samples\x18\x02 \x01(\r\x12\x15\n\rchunk_samples\x18\x03 \x01(\r\x12\x10\n\x08\x63hannels\x18\x04 \x03(\t\"S\n\x1aStreamLapTelemetryResponse\x12\x35\n\x05\x63hunk\x18\x01 \x01(\x0b\x32&.racecoach.telemetry.v1.TelemetryBatch\"S\n\x17GetLapComparisonRequest\x12\x0e\n\x06lap_id\x18\x01 \x01(\t\x12\x18\n\x10reference_lap_id\x18\x02 \x01(\t\x12\x0e\n\x06step_m\x18\x03 \x01(\x01\"\x90\x01\n\x08LapTrace\x12/\n\x03lap\x18\x01 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\x12\x11\n\telapsed_s\x18\x02 \x03(\x02\x12\x11\n\tspeed_mps\x18\x03 \x03(\x02\x12\x10\n\x08throttle\x18\x04 \x03(\x02\x12\r\n\x05\x62rake\x18\x05 \x03(\x02\x12\x0c\n\x04gear\x18\x06 \x03(\x02\"\x8a\x01\n\x18GetLapComparisonResponse\x12\x0e\n\x06step_m\x18\x01 \x01(\x01\x12+\n\x03lap\x18\x02 \x01(\x0b\x32\x1e.racecoach.storage.v1.LapTrace\x12\x31\n\treference\x18\x03 \x01(\x0b\x32\x1e.racecoach.storage.v1.LapTrace\"\x15\n\x13ListChannelsRequest\"M\n\x14ListChannelsResponse\x12\x35\n\x08\x63hannels\x18\x01 \x03(\x0b\x32#.racecoach.telemetry.v1.ChannelInfo*\xc6\x01\n\x0eWriteErrorCode\x12 \n\x1cWRITE_ERROR_CODE_UNSPECIFIED\x10\x00\x12\"\n\x1eWRITE_ERROR_CODE_INVALID_BATCH\x10\x01\x12$\n WRITE_ERROR_CODE_UNKNOWN_SESSION\x10\x02\x12&\n\"WRITE_ERROR_CODE_PERMISSION_DENIED\x10\x03\x12 \n\x1cWRITE_ERROR_CODE_INVALID_LAP\x10\x04\x32\x81\n\n\x0eStorageService\x12T\n\x05Write\x12\".racecoach.storage.v1.WriteRequest\x1a#.racecoach.storage.v1.WriteResponse(\x01\x30\x01\x12n\n\x0fGetCommittedSeq\x12,.racecoach.storage.v1.GetCommittedSeqRequest\x1a-.racecoach.storage.v1.GetCommittedSeqResponse\x12n\n\x0fGetReferenceLap\x12,.racecoach.storage.v1.GetReferenceLapRequest\x1a-.racecoach.storage.v1.GetReferenceLapResponse\x12g\n\x06WhoAmI\x12#.racecoach.storage.v1.WhoAmIRequest\x1a$.racecoach.storage.v1.WhoAmIResponse\"\x12\x82\xd3\xe4\x93\x02\x0c\x12\n/api/v1/me\x12\x7f\n\x0cListSessions\x12).racecoach.storage.v1.ListSessionsRequest\x1a*.racecoach.storage.v1.ListSessionsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/api/v1/sessions\x12\x86\x01\n\nGetSession\x12\'.racecoach.storage.v1.GetSessionRequest\x1a(.racecoach.storage.v1.GetSessionResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/api/v1/sessions/{session_id}\x12r\n\x06GetLap\x12#.racecoach.storage.v1.GetLapRequest\x1a$.racecoach.storage.v1.GetLapResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/api/v1/laps/{lap_id}\x12\xa2\x01\n\x12StreamLapTelemetry\x12/.racecoach.storage.v1.StreamLapTelemetryRequest\x1a\x30.racecoach.storage.v1.StreamLapTelemetryResponse\"\'\x82\xd3\xe4\x93\x02!\x12\x1f/api/v1/laps/{lap_id}/telemetry0\x01\x12\xab\x01\n\x10GetLapComparison\x12-.racecoach.storage.v1.GetLapComparisonRequest\x1a..racecoach.storage.v1.GetLapComparisonResponse\"8\x82\xd3\xe4\x93\x02\x32\x12\x30/api/v1/laps/{lap_id}/compare/{reference_lap_id}\x12\x7f\n\x0cListChannels\x12).racecoach.storage.v1.ListChannelsRequest\x1a*.racecoach.storage.v1.ListChannelsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/api/v1/channelsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"racecoach/storage/v1/storage.proto\x12\x14racecoach.storage.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$racecoach/analysis/v1/analysis.proto\x1a$racecoach/coaching/v1/coaching.proto\x1a&racecoach/telemetry/v1/telemetry.proto\"\xfe\x01\n\x0cWriteRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x32\n\x07session\x18\x02 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.SessionH\x00\x12\x37\n\x05\x62\x61tch\x18\x03 \x01(\x0b\x32&.racecoach.telemetry.v1.TelemetryBatchH\x00\x12\x31\n\x03lap\x18\x04 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysisH\x00\x12\x32\n\x06report\x18\x05 \x01(\x0b\x32 .racecoach.coaching.v1.LapReportH\x00\x42\x06\n\x04item\"\x8c\x02\n\x13WriteRequestRawView\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x32\n\x07session\x18\x02 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.SessionH\x00\x12>\n\x05\x62\x61tch\x18\x03 \x01(\x0b\x32-.racecoach.telemetry.v1.TelemetryBatchRawViewH\x00\x12\x31\n\x03lap\x18\x04 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysisH\x00\x12\x32\n\x06report\x18\x05 \x01(\x0b\x32 .racecoach.coaching.v1.LapReportH\x00\x42\x06\n\x04item\"Q\n\nWriteError\x12\x32\n\x04\x63ode\x18\x01 \x01(\x0e\x32$.racecoach.storage.v1.WriteErrorCode\x12\x0f\n\x07message\x18\x02 \x01(\t\"\x7f\n\rWriteResponse\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x12\n\nsession_id\x18\x02 \x01(\t\x12\x15\n\rcommitted_seq\x18\x03 \x01(\x04\x12/\n\x05\x65rror\x18\x04 \x01(\x0b\x32 .racecoach.storage.v1.WriteError\",\n\x16GetCommittedSeqRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"@\n\x17GetCommittedSeqResponse\x12\x15\n\rcommitted_seq\x18\x01 \x01(\x04\x12\x0e\n\x06\x65xists\x18\x02 \x01(\x08\"a\n\x16GetReferenceLapRequest\x12\x0e\n\x06lap_id\x18\x01 \x01(\t\x12\x37\n\treference\x18\x02 \x01(\x0e\x32$.racecoach.analysis.v1.ReferenceKind\"Y\n\x17GetReferenceLapResponse\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\x12/\n\x03lap\x18\x02 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\"\x9c\x01\n\x0bTrackCorner\x12\x0e\n\x06number\x18\x01 \x01(\r\x12\x0f\n\x07\x65ntry_m\x18\x02 \x01(\x01\x12\x0e\n\x06\x61pex_m\x18\x03 \x01(\x01\x12\x0e\n\x06\x65xit_m\x18\x04 \x01(\x01\x12\x39\n\tdirection\x18\x05 \x01(\x0e\x32&.racecoach.analysis.v1.CornerDirection\x12\x11\n\tlaps_seen\x18\x06 \x01(\r\"<\n\x16GetTrackCornersRequest\x12\x12\n\ntrack_name\x18\x01 \x01(\t\x12\x0e\n\x06layout\x18\x02 \x01(\t\"M\n\x17GetTrackCornersResponse\x12\x32\n\x07\x63orners\x18\x01 \x03(\x0b\x32!.racecoach.storage.v1.TrackCorner\"p\n\x16PutTrackCornersRequest\x12\x12\n\ntrack_name\x18\x01 \x01(\t\x12\x0e\n\x06layout\x18\x02 \x01(\t\x12\x32\n\x07\x63orners\x18\x03 \x03(\x0b\x32!.racecoach.storage.v1.TrackCorner\")\n\x17PutTrackCornersResponse\x12\x0e\n\x06stored\x18\x01 \x01(\r\"\x0f\n\rWhoAmIRequest\"0\n\x0eWhoAmIResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\"\xbf\x01\n\x13ListSessionsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\r\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\r\n\x05track\x18\x03 \x01(\t\x12\x0b\n\x03\x63\x61r\x18\x04 \x01(\t\x12\x31\n\rstarted_after\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0estarted_before\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xcf\x01\n\x0eSessionSummary\x12\x30\n\x07session\x18\x01 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.Session\x12\x11\n\tlap_count\x18\x02 \x01(\r\x12\x30\n\rbest_lap_time\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x14\n\x0csample_count\x18\x04 \x01(\x04\x12\x30\n\x0c\x63reated_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"g\n\x14ListSessionsResponse\x12\x36\n\x08sessions\x18\x01 \x03(\x0b\x32$.racecoach.storage.v1.SessionSummary\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\'\n\x11GetSessionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"}\n\x12GetSessionResponse\x12\x35\n\x07summary\x18\x01 \x01(\x0b\x32$.racecoach.storage.v1.SessionSummary\x12\x30\n\x04laps\x18\x02 \x03(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\"\x1f\n\rGetLapRequest\x12\x0e\n\x06lap_id\x18\x01 \x01(\t\"\xa5\x01\n\x0eGetLapResponse\x12\x30\n\x07session\x18\x01 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.Session\x12/\n\x03lap\x18\x02 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\x12\x30\n\x06report\x18\x03 \x01(\x0b\x32 .racecoach.coaching.v1.LapReport\"i\n\x19StreamLapTelemetryRequest\x12\x0e\n\x06lap_id\x18\x01 \x01(\t\x12\x13\n\x0bmax_samples\x18\x02 \x01(\r\x12\x15\n\rchunk_samples\x18\x03 \x01(\r\x12\x10\n\x08\x63hannels\x18\x04 \x03(\t\"S\n\x1aStreamLapTelemetryResponse\x12\x35\n\x05\x63hunk\x18\x01 \x01(\x0b\x32&.racecoach.telemetry.v1.TelemetryBatch\"S\n\x17GetLapComparisonRequest\x12\x0e\n\x06lap_id\x18\x01 \x01(\t\x12\x18\n\x10reference_lap_id\x18\x02 \x01(\t\x12\x0e\n\x06step_m\x18\x03 \x01(\x01\"\x90\x01\n\x08LapTrace\x12/\n\x03lap\x18\x01 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\x12\x11\n\telapsed_s\x18\x02 \x03(\x02\x12\x11\n\tspeed_mps\x18\x03 \x03(\x02\x12\x10\n\x08throttle\x18\x04 \x03(\x02\x12\r\n\x05\x62rake\x18\x05 \x03(\x02\x12\x0c\n\x04gear\x18\x06 \x03(\x02\"\x8a\x01\n\x18GetLapComparisonResponse\x12\x0e\n\x06step_m\x18\x01 \x01(\x01\x12+\n\x03lap\x18\x02 \x01(\x0b\x32\x1e.racecoach.storage.v1.LapTrace\x12\x31\n\treference\x18\x03 \x01(\x0b\x32\x1e.racecoach.storage.v1.LapTrace\"\x15\n\x13ListChannelsRequest\"M\n\x14ListChannelsResponse\x12\x35\n\x08\x63hannels\x18\x01 \x03(\x0b\x32#.racecoach.telemetry.v1.ChannelInfo*\xc6\x01\n\x0eWriteErrorCode\x12 \n\x1cWRITE_ERROR_CODE_UNSPECIFIED\x10\x00\x12\"\n\x1eWRITE_ERROR_CODE_INVALID_BATCH\x10\x01\x12$\n WRITE_ERROR_CODE_UNKNOWN_SESSION\x10\x02\x12&\n\"WRITE_ERROR_CODE_PERMISSION_DENIED\x10\x03\x12 \n\x1cWRITE_ERROR_CODE_INVALID_LAP\x10\x04\x32\x8f\x0c\n\x0eStorageService\x12T\n\x05Write\x12\".racecoach.storage.v1.WriteRequest\x1a#.racecoach.storage.v1.WriteResponse(\x01\x30\x01\x12n\n\x0fGetCommittedSeq\x12,.racecoach.storage.v1.GetCommittedSeqRequest\x1a-.racecoach.storage.v1.GetCommittedSeqResponse\x12n\n\x0fGetReferenceLap\x12,.racecoach.storage.v1.GetReferenceLapRequest\x1a-.racecoach.storage.v1.GetReferenceLapResponse\x12\x9b\x01\n\x0fGetTrackCorners\x12,.racecoach.storage.v1.GetTrackCornersRequest\x1a-.racecoach.storage.v1.GetTrackCornersResponse\"+\x82\xd3\xe4\x93\x02%\x12#/api/v1/tracks/{track_name}/corners\x12n\n\x0fPutTrackCorners\x12,.racecoach.storage.v1.PutTrackCornersRequest\x1a-.racecoach.storage.v1.PutTrackCornersResponse\x12g\n\x06WhoAmI\x12#.racecoach.storage.v1.WhoAmIRequest\x1a$.racecoach.storage.v1.WhoAmIResponse\"\x12\x82\xd3\xe4\x93\x02\x0c\x12\n/api/v1/me\x12\x7f\n\x0cListSessions\x12).racecoach.storage.v1.ListSessionsRequest\x1a*.racecoach.storage.v1.ListSessionsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/api/v1/sessions\x12\x86\x01\n\nGetSession\x12\'.racecoach.storage.v1.GetSessionRequest\x1a(.racecoach.storage.v1.GetSessionResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/api/v1/sessions/{session_id}\x12r\n\x06GetLap\x12#.racecoach.storage.v1.GetLapRequest\x1a$.racecoach.storage.v1.GetLapResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/api/v1/laps/{lap_id}\x12\xa2\x01\n\x12StreamLapTelemetry\x12/.racecoach.storage.v1.StreamLapTelemetryRequest\x1a\x30.racecoach.storage.v1.StreamLapTelemetryResponse\"\'\x82\xd3\xe4\x93\x02!\x12\x1f/api/v1/laps/{lap_id}/telemetry0\x01\x12\xab\x01\n\x10GetLapComparison\x12-.racecoach.storage.v1.GetLapComparisonRequest\x1a..racecoach.storage.v1.GetLapComparisonResponse\"8\x82\xd3\xe4\x93\x02\x32\x12\x30/api/v1/laps/{lap_id}/compare/{reference_lap_id}\x12\x7f\n\x0cListChannels\x12).racecoach.storage.v1.ListChannelsRequest\x1a*.racecoach.storage.v1.ListChannelsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/api/v1/channelsb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'racecoach.storage.v1.storage_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_STORAGESERVICE'].methods_by_name['GetTrackCorners']._loaded_options = None
+  _globals['_STORAGESERVICE'].methods_by_name['GetTrackCorners']._serialized_options = b'\202\323\344\223\002%\022#/api/v1/tracks/{track_name}/corners'
   _globals['_STORAGESERVICE'].methods_by_name['WhoAmI']._loaded_options = None
   _globals['_STORAGESERVICE'].methods_by_name['WhoAmI']._serialized_options = b'\202\323\344\223\002\014\022\n/api/v1/me'
   _globals['_STORAGESERVICE'].methods_by_name['ListSessions']._loaded_options = None
@@ -51,8 +53,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_STORAGESERVICE'].methods_by_name['GetLapComparison']._serialized_options = b'\202\323\344\223\0022\0220/api/v1/laps/{lap_id}/compare/{reference_lap_id}'
   _globals['_STORAGESERVICE'].methods_by_name['ListChannels']._loaded_options = None
   _globals['_STORAGESERVICE'].methods_by_name['ListChannels']._serialized_options = b'\202\323\344\223\002\022\022\020/api/v1/channels'
-  _globals['_WRITEERRORCODE']._serialized_start=2926
-  _globals['_WRITEERRORCODE']._serialized_end=3124
+  _globals['_WRITEERRORCODE']._serialized_start=3383
+  _globals['_WRITEERRORCODE']._serialized_end=3581
   _globals['_WRITEREQUEST']._serialized_start=272
   _globals['_WRITEREQUEST']._serialized_end=526
   _globals['_WRITEREQUESTRAWVIEW']._serialized_start=529
@@ -69,38 +71,48 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETREFERENCELAPREQUEST']._serialized_end=1220
   _globals['_GETREFERENCELAPRESPONSE']._serialized_start=1222
   _globals['_GETREFERENCELAPRESPONSE']._serialized_end=1311
-  _globals['_WHOAMIREQUEST']._serialized_start=1313
-  _globals['_WHOAMIREQUEST']._serialized_end=1328
-  _globals['_WHOAMIRESPONSE']._serialized_start=1330
-  _globals['_WHOAMIRESPONSE']._serialized_end=1378
-  _globals['_LISTSESSIONSREQUEST']._serialized_start=1381
-  _globals['_LISTSESSIONSREQUEST']._serialized_end=1572
-  _globals['_SESSIONSUMMARY']._serialized_start=1575
-  _globals['_SESSIONSUMMARY']._serialized_end=1782
-  _globals['_LISTSESSIONSRESPONSE']._serialized_start=1784
-  _globals['_LISTSESSIONSRESPONSE']._serialized_end=1887
-  _globals['_GETSESSIONREQUEST']._serialized_start=1889
-  _globals['_GETSESSIONREQUEST']._serialized_end=1928
-  _globals['_GETSESSIONRESPONSE']._serialized_start=1930
-  _globals['_GETSESSIONRESPONSE']._serialized_end=2055
-  _globals['_GETLAPREQUEST']._serialized_start=2057
-  _globals['_GETLAPREQUEST']._serialized_end=2088
-  _globals['_GETLAPRESPONSE']._serialized_start=2091
-  _globals['_GETLAPRESPONSE']._serialized_end=2256
-  _globals['_STREAMLAPTELEMETRYREQUEST']._serialized_start=2258
-  _globals['_STREAMLAPTELEMETRYREQUEST']._serialized_end=2363
-  _globals['_STREAMLAPTELEMETRYRESPONSE']._serialized_start=2365
-  _globals['_STREAMLAPTELEMETRYRESPONSE']._serialized_end=2448
-  _globals['_GETLAPCOMPARISONREQUEST']._serialized_start=2450
-  _globals['_GETLAPCOMPARISONREQUEST']._serialized_end=2533
-  _globals['_LAPTRACE']._serialized_start=2536
-  _globals['_LAPTRACE']._serialized_end=2680
-  _globals['_GETLAPCOMPARISONRESPONSE']._serialized_start=2683
-  _globals['_GETLAPCOMPARISONRESPONSE']._serialized_end=2821
-  _globals['_LISTCHANNELSREQUEST']._serialized_start=2823
-  _globals['_LISTCHANNELSREQUEST']._serialized_end=2844
-  _globals['_LISTCHANNELSRESPONSE']._serialized_start=2846
-  _globals['_LISTCHANNELSRESPONSE']._serialized_end=2923
-  _globals['_STORAGESERVICE']._serialized_start=3127
-  _globals['_STORAGESERVICE']._serialized_end=4408
+  _globals['_TRACKCORNER']._serialized_start=1314
+  _globals['_TRACKCORNER']._serialized_end=1470
+  _globals['_GETTRACKCORNERSREQUEST']._serialized_start=1472
+  _globals['_GETTRACKCORNERSREQUEST']._serialized_end=1532
+  _globals['_GETTRACKCORNERSRESPONSE']._serialized_start=1534
+  _globals['_GETTRACKCORNERSRESPONSE']._serialized_end=1611
+  _globals['_PUTTRACKCORNERSREQUEST']._serialized_start=1613
+  _globals['_PUTTRACKCORNERSREQUEST']._serialized_end=1725
+  _globals['_PUTTRACKCORNERSRESPONSE']._serialized_start=1727
+  _globals['_PUTTRACKCORNERSRESPONSE']._serialized_end=1768
+  _globals['_WHOAMIREQUEST']._serialized_start=1770
+  _globals['_WHOAMIREQUEST']._serialized_end=1785
+  _globals['_WHOAMIRESPONSE']._serialized_start=1787
+  _globals['_WHOAMIRESPONSE']._serialized_end=1835
+  _globals['_LISTSESSIONSREQUEST']._serialized_start=1838
+  _globals['_LISTSESSIONSREQUEST']._serialized_end=2029
+  _globals['_SESSIONSUMMARY']._serialized_start=2032
+  _globals['_SESSIONSUMMARY']._serialized_end=2239
+  _globals['_LISTSESSIONSRESPONSE']._serialized_start=2241
+  _globals['_LISTSESSIONSRESPONSE']._serialized_end=2344
+  _globals['_GETSESSIONREQUEST']._serialized_start=2346
+  _globals['_GETSESSIONREQUEST']._serialized_end=2385
+  _globals['_GETSESSIONRESPONSE']._serialized_start=2387
+  _globals['_GETSESSIONRESPONSE']._serialized_end=2512
+  _globals['_GETLAPREQUEST']._serialized_start=2514
+  _globals['_GETLAPREQUEST']._serialized_end=2545
+  _globals['_GETLAPRESPONSE']._serialized_start=2548
+  _globals['_GETLAPRESPONSE']._serialized_end=2713
+  _globals['_STREAMLAPTELEMETRYREQUEST']._serialized_start=2715
+  _globals['_STREAMLAPTELEMETRYREQUEST']._serialized_end=2820
+  _globals['_STREAMLAPTELEMETRYRESPONSE']._serialized_start=2822
+  _globals['_STREAMLAPTELEMETRYRESPONSE']._serialized_end=2905
+  _globals['_GETLAPCOMPARISONREQUEST']._serialized_start=2907
+  _globals['_GETLAPCOMPARISONREQUEST']._serialized_end=2990
+  _globals['_LAPTRACE']._serialized_start=2993
+  _globals['_LAPTRACE']._serialized_end=3137
+  _globals['_GETLAPCOMPARISONRESPONSE']._serialized_start=3140
+  _globals['_GETLAPCOMPARISONRESPONSE']._serialized_end=3278
+  _globals['_LISTCHANNELSREQUEST']._serialized_start=3280
+  _globals['_LISTCHANNELSREQUEST']._serialized_end=3301
+  _globals['_LISTCHANNELSRESPONSE']._serialized_start=3303
+  _globals['_LISTCHANNELSRESPONSE']._serialized_end=3380
+  _globals['_STORAGESERVICE']._serialized_start=3584
+  _globals['_STORAGESERVICE']._serialized_end=5135
 # @@protoc_insertion_point(module_scope)

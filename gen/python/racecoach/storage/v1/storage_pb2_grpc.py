@@ -50,6 +50,16 @@ class StorageServiceStub:
                 request_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.GetReferenceLapRequest.SerializeToString,
                 response_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.GetReferenceLapResponse.FromString,
                 _registered_method=True)
+        self.GetTrackCorners = channel.unary_unary(
+                '/racecoach.storage.v1.StorageService/GetTrackCorners',
+                request_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.GetTrackCornersRequest.SerializeToString,
+                response_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.GetTrackCornersResponse.FromString,
+                _registered_method=True)
+        self.PutTrackCorners = channel.unary_unary(
+                '/racecoach.storage.v1.StorageService/PutTrackCorners',
+                request_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.PutTrackCornersRequest.SerializeToString,
+                response_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.PutTrackCornersResponse.FromString,
+                _registered_method=True)
         self.WhoAmI = channel.unary_unary(
                 '/racecoach.storage.v1.StorageService/WhoAmI',
                 request_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.WhoAmIRequest.SerializeToString,
@@ -107,6 +117,20 @@ class StorageServiceServicer:
 
     def GetReferenceLap(self, request, context):
         """GetReferenceLap finds the lap to compare a lap with: the session best or the personal best.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTrackCorners(self, request, context):
+        """GetTrackCorners returns a track layout's corner catalogue, so corner numbers mean one place on every lap.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutTrackCorners(self, request, context):
+        """PutTrackCorners stores (replaces) a track layout's corner catalogue.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -178,6 +202,16 @@ def add_StorageServiceServicer_to_server(servicer, server):
                     servicer.GetReferenceLap,
                     request_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.GetReferenceLapRequest.FromString,
                     response_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.GetReferenceLapResponse.SerializeToString,
+            ),
+            'GetTrackCorners': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTrackCorners,
+                    request_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.GetTrackCornersRequest.FromString,
+                    response_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.GetTrackCornersResponse.SerializeToString,
+            ),
+            'PutTrackCorners': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutTrackCorners,
+                    request_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.PutTrackCornersRequest.FromString,
+                    response_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.PutTrackCornersResponse.SerializeToString,
             ),
             'WhoAmI': grpc.unary_unary_rpc_method_handler(
                     servicer.WhoAmI,
@@ -297,6 +331,60 @@ class StorageService:
             '/racecoach.storage.v1.StorageService/GetReferenceLap',
             racecoach_dot_storage_dot_v1_dot_storage__pb2.GetReferenceLapRequest.SerializeToString,
             racecoach_dot_storage_dot_v1_dot_storage__pb2.GetReferenceLapResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTrackCorners(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/racecoach.storage.v1.StorageService/GetTrackCorners',
+            racecoach_dot_storage_dot_v1_dot_storage__pb2.GetTrackCornersRequest.SerializeToString,
+            racecoach_dot_storage_dot_v1_dot_storage__pb2.GetTrackCornersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutTrackCorners(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/racecoach.storage.v1.StorageService/PutTrackCorners',
+            racecoach_dot_storage_dot_v1_dot_storage__pb2.PutTrackCornersRequest.SerializeToString,
+            racecoach_dot_storage_dot_v1_dot_storage__pb2.PutTrackCornersResponse.FromString,
             options,
             channel_credentials,
             insecure,

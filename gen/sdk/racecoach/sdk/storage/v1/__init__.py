@@ -14,15 +14,20 @@ __all__ = (
     "GetReferenceLapResponse",
     "GetSessionRequest",
     "GetSessionResponse",
+    "GetTrackCornersRequest",
+    "GetTrackCornersResponse",
     "LapTrace",
     "ListChannelsRequest",
     "ListChannelsResponse",
     "ListSessionsRequest",
     "ListSessionsResponse",
+    "PutTrackCornersRequest",
+    "PutTrackCornersResponse",
     "SessionSummary",
     "StorageServiceStub",
     "StreamLapTelemetryRequest",
     "StreamLapTelemetryResponse",
+    "TrackCorner",
     "WhoAmIRequest",
     "WhoAmIResponse",
     "WriteError",
@@ -337,6 +342,47 @@ default_message_pool.register_message(
 
 
 @dataclass(eq=False, repr=False)
+class GetTrackCornersRequest(betterproto2.Message):
+    """
+    GetTrackCornersRequest names the track layout.
+    """
+
+    track_name: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
+    """
+    track_name is the track's internal name (Track.name); never empty.
+    """
+
+    layout: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
+    """
+    layout is the layout (Track.layout); empty for the only layout.
+    """
+
+
+default_message_pool.register_message(
+    "racecoach.storage.v1", "GetTrackCornersRequest", GetTrackCornersRequest
+)
+
+
+@dataclass(eq=False, repr=False)
+class GetTrackCornersResponse(betterproto2.Message):
+    """
+    GetTrackCornersResponse is the catalogue.
+    """
+
+    corners: "list[TrackCorner]" = betterproto2.field(
+        1, betterproto2.TYPE_MESSAGE, repeated=True
+    )
+    """
+    corners lists the corners in order; empty when nothing was learned yet.
+    """
+
+
+default_message_pool.register_message(
+    "racecoach.storage.v1", "GetTrackCornersResponse", GetTrackCornersResponse
+)
+
+
+@dataclass(eq=False, repr=False)
 class LapTrace(betterproto2.Message):
     """
     LapTrace is one lap's main channels on the comparison grid.
@@ -494,6 +540,52 @@ default_message_pool.register_message(
 
 
 @dataclass(eq=False, repr=False)
+class PutTrackCornersRequest(betterproto2.Message):
+    """
+    PutTrackCornersRequest replaces a track layout's catalogue.
+    """
+
+    track_name: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
+    """
+    track_name is the track's internal name (Track.name); never empty.
+    """
+
+    layout: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
+    """
+    layout is the layout (Track.layout); empty for the only layout.
+    """
+
+    corners: "list[TrackCorner]" = betterproto2.field(
+        3, betterproto2.TYPE_MESSAGE, repeated=True
+    )
+    """
+    corners is the new catalogue, numbered from 1 in order along the lap.
+    """
+
+
+default_message_pool.register_message(
+    "racecoach.storage.v1", "PutTrackCornersRequest", PutTrackCornersRequest
+)
+
+
+@dataclass(eq=False, repr=False)
+class PutTrackCornersResponse(betterproto2.Message):
+    """
+    PutTrackCornersResponse confirms the catalogue was stored.
+    """
+
+    stored: "int" = betterproto2.field(1, betterproto2.TYPE_UINT32)
+    """
+    stored is the number of corners stored.
+    """
+
+
+default_message_pool.register_message(
+    "racecoach.storage.v1", "PutTrackCornersResponse", PutTrackCornersResponse
+)
+
+
+@dataclass(eq=False, repr=False)
 class SessionSummary(betterproto2.Message):
     """
     SessionSummary is a session with its totals.
@@ -592,6 +684,52 @@ class StreamLapTelemetryResponse(betterproto2.Message):
 
 default_message_pool.register_message(
     "racecoach.storage.v1", "StreamLapTelemetryResponse", StreamLapTelemetryResponse
+)
+
+
+@dataclass(eq=False, repr=False)
+class TrackCorner(betterproto2.Message):
+    """
+    TrackCorner is one corner of a track layout's catalogue.
+    """
+
+    number: "int" = betterproto2.field(1, betterproto2.TYPE_UINT32)
+    """
+    number is the corner's number along the lap from the start/finish line, from 1.
+    """
+
+    entry_m: "float" = betterproto2.field(2, betterproto2.TYPE_DOUBLE)
+    """
+    entry_m is where the corner starts, metres from the start/finish line.
+    """
+
+    apex_m: "float" = betterproto2.field(3, betterproto2.TYPE_DOUBLE)
+    """
+    apex_m is the corner's apex, metres from the start/finish line.
+    """
+
+    exit_m: "float" = betterproto2.field(4, betterproto2.TYPE_DOUBLE)
+    """
+    exit_m is where the corner ends, metres from the start/finish line.
+    """
+
+    direction: "__analysis__v1__.CornerDirection" = betterproto2.field(
+        5,
+        betterproto2.TYPE_ENUM,
+        default_factory=lambda: __analysis__v1__.CornerDirection(0),
+    )
+    """
+    direction is the way the corner turns.
+    """
+
+    laps_seen: "int" = betterproto2.field(6, betterproto2.TYPE_UINT32)
+    """
+    laps_seen is how many laps the catalogue entry was learned from.
+    """
+
+
+default_message_pool.register_message(
+    "racecoach.storage.v1", "TrackCorner", TrackCorner
 )
 
 
@@ -826,6 +964,32 @@ class StorageServiceStub:
             "/racecoach.storage.v1.StorageService/GetReferenceLap",
             GetReferenceLapRequest.SerializeToString,
             GetReferenceLapResponse.FromString,
+        )(message)
+
+    def get_track_corners(
+        self, message: "GetTrackCornersRequest"
+    ) -> "GetTrackCornersResponse":
+        """
+        GetTrackCorners returns a track layout's corner catalogue, so corner numbers mean one place on every lap.
+        """
+
+        return self._channel.unary_unary(
+            "/racecoach.storage.v1.StorageService/GetTrackCorners",
+            GetTrackCornersRequest.SerializeToString,
+            GetTrackCornersResponse.FromString,
+        )(message)
+
+    def put_track_corners(
+        self, message: "PutTrackCornersRequest"
+    ) -> "PutTrackCornersResponse":
+        """
+        PutTrackCorners stores (replaces) a track layout's corner catalogue.
+        """
+
+        return self._channel.unary_unary(
+            "/racecoach.storage.v1.StorageService/PutTrackCorners",
+            PutTrackCornersRequest.SerializeToString,
+            PutTrackCornersResponse.FromString,
         )(message)
 
     def who_am_i(self, message: "WhoAmIRequest | None" = None) -> "WhoAmIResponse":
