@@ -71,3 +71,25 @@ async def token_for(storage, unique_email):
         return issued.token
 
     return make
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def mesh(settings, storage):
+    """The whole mesh in this event loop, every service on a free loopback port."""
+    from racecoach.services.mesh import start_mesh
+
+    started = await start_mesh(settings=settings, storage=storage)
+    try:
+        yield started
+    finally:
+        await started.stop()
+
+
+@pytest.fixture(scope="session")
+def simulated_ibt(tmp_path_factory):
+    """A simulated 3-lap Red Bull Ring session (.ibt + truth) with a 20 m early brake at Turn 3 on lap 2."""
+    from racecoach.client.simulator import DriverProfile, brake_early, simulate_session, write_session
+
+    session = simulate_session(track="Spielberg", laps=3, profile=DriverProfile(mistakes=(brake_early(corner=3, metres=20, laps=(2,)),)))
+    ibt, truth = write_session(session, tmp_path_factory.mktemp("sim") / "spielberg.ibt")
+    return ibt, session
