@@ -12,7 +12,6 @@ from racecoach.services.common.batch import Arrays
 
 G = 9.80665
 GRID_CHANNELS = ("session_time_s", "speed_mps", "brake", "throttle", "yaw_rate_rps", "lat_accel_mps2", "steering_rad")
-CORNER_MATCH_M = 60.0
 
 
 @dataclass(frozen=True)
@@ -30,14 +29,23 @@ def lap_id_for(session_id: str, lap_number: int) -> str:
     return f"{session_id}.{lap_number}"
 
 
+def leaked_mask(pct: np.ndarray) -> np.ndarray:
+    """Samples to keep: drops the leading run still on the previous lap (distance in the lap's second
+    half before the first sample in its first half) and the trailing run already on the next lap."""
+    keep = np.ones(len(pct), bool)
+    early = np.flatnonzero(pct <= 0.5)
+    late = np.flatnonzero(pct > 0.5)
+    if len(early):
+        keep[: early[0]] = False
+    if len(late):
+        keep[late[-1] + 1 :] = False
+    return keep
+
+
 def trace_from_samples(*, arrays: Arrays, start_time_s: float, end_time_s: float, length_m: float, step_m: float = 1.0) -> LapTrace:
     """Resample a lap between its crossings onto a distance grid, pinning time at both lines."""
     pct = arrays["lap_dist_pct"].astype(np.float64)
-    keep = np.ones(len(pct), bool)
-    # Samples from either side of the line that leaked in (distance near the wrong end) are dropped.
-    half = len(pct) // 2
-    keep[:half] &= pct[:half] < 0.5
-    keep[half:] &= pct[half:] > 0.5
+    keep = leaked_mask(pct)
     dist = arrays["lap_dist_m"].astype(np.float64)[keep]
     length = length_m if length_m > 0 else float(dist.max()) if len(dist) else 0.0
     if len(dist) < 10 or length <= 0:
@@ -54,23 +62,12 @@ def trace_from_samples(*, arrays: Arrays, start_time_s: float, end_time_s: float
     return LapTrace(grid_m=resampled.grid_m, time_s=channels["session_time_s"] - start_time_s, channels=channels, length_m=length)
 
 
-def number_corners(found: np.ndarray, catalogue: list[float] | None) -> list[int]:
-    """Corner numbers: by the nearest catalogue apex (same corner on every lap), else in order."""
-    if not catalogue:
-        return list(range(1, len(found) + 1))
-    numbers = []
-    apexes = np.asarray(catalogue)
-    for row in found:
-        nearest = int(np.argmin(np.abs(apexes - row["apex_m"])))
-        numbers.append(nearest + 1 if abs(apexes[nearest] - row["apex_m"]) <= CORNER_MATCH_M else 0)
-    return numbers
-
-
 def analyze_trace(
     *, trace: LapTrace, session_id: str, lap_number: int, start_time_s: float, end_time_s: float,
-    flags: tuple[int, ...], sample_count: int, catalogue: list[float] | None = None,
+    flags: tuple[int, ...], sample_count: int,
 ) -> analysis_pb2.LapAnalysis:
-    """Braking zones and corners of a resampled lap, as a LapAnalysis."""
+    """Braking zones and corners of a resampled lap, as a LapAnalysis; corners numbered 1..N along
+    the lap (a :class:`~racecoach.services.analysis.catalogue.CornerCatalogue` renumbers them)."""
     ch = trace.channels
     zeros = np.zeros_like(trace.grid_m)
     lat = ch.get("lat_accel_mps2", zeros)
@@ -82,7 +79,7 @@ def analyze_trace(
         dist_m=trace.grid_m, speed_mps=ch["speed_mps"], yaw_rate_rps=ch.get("yaw_rate_rps"), lat_accel_mps2=lat,
         throttle=ch.get("throttle", zeros), brake=ch.get("brake", zeros),
     )
-    numbers = number_corners(found, catalogue)
+    numbers = range(1, len(found) + 1)
     lap = analysis_pb2.LapAnalysis(
         session_id=session_id, lap_id=lap_id_for(session_id, lap_number), lap_number=lap_number,
         start_session_time_s=start_time_s, end_session_time_s=end_time_s, valid=not flags, flags=list(flags),
@@ -93,7 +90,7 @@ def analyze_trace(
         entry, exit_ = float(row["entry_m"]), float(row["exit_m"])
         lap.corners.append(
             analysis_pb2.Corner(
-                number=number or 0, entry_m=entry, apex_m=float(row["apex_m"]), exit_m=exit_,
+                number=number, entry_m=entry, apex_m=float(row["apex_m"]), exit_m=exit_,
                 apex_speed_mps=float(row["apex_speed_mps"]), max_lat_g=float(row["max_lat_g"]),
                 direction=analysis_pb2.CORNER_DIRECTION_LEFT if row["direction"] > 0 else analysis_pb2.CORNER_DIRECTION_RIGHT,
                 throttle_on_m=0.0 if np.isnan(row["throttle_on_m"]) else float(row["throttle_on_m"]),

@@ -8,6 +8,7 @@ import grpc
 import numpy as np
 
 from racecoach.analysis.v1 import analysis_pb2, analysis_pb2_grpc
+from racecoach.services.analysis.catalogue import CatalogueStore
 from racecoach.services.analysis.lap import analyze_trace, compare_traces, trace_from_samples
 from racecoach.services.analysis.segmenter import LapSegmenter
 from racecoach.services.analysis.stream import StreamAnalyzer
@@ -32,13 +33,17 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
         self.storage = storage
         self.max_batch_samples = max_batch_samples
         self.timeout_s = timeout_s
+        self.catalogues = CatalogueStore(storage=storage, timeout_s=timeout_s)
 
     async def AnalyzeStream(self, request_iterator: AsyncIterator, context) -> AsyncIterator[analysis_pb2.AnalyzeStreamResponse]:
         analyzer: StreamAnalyzer | None = None
+        metadata = _forwarded(context)
         async for request in request_iterator:
             kind = request.WhichOneof("kind")
             if kind == "session":
-                analyzer = StreamAnalyzer(session=request.session)
+                track = request.session.track
+                catalogue = await self.catalogues.load(track_name=track.name, layout=track.layout, metadata=metadata)
+                analyzer = StreamAnalyzer(session=request.session, catalogue=catalogue)
                 continue
             if analyzer is None:
                 await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "send the session before any batch")
@@ -48,7 +53,9 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
                 validate(arrays=arrays, sample_count=batch.sample_count, max_samples=self.max_batch_samples)
             except BatchValidationError as exc:
                 await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"batch seq {batch.seq}: {exc}")
-            for event in analyzer.feed(arrays, seq=batch.seq):
+            events = analyzer.feed(arrays, seq=batch.seq)
+            await self.catalogues.save(analyzer.catalogue, metadata=metadata)
+            for event in events:
                 yield event
 
     async def AnalyzeLap(self, request, context):
@@ -75,6 +82,13 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
             lap = analyze_trace(trace=trace, session_id=request.session.session_id, lap_number=done.lap_number,
                                 start_time_s=done.start_time_s, end_time_s=done.end_time_s, flags=done.flags,
                                 sample_count=len(done.arrays["session_time_s"]))
+            metadata = _forwarded(context)
+            track = request.session.track
+            catalogue = await self.catalogues.load(track_name=track.name, layout=track.layout, metadata=metadata)
+            catalogue.number(lap)
+            if not catalogue.corners:  # a single request may define a catalogue, never move one
+                catalogue.learn(lap)
+                await self.catalogues.save(catalogue, metadata=metadata)
             return analysis_pb2.AnalyzeLapResponse(lap=lap)
 
     async def _lap_trace(self, lap_id: str, metadata):
@@ -93,15 +107,17 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
         arrays = {k: v[inside] for k, v in arrays.items()}
         trace = trace_from_samples(arrays=arrays, start_time_s=got.lap.start_session_time_s, end_time_s=got.lap.end_session_time_s,
                                    length_m=got.session.track.length_m or got.lap.distance_m)
-        return got.lap, trace
+        return got.lap, trace, got.session.track
 
     async def CompareLaps(self, request, context):
         async with translate_errors(context):
             if self.storage is None:
                 raise DependencyUnavailableError("analysis has no storage address configured")
+            if not request.lap_id:
+                raise InvalidInputError("lap_id is required")
             metadata = _forwarded(context)
             try:
-                lap, trace = await self._lap_trace(request.lap_id, metadata)
+                lap, trace, track = await self._lap_trace(request.lap_id, metadata)
                 reference_id = request.reference_lap_id
                 if request.reference == analysis_pb2.REFERENCE_KIND_LAP:
                     if not reference_id:
@@ -114,11 +130,13 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
                     if not found.found:
                         raise NotFoundError("no valid reference lap of that kind exists yet")
                     reference_id = found.lap.lap_id
-                reference, reference_trace = await self._lap_trace(reference_id, metadata)
+                reference, reference_trace, _ = await self._lap_trace(reference_id, metadata)
             except grpc.aio.AioRpcError as exc:
                 if exc.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED):
                     await context.abort(exc.code(), exc.details())
                 raise DependencyUnavailableError(f"storage unavailable: {exc.details()}") from None
+            catalogue = await self.catalogues.load(track_name=track.name, layout=track.layout, metadata=metadata)
+            catalogue.number(lap)
             response = compare_traces(lap=lap, trace=trace, reference=reference, reference_trace=reference_trace)
             if request.step_m and request.step_m > 1.0:
                 stride = int(round(request.step_m))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from racecoach.analysis.v1 import analysis_pb2
+from racecoach.services.analysis.catalogue import CornerCatalogue
 from racecoach.services.analysis.lap import LapTrace, analyze_trace, compare_traces, trace_from_samples
 from racecoach.services.analysis.segmenter import LapSegmenter
 from racecoach.services.common.batch import Arrays
@@ -16,12 +17,17 @@ log = get_logger(__name__)
 
 @dataclass
 class StreamAnalyzer:
-    """Feed a session's batches in seq order; each completed lap comes back analysed."""
+    """Feed a session's batches in seq order; each completed lap comes back analysed, its corners
+    numbered by the layout's catalogue (learned from the first valid lap when it is empty)."""
 
     session: telemetry_pb2.Session
+    catalogue: CornerCatalogue | None = None
     segmenter: LapSegmenter = field(default_factory=LapSegmenter)
     best: tuple[analysis_pb2.LapAnalysis, LapTrace] | None = None
-    catalogue: list[float] | None = None
+
+    def __post_init__(self) -> None:
+        if self.catalogue is None:
+            self.catalogue = CornerCatalogue(track_name=self.session.track.name, layout=self.session.track.layout, corners=[])
 
     def feed(self, arrays: Arrays, *, seq: int) -> list[analysis_pb2.AnalyzeStreamResponse]:
         events = []
@@ -37,8 +43,10 @@ class StreamAnalyzer:
             lap = analyze_trace(
                 trace=trace, session_id=self.session.session_id, lap_number=done.lap_number,
                 start_time_s=done.start_time_s, end_time_s=done.end_time_s, flags=done.flags,
-                sample_count=len(done.arrays["session_time_s"]), catalogue=self.catalogue,
+                sample_count=len(done.arrays["session_time_s"]),
             )
+            self.catalogue.number(lap)
+            self.catalogue.learn(lap)
             event = analysis_pb2.AnalyzeStreamResponse(lap=lap, through_seq=done.through_seq)
             if self.best is not None:
                 reference, reference_trace = self.best
@@ -46,7 +54,5 @@ class StreamAnalyzer:
                 event.comparison.CopyFrom(compare_traces(lap=lap, trace=trace, reference=reference, reference_trace=reference_trace))
             if lap.valid and (self.best is None or lap.lap_time.ToNanoseconds() < self.best[0].lap_time.ToNanoseconds()):
                 self.best = (lap, trace)
-                if self.catalogue is None:
-                    self.catalogue = [c.apex_m for c in lap.corners]
             events.append(event)
         return events
