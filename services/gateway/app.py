@@ -15,6 +15,7 @@ from litestar.static_files import create_static_files_router
 
 from racecoach import rest
 from racecoach.services.common.settings import Settings
+from racecoach.services.gateway import export
 from racecoach.services.gateway.backend import GrpcBackend
 from racecoach.services.gateway.errors import handle_http_exception, handle_unexpected
 
@@ -49,6 +50,7 @@ def create_app(*, backend: GrpcBackend, requests_per_minute: int = 600, cors_ori
     return Litestar(
         route_handlers=[
             *rest.route_handlers(), healthz, dashboard_index,
+            *export.ROUTES,
             create_static_files_router(path="/static", directories=[DASHBOARD], include_in_schema=False),
         ],
         dependencies=rest.dependencies(backend=backend),

@@ -15,6 +15,10 @@ from racecoach.services.common.logging import get_logger
 log = get_logger(__name__)
 PARTITION_SESSIONS = 1000
 _MIGRATION_LOCK = 0x52434D47  # "RCMG"
+# What a lost or refused database connection raises: the caller may retry (UNAVAILABLE).
+DB_ERRORS: tuple[type[BaseException], ...] = (
+    OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.exceptions.OperatorInterventionError,
+)
 
 
 @dataclass

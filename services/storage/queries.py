@@ -12,8 +12,8 @@ import numpy as np
 
 from racecoach.analysis.v1 import analysis_pb2
 from racecoach.coaching.v1 import coaching_pb2
-from racecoach.services.common.channels import BY_FIELD, CHANNELS
 from racecoach.services.common.errors import InvalidInputError, NotFoundError
+from racecoach.services.storage import readback
 from racecoach.services.storage.identity import User
 from racecoach.storage.v1 import storage_pb2
 from racecoach.telemetry.v1 import telemetry_pb2
@@ -153,25 +153,13 @@ async def get_lap(conn: asyncpg.Connection | asyncpg.Pool, *, user: User, lap_id
 async def lap_samples(
     conn: asyncpg.Connection | asyncpg.Pool, *, user: User, lap_id: str, channels: list[str] | None = None
 ) -> tuple[LapRow, dict[str, np.ndarray]]:
-    """The lap's samples (session time from the start crossing to the end crossing) as arrays."""
-    names = list(channels) if channels else [c.field for c in CHANNELS]
-    unknown = [n for n in names if n not in BY_FIELD]
-    if unknown:
-        raise InvalidInputError(f"unknown channels {unknown}; ListChannels lists the valid names")
-    if "session_time_s" not in names:
-        names.insert(0, "session_time_s")
+    """The lap's samples (session time from the start crossing up to the end crossing) as arrays."""
+    names = readback.channel_names(channels)
     found = await find_lap(conn, user=user, lap_id=lap_id)
-    rows = await conn.fetch(
-        f"SELECT {', '.join(names)} FROM telemetry_samples WHERE session_pk = $1"
-        " AND session_time_s >= $2 AND session_time_s <= $3 ORDER BY session_time_s",
-        found.session_pk, found.lap.start_session_time_s - 0.05, found.lap.end_session_time_s + 0.05,
+    arrays = await readback.fetch_columns(
+        conn, names=names, where="session_pk = $1 AND session_time_s >= $2 AND session_time_s < $3",
+        args=(found.session_pk, found.lap.start_session_time_s, found.lap.end_session_time_s),
     )
-    arrays: dict[str, np.ndarray] = {}
-    for i, name in enumerate(names):
-        column = [r[i] for r in rows]
-        if rows and column[0] is None:
-            continue
-        arrays[name] = np.asarray(column, dtype=BY_FIELD[name].dtype)
     return found, arrays
 
 

@@ -27,7 +27,7 @@ class Storage:
         token = bearer_token(metadata)
         try:
             return await resolve_token(self.pool, token=token)
-        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+        except database.DB_ERRORS as exc:
             raise DependencyUnavailableError(f"database unavailable: {exc}") from None
 
     async def close(self) -> None:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-import asyncpg
 import grpc
 
 from racecoach.services.common.batch import BatchValidationError, build_batch, decode_raw, validate
 from racecoach.services.common.channels import CHANNELS
-from racecoach.services.common.errors import ServiceError, translate_errors
+from racecoach.services.common.errors import DependencyUnavailableError, ServiceError, translate_errors
 from racecoach.services.common.logging import get_logger
 from racecoach.services.common.server import generic_handler
-from racecoach.services.storage import catalogue, queries, writes
+from racecoach.services.storage import catalogue, export, queries, writes
+from racecoach.services.storage.database import DB_ERRORS
 from racecoach.services.storage.copy import BatchRows
 from racecoach.services.storage.identity import User
 from racecoach.services.storage.service import Storage
@@ -24,7 +25,17 @@ log = get_logger(__name__)
 SERVICE_NAME = "racecoach.storage.v1.StorageService"
 QUEUE_DEPTH = 64
 GROUP_MAX = 64
-_DB_ERRORS = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError)
+_DB_ERRORS = DB_ERRORS
+
+
+@asynccontextmanager
+async def _translated(context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
+    """Service errors to their status; a lost database to UNAVAILABLE, which callers may retry."""
+    async with translate_errors(context):
+        try:
+            yield
+        except _DB_ERRORS as exc:
+            raise DependencyUnavailableError(f"database unavailable: {exc}") from None
 
 
 def _error(request_id: int, session_id: str, committed: int, code: int, message: str) -> storage_pb2.WriteResponse:
@@ -45,7 +56,7 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
     # --- writes -------------------------------------------------------------------------
 
     async def Write(self, request_iterator: AsyncIterator[storage_pb2.WriteRequestRawView], context) -> AsyncIterator[storage_pb2.WriteResponse]:
-        async with translate_errors(context):
+        async with _translated(context):
             user = await self._user(context)
         queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_DEPTH)
 
@@ -160,7 +171,7 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
     # --- queries ------------------------------------------------------------------------
 
     async def GetCommittedSeq(self, request, context):
-        async with translate_errors(context):
+        async with _translated(context):
             user = await self._user(context)
             state = await writes.session_state(self.pool, user=user, session_id=request.session_id)
             if state is None:
@@ -168,7 +179,7 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
             return storage_pb2.GetCommittedSeqResponse(committed_seq=state.committed_seq, exists=True)
 
     async def GetReferenceLap(self, request, context):
-        async with translate_errors(context):
+        async with _translated(context):
             user = await self._user(context)
             lap = await queries.reference_lap(self.pool, user=user, lap_id=request.lap_id, kind=request.reference)
             if lap is None:
@@ -176,40 +187,40 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
             return storage_pb2.GetReferenceLapResponse(found=True, lap=lap)
 
     async def GetTrackCorners(self, request, context):
-        async with translate_errors(context):
+        async with _translated(context):
             await self._user(context)
             corners = await catalogue.get_track_corners(self.pool, track_name=request.track_name, layout=request.layout)
             return storage_pb2.GetTrackCornersResponse(corners=corners)
 
     async def PutTrackCorners(self, request, context):
-        async with translate_errors(context):
+        async with _translated(context):
             await self._user(context)
             async with self.pool.acquire() as conn:
                 stored = await catalogue.put_track_corners(conn, track_name=request.track_name, layout=request.layout, corners=list(request.corners))
             return storage_pb2.PutTrackCornersResponse(stored=stored)
 
     async def WhoAmI(self, request, context):
-        async with translate_errors(context):
+        async with _translated(context):
             user = await self._user(context)
             return storage_pb2.WhoAmIResponse(user_id=str(user.user_id), email=user.email)
 
     async def ListSessions(self, request, context):
-        async with translate_errors(context):
+        async with _translated(context):
             user = await self._user(context)
             return await queries.list_sessions(self.pool, user=user, request=request)
 
     async def GetSession(self, request, context):
-        async with translate_errors(context):
+        async with _translated(context):
             user = await self._user(context)
             return await queries.get_session(self.pool, user=user, session_id=request.session_id)
 
     async def GetLap(self, request, context):
-        async with translate_errors(context):
+        async with _translated(context):
             user = await self._user(context)
             return await queries.get_lap(self.pool, user=user, lap_id=request.lap_id)
 
     async def StreamLapTelemetry(self, request, context):
-        async with translate_errors(context):
+        async with _translated(context):
             user = await self._user(context)
             found, arrays = await queries.lap_samples(self.pool, user=user, lap_id=request.lap_id, channels=list(request.channels))
         arrays = queries.downsample(arrays, max_samples=request.max_samples)
@@ -220,12 +231,12 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
             yield storage_pb2.StreamLapTelemetryResponse(chunk=build_batch(session_id=found.session.session_id, seq=seq, arrays=part))
 
     async def GetLapComparison(self, request, context):
-        async with translate_errors(context):
+        async with _translated(context):
             user = await self._user(context)
             return await queries.lap_comparison(self.pool, user=user, lap_id=request.lap_id, reference_lap_id=request.reference_lap_id, step_m=request.step_m)
 
     async def ListChannels(self, request, context):
-        async with translate_errors(context):
+        async with _translated(context):
             await self._user(context)
             return storage_pb2.ListChannelsResponse(
                 channels=[
@@ -233,6 +244,27 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
                     for c in CHANNELS
                 ]
             )
+
+
+    async def ExportLap(self, request, context):
+        async with _translated(context):
+            user = await self._user(context)
+            pieces = export.export_lap(self.pool, user=user, lap_id=request.lap_id, fmt=request.format, channels=list(request.channels))
+            async for piece in pieces:
+                yield storage_pb2.ExportLapResponse(chunk=_file_chunk(piece))
+
+    async def ExportSession(self, request, context):
+        async with _translated(context):
+            user = await self._user(context)
+            pieces = export.export_session(
+                self.pool, user=user, session_id=request.session_id, fmt=request.format, channels=list(request.channels)
+            )
+            async for piece in pieces:
+                yield storage_pb2.ExportSessionResponse(chunk=_file_chunk(piece))
+
+
+def _file_chunk(piece: export.ExportPiece) -> storage_pb2.ExportFileChunk:
+    return storage_pb2.ExportFileChunk(data=piece.data, content_type=piece.content_type, filename=piece.filename)
 
 
 def register(servicer: StorageServicer, server: grpc.aio.Server) -> None:

@@ -141,8 +141,8 @@ async def test_pagination_filters_and_lap_telemetry(stub, token_for):
     session = sessions[0]
     batches = make_batches(session_id=session.session_id, count=20)
     lap = analysis_pb2.LapAnalysis(session_id=session.session_id, lap_id=f"{session.session_id}-1", lap_number=1,
-                                   start_session_time_s=10.0, end_session_time_s=10.0 + 119 / 60, valid=True)
-    lap.lap_time.FromNanoseconds(round(119 / 60 * 1e9))
+                                   start_session_time_s=10.0, end_session_time_s=10.0 + 120 / 60, valid=True)
+    lap.lap_time.FromNanoseconds(round(120 / 60 * 1e9))
     requests = [storage_pb2.WriteRequest(batch=b) for b in batches] + [storage_pb2.WriteRequest(lap=lap)]
     assert not any(r.HasField("error") for r in await write_all(stub, token, requests))
     chunks = [c async for c in stub.StreamLapTelemetry(
@@ -155,4 +155,4 @@ async def test_pagination_filters_and_lap_telemetry(stub, token_for):
     assert sum(c.chunk.sample_count for c in small) == 10
     detail = await stub.GetSession(storage_pb2.GetSessionRequest(session_id=session.session_id), metadata=auth(token))
     assert detail.summary.lap_count == 1 and detail.summary.sample_count == 120
-    assert detail.summary.best_lap_time.ToNanoseconds() == round(119 / 60 * 1e9)
+    assert detail.summary.best_lap_time.ToNanoseconds() == round(120 / 60 * 1e9)

@@ -326,6 +326,52 @@ class IngestStreamResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
 __all__.append("IngestStreamResponse")
 
 
+class StorageExportFileChunk(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """ExportFileChunk is one piece of an exported file; the file is the concatenation of every chunk's data."""
+
+    contentType: Annotated[str | None, msgspec.Meta(description='content_type is the file\'s media type ("text/csv", "application/vnd.apache.parquet"); set on the first chunk only, empty on later ones.')] = None
+    filename: Annotated[str | None, msgspec.Meta(description='filename is a suggested file name ("<session>-lap-3.csv"); set on the first chunk only, empty on later ones.')] = None
+    data: Annotated[str | None, msgspec.Meta(description='data is the next piece of the file; empty only when the file itself is empty. (base64)')] = None
+
+__all__.append("StorageExportFileChunk")
+
+
+class StorageExportLapRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """ExportLapRequest names the lap, the format and the channels."""
+
+    lapId: Annotated[str | None, msgspec.Meta(description='lap_id is the lap; never empty.')] = None
+    format: Annotated[Literal["EXPORT_FORMAT_UNSPECIFIED", "EXPORT_FORMAT_CSV", "EXPORT_FORMAT_PARQUET"] | None, msgspec.Meta(description='format is the file format; unspecified means CSV.')] = None
+    channels: Annotated[list[str] | None, msgspec.Meta(description='channels lists the TelemetryBatch field names to export; empty exports every stored channel.')] = None
+
+__all__.append("StorageExportLapRequest")
+
+
+class StorageExportLapResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """ExportLapResponse is one piece of the lap's file."""
+
+    chunk: Annotated[StorageExportFileChunk | None, msgspec.Meta(description='chunk is the next piece of the file.')] = None
+
+__all__.append("StorageExportLapResponse")
+
+
+class StorageExportSessionRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """ExportSessionRequest names the session, the format and the channels."""
+
+    sessionId: Annotated[str | None, msgspec.Meta(description='session_id is the session; never empty.')] = None
+    format: Annotated[Literal["EXPORT_FORMAT_UNSPECIFIED", "EXPORT_FORMAT_CSV", "EXPORT_FORMAT_PARQUET"] | None, msgspec.Meta(description='format is the file format; unspecified means CSV.')] = None
+    channels: Annotated[list[str] | None, msgspec.Meta(description='channels lists the TelemetryBatch field names to export; empty exports every stored channel.')] = None
+
+__all__.append("StorageExportSessionRequest")
+
+
+class StorageExportSessionResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """ExportSessionResponse is one piece of the session's file."""
+
+    chunk: Annotated[StorageExportFileChunk | None, msgspec.Meta(description='chunk is the next piece of the file.')] = None
+
+__all__.append("StorageExportSessionResponse")
+
+
 class StorageGetCommittedSeqRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
     """GetCommittedSeqRequest names a session."""
 

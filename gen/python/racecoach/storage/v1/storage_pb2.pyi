@@ -22,11 +22,20 @@ class WriteErrorCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WRITE_ERROR_CODE_UNKNOWN_SESSION: _ClassVar[WriteErrorCode]
     WRITE_ERROR_CODE_PERMISSION_DENIED: _ClassVar[WriteErrorCode]
     WRITE_ERROR_CODE_INVALID_LAP: _ClassVar[WriteErrorCode]
+
+class ExportFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    EXPORT_FORMAT_UNSPECIFIED: _ClassVar[ExportFormat]
+    EXPORT_FORMAT_CSV: _ClassVar[ExportFormat]
+    EXPORT_FORMAT_PARQUET: _ClassVar[ExportFormat]
 WRITE_ERROR_CODE_UNSPECIFIED: WriteErrorCode
 WRITE_ERROR_CODE_INVALID_BATCH: WriteErrorCode
 WRITE_ERROR_CODE_UNKNOWN_SESSION: WriteErrorCode
 WRITE_ERROR_CODE_PERMISSION_DENIED: WriteErrorCode
 WRITE_ERROR_CODE_INVALID_LAP: WriteErrorCode
+EXPORT_FORMAT_UNSPECIFIED: ExportFormat
+EXPORT_FORMAT_CSV: ExportFormat
+EXPORT_FORMAT_PARQUET: ExportFormat
 
 class WriteRequest(_message.Message):
     __slots__ = ("request_id", "session", "batch", "lap", "report")
@@ -295,3 +304,45 @@ class ListChannelsResponse(_message.Message):
     CHANNELS_FIELD_NUMBER: _ClassVar[int]
     channels: _containers.RepeatedCompositeFieldContainer[_telemetry_pb2.ChannelInfo]
     def __init__(self, channels: _Optional[_Iterable[_Union[_telemetry_pb2.ChannelInfo, _Mapping]]] = ...) -> None: ...
+
+class ExportFileChunk(_message.Message):
+    __slots__ = ("content_type", "filename", "data")
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    content_type: str
+    filename: str
+    data: bytes
+    def __init__(self, content_type: _Optional[str] = ..., filename: _Optional[str] = ..., data: _Optional[bytes] = ...) -> None: ...
+
+class ExportLapRequest(_message.Message):
+    __slots__ = ("lap_id", "format", "channels")
+    LAP_ID_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    CHANNELS_FIELD_NUMBER: _ClassVar[int]
+    lap_id: str
+    format: ExportFormat
+    channels: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, lap_id: _Optional[str] = ..., format: _Optional[_Union[ExportFormat, str]] = ..., channels: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ExportLapResponse(_message.Message):
+    __slots__ = ("chunk",)
+    CHUNK_FIELD_NUMBER: _ClassVar[int]
+    chunk: ExportFileChunk
+    def __init__(self, chunk: _Optional[_Union[ExportFileChunk, _Mapping]] = ...) -> None: ...
+
+class ExportSessionRequest(_message.Message):
+    __slots__ = ("session_id", "format", "channels")
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    CHANNELS_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    format: ExportFormat
+    channels: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, session_id: _Optional[str] = ..., format: _Optional[_Union[ExportFormat, str]] = ..., channels: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ExportSessionResponse(_message.Message):
+    __slots__ = ("chunk",)
+    CHUNK_FIELD_NUMBER: _ClassVar[int]
+    chunk: ExportFileChunk
+    def __init__(self, chunk: _Optional[_Union[ExportFileChunk, _Mapping]] = ...) -> None: ...

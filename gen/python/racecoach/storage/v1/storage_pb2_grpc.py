@@ -95,6 +95,16 @@ class StorageServiceStub:
                 request_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ListChannelsRequest.SerializeToString,
                 response_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ListChannelsResponse.FromString,
                 _registered_method=True)
+        self.ExportLap = channel.unary_stream(
+                '/racecoach.storage.v1.StorageService/ExportLap',
+                request_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ExportLapRequest.SerializeToString,
+                response_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ExportLapResponse.FromString,
+                _registered_method=True)
+        self.ExportSession = channel.unary_stream(
+                '/racecoach.storage.v1.StorageService/ExportSession',
+                request_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ExportSessionRequest.SerializeToString,
+                response_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ExportSessionResponse.FromString,
+                _registered_method=True)
 
 
 class StorageServiceServicer:
@@ -185,6 +195,22 @@ class StorageServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportLap(self, request, context):
+        """ExportLap streams one lap's samples as a CSV or Parquet file, in pieces of bytes.
+        It has no REST rule: the gateway serves it as a file download at /api/v1/laps/{lap_id}/export.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportSession(self, request, context):
+        """ExportSession streams every sample of a session as a CSV or Parquet file, in pieces of bytes.
+        It has no REST rule: the gateway serves it as a file download at /api/v1/sessions/{session_id}/export.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_StorageServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -247,6 +273,16 @@ def add_StorageServiceServicer_to_server(servicer, server):
                     servicer.ListChannels,
                     request_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ListChannelsRequest.FromString,
                     response_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ListChannelsResponse.SerializeToString,
+            ),
+            'ExportLap': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportLap,
+                    request_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ExportLapRequest.FromString,
+                    response_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ExportLapResponse.SerializeToString,
+            ),
+            'ExportSession': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportSession,
+                    request_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ExportSessionRequest.FromString,
+                    response_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ExportSessionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -574,6 +610,60 @@ class StorageService:
             '/racecoach.storage.v1.StorageService/ListChannels',
             racecoach_dot_storage_dot_v1_dot_storage__pb2.ListChannelsRequest.SerializeToString,
             racecoach_dot_storage_dot_v1_dot_storage__pb2.ListChannelsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportLap(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/racecoach.storage.v1.StorageService/ExportLap',
+            racecoach_dot_storage_dot_v1_dot_storage__pb2.ExportLapRequest.SerializeToString,
+            racecoach_dot_storage_dot_v1_dot_storage__pb2.ExportLapResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/racecoach.storage.v1.StorageService/ExportSession',
+            racecoach_dot_storage_dot_v1_dot_storage__pb2.ExportSessionRequest.SerializeToString,
+            racecoach_dot_storage_dot_v1_dot_storage__pb2.ExportSessionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -4,6 +4,12 @@
 # This file has been @generated
 
 __all__ = (
+    "ExportFileChunk",
+    "ExportFormat",
+    "ExportLapRequest",
+    "ExportLapResponse",
+    "ExportSessionRequest",
+    "ExportSessionResponse",
     "GetCommittedSeqRequest",
     "GetCommittedSeqResponse",
     "GetLapComparisonRequest",
@@ -48,6 +54,43 @@ from ...message_pool import default_message_pool
 
 _COMPILER_VERSION = "0.10.1"
 betterproto2.check_compiler_version(_COMPILER_VERSION)
+
+
+class ExportFormat(betterproto2.Enum):
+    """
+    ExportFormat is the file format of an export.
+    """
+
+    UNSPECIFIED = 0
+    """
+    EXPORT_FORMAT_UNSPECIFIED means CSV.
+    """
+
+    CSV = 1
+    """
+    EXPORT_FORMAT_CSV is comma-separated text with a header row of channel names (RFC 4180).
+    """
+
+    PARQUET = 2
+    """
+    EXPORT_FORMAT_PARQUET is an Apache Parquet file, one column per channel, for pandas, Polars or Spark.
+    """
+
+    @classmethod
+    def betterproto_value_to_renamed_proto_names(cls) -> dict[int, str]:
+        return {
+            0: "EXPORT_FORMAT_UNSPECIFIED",
+            1: "EXPORT_FORMAT_CSV",
+            2: "EXPORT_FORMAT_PARQUET",
+        }
+
+    @classmethod
+    def betterproto_renamed_proto_names_to_value(cls) -> dict[str, int]:
+        return {
+            "EXPORT_FORMAT_UNSPECIFIED": 0,
+            "EXPORT_FORMAT_CSV": 1,
+            "EXPORT_FORMAT_PARQUET": 2,
+        }
 
 
 class WriteErrorCode(betterproto2.Enum):
@@ -99,6 +142,133 @@ class WriteErrorCode(betterproto2.Enum):
             "WRITE_ERROR_CODE_PERMISSION_DENIED": 3,
             "WRITE_ERROR_CODE_INVALID_LAP": 4,
         }
+
+
+@dataclass(eq=False, repr=False)
+class ExportFileChunk(betterproto2.Message):
+    """
+    ExportFileChunk is one piece of an exported file; the file is the concatenation of every chunk's data.
+    """
+
+    content_type: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
+    """
+    content_type is the file's media type ("text/csv", "application/vnd.apache.parquet"); set on the first chunk only, empty on later ones.
+    """
+
+    filename: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
+    """
+    filename is a suggested file name ("<session>-lap-3.csv"); set on the first chunk only, empty on later ones.
+    """
+
+    data: "bytes" = betterproto2.field(3, betterproto2.TYPE_BYTES)
+    """
+    data is the next piece of the file; empty only when the file itself is empty.
+    """
+
+
+default_message_pool.register_message(
+    "racecoach.storage.v1", "ExportFileChunk", ExportFileChunk
+)
+
+
+@dataclass(eq=False, repr=False)
+class ExportLapRequest(betterproto2.Message):
+    """
+    ExportLapRequest names the lap, the format and the channels.
+    """
+
+    lap_id: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
+    """
+    lap_id is the lap; never empty.
+    """
+
+    format: "ExportFormat" = betterproto2.field(
+        2, betterproto2.TYPE_ENUM, default_factory=lambda: ExportFormat(0)
+    )
+    """
+    format is the file format; unspecified means CSV.
+    """
+
+    channels: "list[str]" = betterproto2.field(
+        3, betterproto2.TYPE_STRING, repeated=True
+    )
+    """
+    channels lists the TelemetryBatch field names to export; empty exports every stored channel.
+    """
+
+
+default_message_pool.register_message(
+    "racecoach.storage.v1", "ExportLapRequest", ExportLapRequest
+)
+
+
+@dataclass(eq=False, repr=False)
+class ExportLapResponse(betterproto2.Message):
+    """
+    ExportLapResponse is one piece of the lap's file.
+    """
+
+    chunk: "ExportFileChunk | None" = betterproto2.field(
+        1, betterproto2.TYPE_MESSAGE, optional=True
+    )
+    """
+    chunk is the next piece of the file.
+    """
+
+
+default_message_pool.register_message(
+    "racecoach.storage.v1", "ExportLapResponse", ExportLapResponse
+)
+
+
+@dataclass(eq=False, repr=False)
+class ExportSessionRequest(betterproto2.Message):
+    """
+    ExportSessionRequest names the session, the format and the channels.
+    """
+
+    session_id: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
+    """
+    session_id is the session; never empty.
+    """
+
+    format: "ExportFormat" = betterproto2.field(
+        2, betterproto2.TYPE_ENUM, default_factory=lambda: ExportFormat(0)
+    )
+    """
+    format is the file format; unspecified means CSV.
+    """
+
+    channels: "list[str]" = betterproto2.field(
+        3, betterproto2.TYPE_STRING, repeated=True
+    )
+    """
+    channels lists the TelemetryBatch field names to export; empty exports every stored channel.
+    """
+
+
+default_message_pool.register_message(
+    "racecoach.storage.v1", "ExportSessionRequest", ExportSessionRequest
+)
+
+
+@dataclass(eq=False, repr=False)
+class ExportSessionResponse(betterproto2.Message):
+    """
+    ExportSessionResponse is one piece of the session's file.
+    """
+
+    chunk: "ExportFileChunk | None" = betterproto2.field(
+        1, betterproto2.TYPE_MESSAGE, optional=True
+    )
+    """
+    chunk is the next piece of the file.
+    """
+
+
+default_message_pool.register_message(
+    "racecoach.storage.v1", "ExportSessionResponse", ExportSessionResponse
+)
 
 
 @dataclass(eq=False, repr=False)
@@ -1079,6 +1249,32 @@ class StorageServiceStub:
             "/racecoach.storage.v1.StorageService/ListChannels",
             ListChannelsRequest.SerializeToString,
             ListChannelsResponse.FromString,
+        )(message)
+
+    def export_lap(self, message: "ExportLapRequest") -> "Iterator[ExportLapResponse]":
+        """
+        ExportLap streams one lap's samples as a CSV or Parquet file, in pieces of bytes.
+        It has no REST rule: the gateway serves it as a file download at /api/v1/laps/{lap_id}/export.
+        """
+
+        yield from self._channel.unary_stream(
+            "/racecoach.storage.v1.StorageService/ExportLap",
+            ExportLapRequest.SerializeToString,
+            ExportLapResponse.FromString,
+        )(message)
+
+    def export_session(
+        self, message: "ExportSessionRequest"
+    ) -> "Iterator[ExportSessionResponse]":
+        """
+        ExportSession streams every sample of a session as a CSV or Parquet file, in pieces of bytes.
+        It has no REST rule: the gateway serves it as a file download at /api/v1/sessions/{session_id}/export.
+        """
+
+        yield from self._channel.unary_stream(
+            "/racecoach.storage.v1.StorageService/ExportSession",
+            ExportSessionRequest.SerializeToString,
+            ExportSessionResponse.FromString,
         )(message)
 
 
