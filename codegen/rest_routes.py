@@ -81,18 +81,20 @@ def render_routes(
                 litestar_path = _VARIABLE.sub(lambda m: "{" + m.group(1) + ":str}", template)
                 handler = f"{_snake(service.name)}_{_snake(method.name)}"
                 names.append(handler)
-                params: list[str] = [f"{var}: str" for var in path_vars] + ["request: Request", "backend: RestBackend"]
+                params: list[str] = [
+                    f"{var}: Annotated[str, PathParameter(description={index.comment(request_full, var)!r})]" for var in path_vars
+                ] + ["request: Request", "backend: NamedDependency[RestBackend]"]
                 assigns: list[str] = [f'    payload["{fields[var].json_name}"] = {var}' for var in path_vars]
                 body = rule.body
                 if body and verb in ("get", "delete"):
                     raise _error(f"{service_full}.{method.name}: {verb} cannot carry a body")
                 if body == "*":
-                    params.append(f"data: {struct_names[request_full]}")
+                    params.append(f"data: JSONBody[{struct_names[request_full]}]")
                     assigns.insert(0, "    payload.update(body_payload(data))")
                 elif body:
                     if body not in fields or fields[body].type != F.TYPE_MESSAGE:
                         raise _error(f"{service_full}.{method.name}: body field {body} must be a message field")
-                    params.append(f"data: {struct_names[fields[body].type_name]}")
+                    params.append(f"data: JSONBody[{struct_names[fields[body].type_name]}]")
                     assigns.insert(0, f'    payload["{fields[body].json_name}"] = body_payload(data)')
                 if body != "*":
                     for fld in request.field:
@@ -103,7 +105,7 @@ def render_routes(
                         annotation = _query_annotation(index=index, fld=fld)
                         description = index.comment(request_full, fld.name)
                         params.append(
-                            f"{fld.name}: Annotated[{annotation} | None, Parameter(query={fld.json_name!r}, "
+                            f"{fld.name}: Annotated[{annotation} | None, QueryParameter(name={fld.json_name!r}, "
                             f"required=False, description={description!r})] = None"
                         )
                         assigns.append(f"    if {fld.name} is not None:")
@@ -153,7 +155,8 @@ def render_routes(
         "",
         "from litestar import Request, delete, get, patch, post, put",
         "from litestar.handlers import HTTPRouteHandler",
-        "from litestar.params import Parameter",
+        "from litestar.di import NamedDependency",
+        "from litestar.params import JSONBody, PathParameter, QueryParameter",
         "from litestar.response import ServerSentEvent",
         "",
         *sorted(imports),

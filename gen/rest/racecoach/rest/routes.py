@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 
 from litestar import Request, delete, get, patch, post, put
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.response import ServerSentEvent
 
 from racecoach.analysis.v1 import analysis_pb2 as analysis_v1_analysis_pb2
@@ -28,12 +29,12 @@ _ = (Literal, delete, get, patch, post, put)
     tags=["AnalysisService"],
 )
 async def analysis_service_compare_laps(
-    lap_id: str,
+    lap_id: Annotated[str, PathParameter(description='lap_id is the lap being judged; never empty.')],
     request: Request,
-    backend: RestBackend,
-    reference: Annotated[Literal["REFERENCE_KIND_UNSPECIFIED", "REFERENCE_KIND_SESSION_BEST", "REFERENCE_KIND_PERSONAL_BEST", "REFERENCE_KIND_LAP"] | None, Parameter(query='reference', required=False, description='reference chooses the reference lap; unspecified means the session best.')] = None,
-    reference_lap_id: Annotated[str | None, Parameter(query='referenceLapId', required=False, description='reference_lap_id names the reference when reference is REFERENCE_KIND_LAP; otherwise ignored.')] = None,
-    step_m: Annotated[float | None, Parameter(query='stepM', required=False, description='step_m is the distance grid step in metres; 0 means 1 m.')] = None,
+    backend: NamedDependency[RestBackend],
+    reference: Annotated[Literal["REFERENCE_KIND_UNSPECIFIED", "REFERENCE_KIND_SESSION_BEST", "REFERENCE_KIND_PERSONAL_BEST", "REFERENCE_KIND_LAP"] | None, QueryParameter(name='reference', required=False, description='reference chooses the reference lap; unspecified means the session best.')] = None,
+    reference_lap_id: Annotated[str | None, QueryParameter(name='referenceLapId', required=False, description='reference_lap_id names the reference when reference is REFERENCE_KIND_LAP; otherwise ignored.')] = None,
+    step_m: Annotated[float | None, QueryParameter(name='stepM', required=False, description='step_m is the distance grid step in metres; 0 means 1 m.')] = None,
 ) -> AnalysisCompareLapsResponse:
     """CompareLaps measures where a stored lap gains or loses time against a reference lap."""
     payload: dict[str, Any] = {}
@@ -58,8 +59,8 @@ async def analysis_service_compare_laps(
 )
 async def coaching_service_score_lap(
     request: Request,
-    backend: RestBackend,
-    data: CoachingScoreLapRequest,
+    backend: NamedDependency[RestBackend],
+    data: JSONBody[CoachingScoreLapRequest],
 ) -> CoachingScoreLapResponse:
     """ScoreLap scores one analysed lap against a reference and explains where time went."""
     payload: dict[str, Any] = {}
@@ -77,10 +78,10 @@ async def coaching_service_score_lap(
     tags=["StorageService"],
 )
 async def storage_service_get_track_corners(
-    track_name: str,
+    track_name: Annotated[str, PathParameter(description="track_name is the track's internal name (Track.name); never empty.")],
     request: Request,
-    backend: RestBackend,
-    layout: Annotated[str | None, Parameter(query='layout', required=False, description='layout is the layout (Track.layout); empty for the only layout.')] = None,
+    backend: NamedDependency[RestBackend],
+    layout: Annotated[str | None, QueryParameter(name='layout', required=False, description='layout is the layout (Track.layout); empty for the only layout.')] = None,
 ) -> StorageGetTrackCornersResponse:
     """GetTrackCorners returns a track layout's corner catalogue, so corner numbers mean one place on every lap."""
     payload: dict[str, Any] = {}
@@ -101,7 +102,7 @@ async def storage_service_get_track_corners(
 )
 async def storage_service_who_am_i(
     request: Request,
-    backend: RestBackend,
+    backend: NamedDependency[RestBackend],
 ) -> StorageWhoAmIResponse:
     """WhoAmI resolves the caller's token to a user."""
     payload: dict[str, Any] = {}
@@ -119,13 +120,13 @@ async def storage_service_who_am_i(
 )
 async def storage_service_list_sessions(
     request: Request,
-    backend: RestBackend,
-    page_size: Annotated[int | None, Parameter(query='pageSize', required=False, description='page_size is the most sessions to return; 0 means 50, more than 500 means 500.')] = None,
-    page_token: Annotated[str | None, Parameter(query='pageToken', required=False, description='page_token continues a listing from next_page_token; empty starts at the newest session.')] = None,
-    track: Annotated[str | None, Parameter(query='track', required=False, description='track keeps sessions whose track name or display name contains this text, ignoring case; empty keeps all.')] = None,
-    car: Annotated[str | None, Parameter(query='car', required=False, description='car keeps sessions whose car name contains this text, ignoring case; empty keeps all.')] = None,
-    started_after: Annotated[str | None, Parameter(query='startedAfter', required=False, description='started_after keeps sessions that started at or after this time; unset keeps all.')] = None,
-    started_before: Annotated[str | None, Parameter(query='startedBefore', required=False, description='started_before keeps sessions that started before this time; unset keeps all.')] = None,
+    backend: NamedDependency[RestBackend],
+    page_size: Annotated[int | None, QueryParameter(name='pageSize', required=False, description='page_size is the most sessions to return; 0 means 50, more than 500 means 500.')] = None,
+    page_token: Annotated[str | None, QueryParameter(name='pageToken', required=False, description='page_token continues a listing from next_page_token; empty starts at the newest session.')] = None,
+    track: Annotated[str | None, QueryParameter(name='track', required=False, description='track keeps sessions whose track name or display name contains this text, ignoring case; empty keeps all.')] = None,
+    car: Annotated[str | None, QueryParameter(name='car', required=False, description='car keeps sessions whose car name contains this text, ignoring case; empty keeps all.')] = None,
+    started_after: Annotated[str | None, QueryParameter(name='startedAfter', required=False, description='started_after keeps sessions that started at or after this time; unset keeps all.')] = None,
+    started_before: Annotated[str | None, QueryParameter(name='startedBefore', required=False, description='started_before keeps sessions that started before this time; unset keeps all.')] = None,
 ) -> StorageListSessionsResponse:
     """ListSessions lists the caller's sessions, newest first, one page at a time."""
     payload: dict[str, Any] = {}
@@ -154,9 +155,9 @@ async def storage_service_list_sessions(
     tags=["StorageService"],
 )
 async def storage_service_get_session(
-    session_id: str,
+    session_id: Annotated[str, PathParameter(description='session_id is the session; never empty.')],
     request: Request,
-    backend: RestBackend,
+    backend: NamedDependency[RestBackend],
 ) -> StorageGetSessionResponse:
     """GetSession returns one session with its laps."""
     payload: dict[str, Any] = {}
@@ -174,9 +175,9 @@ async def storage_service_get_session(
     tags=["StorageService"],
 )
 async def storage_service_get_lap(
-    lap_id: str,
+    lap_id: Annotated[str, PathParameter(description='lap_id is the lap; never empty.')],
     request: Request,
-    backend: RestBackend,
+    backend: NamedDependency[RestBackend],
 ) -> StorageGetLapResponse:
     """GetLap returns one lap with its analysis and coaching report."""
     payload: dict[str, Any] = {}
@@ -194,12 +195,12 @@ async def storage_service_get_lap(
     tags=["StorageService"],
 )
 async def storage_service_stream_lap_telemetry(
-    lap_id: str,
+    lap_id: Annotated[str, PathParameter(description='lap_id is the lap; never empty.')],
     request: Request,
-    backend: RestBackend,
-    max_samples: Annotated[int | None, Parameter(query='maxSamples', required=False, description='max_samples downsamples the lap to at most this many samples; 0 sends every sample.')] = None,
-    chunk_samples: Annotated[int | None, Parameter(query='chunkSamples', required=False, description='chunk_samples is the most samples per chunk; 0 means 1000.')] = None,
-    channels: Annotated[list[str] | None, Parameter(query='channels', required=False, description='channels lists the TelemetryBatch field names to send; empty sends all stored channels.')] = None,
+    backend: NamedDependency[RestBackend],
+    max_samples: Annotated[int | None, QueryParameter(name='maxSamples', required=False, description='max_samples downsamples the lap to at most this many samples; 0 sends every sample.')] = None,
+    chunk_samples: Annotated[int | None, QueryParameter(name='chunkSamples', required=False, description='chunk_samples is the most samples per chunk; 0 means 1000.')] = None,
+    channels: Annotated[list[str] | None, QueryParameter(name='channels', required=False, description='channels lists the TelemetryBatch field names to send; empty sends all stored channels.')] = None,
 ) -> ServerSentEvent:
     """StreamLapTelemetry streams a lap's samples as columnar chunks, optionally downsampled."""
     payload: dict[str, Any] = {}
@@ -222,11 +223,11 @@ async def storage_service_stream_lap_telemetry(
     tags=["StorageService"],
 )
 async def storage_service_get_lap_comparison(
-    lap_id: str,
-    reference_lap_id: str,
+    lap_id: Annotated[str, PathParameter(description='lap_id is the lap judged; never empty.')],
+    reference_lap_id: Annotated[str, PathParameter(description='reference_lap_id is the lap compared with; never empty.')],
     request: Request,
-    backend: RestBackend,
-    step_m: Annotated[float | None, Parameter(query='stepM', required=False, description='step_m is the grid step in metres; 0 means 5 m.')] = None,
+    backend: NamedDependency[RestBackend],
+    step_m: Annotated[float | None, QueryParameter(name='stepM', required=False, description='step_m is the grid step in metres; 0 means 5 m.')] = None,
 ) -> StorageGetLapComparisonResponse:
     """GetLapComparison returns two laps' main channels on one distance grid, for overlays."""
     payload: dict[str, Any] = {}
@@ -248,7 +249,7 @@ async def storage_service_get_lap_comparison(
 )
 async def storage_service_list_channels(
     request: Request,
-    backend: RestBackend,
+    backend: NamedDependency[RestBackend],
 ) -> StorageListChannelsResponse:
     """ListChannels lists the telemetry channels with their units."""
     payload: dict[str, Any] = {}
