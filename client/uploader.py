@@ -1,5 +1,5 @@
-"""Stream a session to IngestService: bounded window of unacked batches, resend after reconnect,
-exponential backoff. A batch leaves the window only when ingest says it is committed."""
+"""Stream a session to IngestService: unacked batches in a bounded in-memory window or a durable
+spool, resend after reconnect, exponential backoff. A batch is dropped only once ingest says it is committed."""
 
 from __future__ import annotations
 
@@ -55,66 +55,145 @@ def _frame(field_number: int, payload: bytes) -> bytes:
     return length_delimited(field_number, payload)
 
 
+class _SourceFailed(Exception):
+    """The batch source failed; the upload stops with the source's error."""
+
+
+class MemoryWindow:
+    """Unacked batches held in memory, at most ``size`` of them (the producer waits for space)."""
+
+    def __init__(self, *, size: int) -> None:
+        self.size = size
+        self._unacked: OrderedDict[int, bytes] = OrderedDict()
+        self.committed_seq = 0
+        self.last_seq = 0
+
+    def has_space(self) -> bool:
+        return len(self._unacked) < self.size
+
+    def append(self, *, seq: int, payload: bytes, last_time_s: float | None = None) -> bool:
+        if seq <= max(self.last_seq, self.committed_seq):
+            return False
+        self._unacked[seq] = payload
+        self.last_seq = seq
+        return True
+
+    def records_after(self, seq: int, *, limit: int) -> list[tuple[int, bytes]]:
+        return [(s, p) for s, p in self._unacked.items() if s > seq][:limit]
+
+    def acked(self, committed: int) -> None:
+        self.committed_seq = max(self.committed_seq, committed)
+        for seq in [s for s in self._unacked if s <= self.committed_seq]:
+            del self._unacked[seq]
+
+    @property
+    def unacked_count(self) -> int:
+        return len(self._unacked)
+
+
 @dataclass
 class Uploader:
-    """One session's upload to ``address`` with ``token``."""
+    """One session's upload to ``address`` with ``token``.
+
+    Without ``spool`` the unacked batches wait in a bounded in-memory window (``window``
+    batches; the source is paused while it is full). With a :class:`~racecoach.client.spool.Spool`
+    every batch is appended to the spool before it is sent, the source is never paused by the
+    network, at most ``window`` batches are in flight, and what is unacked after a crash is
+    resent from the spool by the next run (``racing-coach upload`` or the same replay).
+    ``max_attempts=None`` retries forever (live collection); backoff doubles from 0.2 s up to 5 s.
+    """
 
     address: str
     token: str
     session: telemetry_pb2.Session
     window: int = 256
-    max_attempts: int = 8
+    max_attempts: int | None = 8
+    spool: object | None = None
     on_lap: Callable[[ingest_pb2.LapCompleted], None] | None = None
     on_cue: Callable[[object], None] | None = None
-    _unacked: OrderedDict[int, bytes] = field(default_factory=OrderedDict)
-    _committed: int = 0
+    on_status: Callable[[str], None] | None = None
     _space: asyncio.Condition = field(default_factory=asyncio.Condition)
 
-    async def run(self, batches: AsyncIterator[tuple[int, bytes]] | Iterable[tuple[int, bytes]]) -> UploadResult:
-        """Send every batch and the end; returns once ingest confirms everything is committed."""
+    def __post_init__(self) -> None:
+        self._store = self.spool if self.spool is not None else MemoryWindow(size=self.window)
+        self._committed = self._store.committed_seq
+
+    @property
+    def committed_seq(self) -> int:
+        return self._committed
+
+    async def run(self, batches: AsyncIterator[tuple] | Iterable[tuple] = ()) -> UploadResult:
+        """Send what the spool still holds, then every batch of ``batches`` ((seq, payload) or
+        (seq, payload, last_time_s)), then the end; returns once ingest confirms all is committed."""
         result = UploadResult(session_id=self.session.session_id, committed_seq=0)
         source = batches.__aiter__() if hasattr(batches, "__aiter__") else _aiter(batches)
         exhausted = asyncio.Event()
-        last_seq = 0
+
+        failure: list[BaseException] = []
 
         async def produce() -> None:
-            nonlocal last_seq
-            async for seq, payload in source:
+            try:
+                async for item in source:
+                    seq, payload = item[0], item[1]
+                    last_time = item[2] if len(item) > 2 else None
+                    async with self._space:
+                        if self.spool is None:
+                            await self._space.wait_for(self._store.has_space)
+                        self._store.append(seq=seq, payload=payload, last_time_s=last_time)
+                        self._space.notify_all()
+            except Exception as exc:  # the source or the spool failed: stop the upload with its error
+                failure.append(exc)
                 async with self._space:
-                    await self._space.wait_for(lambda: len(self._unacked) < self.window)
-                    if seq > self._committed:
-                        self._unacked[seq] = payload
-                        last_seq = seq
                     self._space.notify_all()
+                return
+            if self.spool is not None:
+                self.spool.mark_ended()
             exhausted.set()
             async with self._space:
                 self._space.notify_all()
 
         producer = asyncio.create_task(produce())
+        syncer = asyncio.create_task(self._sync_spool()) if self.spool is not None else None
         attempt = 0
         try:
             while True:
                 try:
-                    closed = await self._stream_once(result, exhausted, lambda: last_seq)
+                    closed = await self._stream_once(result, exhausted, failure)
                     if closed:
                         result.committed_seq = self._committed
+                        if self.spool is not None:
+                            self.spool.remove()
                         return result
                     attempt = 0
-                except grpc.aio.AioRpcError as exc:
+                except (grpc.aio.AioRpcError, _SourceFailed) as exc:
+                    if failure:
+                        raise failure[0]
                     if exc.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT):
                         raise UploadError(f"ingest refused the session: {exc.details()}") from None
                     attempt += 1
-                    if attempt >= self.max_attempts:
+                    if self.max_attempts is not None and attempt >= self.max_attempts:
+                        kept = f"; they stay in the spool at {self.spool.directory}" if self.spool is not None else ""
                         raise UploadError(
                             f"ingest at {self.address} is unreachable ({exc.code().name}: {exc.details()}); "
-                            f"{len(self._unacked)} batches are not yet committed"
+                            f"{self._store.unacked_count} batches are not yet committed{kept}"
                         ) from None
                     result.reconnects += 1
+                    if self.on_status:
+                        self.on_status(f"ingest unavailable ({exc.code().name}); reconnecting, attempt {attempt}")
                     await asyncio.sleep(min(0.2 * 2 ** (attempt - 1), 5.0) * (0.5 + random.random() / 2))
         finally:
             producer.cancel()
+            if syncer is not None:
+                syncer.cancel()
+                self.spool.sync()
 
-    async def _stream_once(self, result: UploadResult, exhausted: asyncio.Event, last_seq: Callable[[], int]) -> bool:
+    async def _sync_spool(self) -> None:
+        """fsync the spool every ``spool.fsync_interval_s`` seconds, off the event loop."""
+        while True:
+            await asyncio.sleep(self.spool.fsync_interval_s)
+            await asyncio.to_thread(self.spool.sync)
+
+    async def _stream_once(self, result: UploadResult, exhausted: asyncio.Event, failure: list) -> bool:
         metadata = [("authorization", f"Bearer {self.token}")]
         accepted = asyncio.Event()
         async with grpc.aio.insecure_channel(self.address) as channel:
@@ -123,20 +202,28 @@ class Uploader:
                 request_serializer=lambda item: item, response_deserializer=ingest_pb2.StreamResponse.FromString,
             )
 
+            def ready(sent: int) -> bool:
+                in_flight = sent - self._committed
+                more = self._store.last_seq > sent
+                return bool(failure) or (more and in_flight < self.window) or (exhausted.is_set() and not more)
+
             async def requests() -> AsyncIterator[bytes]:
                 yield ingest_pb2.StreamRequest(start=ingest_pb2.SessionStart(session=self.session)).SerializeToString()
                 await accepted.wait()
                 sent = self._committed
                 while True:
                     async with self._space:
-                        await self._space.wait_for(lambda: any(s > sent for s in self._unacked) or exhausted.is_set())
-                        pending = [(s, p) for s, p in self._unacked.items() if s > sent]
+                        await self._space.wait_for(lambda: ready(sent))
+                        if failure:
+                            return
+                        room = self.window - (sent - self._committed)
+                        pending = self._store.records_after(sent, limit=max(room, 0))
                     for seq, payload in pending:
                         yield _frame(2, payload)
                         sent = seq
-                    if exhausted.is_set() and not any(s > sent for s in self._unacked):
+                    if exhausted.is_set() and self._store.last_seq <= sent:
                         break
-                end = ingest_pb2.SessionEnd(session_id=self.session.session_id, last_seq=last_seq())
+                end = ingest_pb2.SessionEnd(session_id=self.session.session_id, last_seq=self._store.last_seq)
                 yield ingest_pb2.StreamRequest(end=end).SerializeToString()
 
             stream = call(requests(), metadata=metadata)
@@ -163,13 +250,18 @@ class Uploader:
                 elif kind == "closed":
                     await self._acked(response.closed.committed_seq)
                     return True
+        if failure:
+            raise _SourceFailed()
         return False
 
     async def _acked(self, committed: int) -> None:
         async with self._space:
-            self._committed = max(self._committed, committed)
-            for seq in [s for s in self._unacked if s <= self._committed]:
-                del self._unacked[seq]
+            if committed > self._committed:
+                self._committed = committed
+                if self.spool is not None:
+                    await asyncio.to_thread(self._store.acked, committed)
+                else:
+                    self._store.acked(committed)
             self._space.notify_all()
 
 

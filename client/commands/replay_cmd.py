@@ -14,6 +14,7 @@ from racecoach.client.ibt import IbtError
 from racecoach.client.progress import Progress
 from racecoach.client.report import format_cue, format_lap
 from racecoach.client.source import load_ibt
+from racecoach.client.spool import Spool, SpoolError, spool_root
 from racecoach.client.uploader import UploadError, Uploader, split_batches
 
 
@@ -46,8 +47,26 @@ async def paced(batches, *, times: list[float], speed: float | None) -> AsyncIte
         yield seq, payload
 
 
-async def replay_file(*, path: Path, address: str, token: str, speed: float | None, batch_ms: int, out=sys.stdout):
+def resume_point(*, spool: Spool | None, arrays: dict) -> tuple[int, dict]:
+    """First seq to produce and the samples not yet spooled (all of them without a spool)."""
+    if spool is None or spool.last_seq == 0:
+        return 1, arrays
+    last_time = spool.last_time_s
+    if last_time is None:  # the spool knows the seq but not the time: produce everything again, duplicates are skipped
+        return 1, arrays
+    keep = arrays["session_time_s"] > last_time
+    return spool.last_seq + 1, {name: values[keep] for name, values in arrays.items()}
+
+
+async def replay_file(*, path: Path, address: str, token: str, speed: float | None, batch_ms: int, out=sys.stdout,
+                      spool_dir: Path | None = None):
+    """Stream one file; with ``spool_dir`` every batch is spooled first and an interrupted replay resumes."""
     session, arrays = load_ibt(path)
+    spool = Spool.create(root=spool_dir, session=session) if spool_dir is not None else None
+    first_seq, arrays = resume_point(spool=spool, arrays=arrays)
+    if spool is not None and first_seq > 1:
+        print(f"{path.name}: resuming after seq {first_seq - 1} ({spool.unacked_count} spooled batches to resend)",
+              file=out, flush=True)
     rate = session.tick_rate_hz or 60.0
     per_batch = max(1, int(round(batch_ms / 1000.0 * rate)))
     times = arrays["session_time_s"][::per_batch].tolist()
@@ -64,15 +83,21 @@ async def replay_file(*, path: Path, address: str, token: str, speed: float | No
         progress.clear()
         print(format_cue(cue), file=out, flush=True)
 
-    uploader = Uploader(address=address, token=token, session=session, on_lap=on_lap, on_cue=on_cue if speed else None)
+    uploader = Uploader(address=address, token=token, session=session, on_lap=on_lap, on_cue=on_cue if speed else None,
+                        spool=spool)
 
     async def counted() -> AsyncIterator[tuple[int, bytes]]:
-        async for item in paced(split_batches(session_id=session.session_id, arrays=arrays, samples_per_batch=per_batch), times=times, speed=speed):
-            progress.update(item[0])
+        batches = split_batches(session_id=session.session_id, arrays=arrays, samples_per_batch=per_batch, first_seq=first_seq)
+        async for item in paced(batches, times=times, speed=speed):
+            progress.update(item[0] - first_seq + 1)
             yield item
 
-    result = await uploader.run(counted())
-    progress.clear()
+    try:
+        result = await uploader.run(counted())
+    finally:
+        progress.clear()
+        if spool is not None:
+            spool.close()
     return session, result
 
 
@@ -85,9 +110,14 @@ def run(args: argparse.Namespace) -> int:
     speed = None if args.fast else args.speed
     for path in ibt_files(args.files):
         try:
-            session, result = asyncio.run(replay_file(path=path, address=address, token=token, speed=speed, batch_ms=args.batch_ms))
+            session, result = asyncio.run(replay_file(
+                path=path, address=address, token=token, speed=speed, batch_ms=args.batch_ms,
+                spool_dir=None if args.no_spool else spool_root(settings.data_dir),
+            ))
         except IbtError as exc:
             raise CliError(str(exc)) from None
+        except (SpoolError, OSError) as exc:
+            raise CliError(f"{path.name}: {exc}") from None
         except UploadError as exc:
             raise CliError(str(exc), code=3) from None
         laps = len(result.laps)
@@ -103,6 +133,7 @@ def add_parser(sub) -> None:
     parser.add_argument("--speed", type=float, default=1.0, help="real-time factor (default 1.0)")
     parser.add_argument("--fast", action="store_true", help="as fast as possible")
     parser.add_argument("--batch-ms", type=int, default=100, help="milliseconds of samples per batch (default 100)")
+    parser.add_argument("--no-spool", action="store_true", help="keep unacked batches in memory only (no resume after a crash)")
     parser.add_argument("--token", help="API token (default: RACING_COACH_TOKEN or the device token of 'up')")
     parser.add_argument("--ingest", help="ingest address host:port (default from settings)")
     parser.add_argument("--gateway", help="gateway URL to print (default from settings)")
