@@ -10,7 +10,7 @@ import grpc
 
 from racecoach.services.common.batch import BatchValidationError, build_batch, decode_raw, validate
 from racecoach.services.common.channels import CHANNELS
-from racecoach.services.common.errors import DependencyUnavailableError, ServiceError, translate_errors
+from racecoach.services.common.errors import DependencyUnavailableError, PermissionDeniedError, ServiceError, translate_errors
 from racecoach.services.common.logging import get_logger
 from racecoach.services.common.server import generic_handler
 from racecoach.services.storage import catalogue, export, queries, writes
@@ -173,7 +173,10 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
     async def GetCommittedSeq(self, request, context):
         async with _translated(context):
             user = await self._user(context)
-            state = await writes.session_state(self.pool, user=user, session_id=request.session_id)
+            try:
+                state = await writes.session_state(self.pool, user=user, session_id=request.session_id)
+            except PermissionDeniedError:  # another user's session looks like no session at all
+                state = None
             if state is None:
                 return storage_pb2.GetCommittedSeqResponse(committed_seq=0, exists=False)
             return storage_pb2.GetCommittedSeqResponse(committed_seq=state.committed_seq, exists=True)

@@ -49,12 +49,18 @@ def lap_message(session_id: str, number: int) -> analysis_pb2.LapAnalysis:
     return lap
 
 
+def _arrays(start: int, count: int) -> dict[str, np.ndarray]:
+    arrays = make_arrays(start_index=start, count=count, lap_length_m=LAP_M, speed_mps=SPEED_MPS)
+    phase = 2 * np.pi * arrays["lap_dist_m"].astype(np.float64) / LAP_M
+    arrays["steering_rad"] = (0.3 * np.sin(phase)).astype(np.float32)
+    arrays["yaw_rate_rps"] = (0.2 * np.sin(phase)).astype(np.float32)
+    arrays["lat_accel_mps2"] = (9.0 * np.sin(phase)).astype(np.float32)
+    return arrays
+
+
 def requests_for(*, session: telemetry_pb2.Session, laps: int, batch_samples: int) -> tuple[list, dict[str, np.ndarray]]:
     total = laps * LAP_SAMPLES
-    parts = [
-        make_arrays(start_index=start, count=min(batch_samples, total - start), lap_length_m=LAP_M, speed_mps=SPEED_MPS)
-        for start in range(0, total, batch_samples)
-    ]
+    parts = [_arrays(start, min(batch_samples, total - start)) for start in range(0, total, batch_samples)]
     requests = [storage_pb2.WriteRequest(request_id=1, session=session)]
     requests += [
         storage_pb2.WriteRequest(request_id=100 + seq, batch=build_batch(session_id=session.session_id, seq=seq, arrays=part))
