@@ -29,13 +29,17 @@ node_modules/.bin/buf:
 	npm install --no-save --silent @bufbuild/buf
 
 test: install
-	$(PY) -m pytest -q
+	-$(MAKE) --no-print-directory node_modules/.bin/buf
+	$(PY) -m pytest -q -p no:cacheprovider
 
 demo: install
 	$(PY) -m racecoach.client.demo
 
 bench: install
-	$(PY) -m benchmarks
+	$(PY) benchmarks/bench_analysis.py
+	$(PY) benchmarks/bench_ibt.py
+	$(PY) benchmarks/bench_storage.py
+	$(PY) benchmarks/bench_collector.py
 
 up: install
 	$(VENV)/bin/racing-coach up

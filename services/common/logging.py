@@ -11,7 +11,8 @@ _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARN
 
 
 def configure_logging(*, level: str = "info", stream=None) -> None:
-    """JSON lines on stderr (or ``stream``) at ``level``."""
+    """JSON lines on stderr (or ``stream``) at ``level``; libraries' own warnings (gRPC, asyncpg) go there too."""
+    logging.basicConfig(level=logging.WARNING, stream=stream or sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
