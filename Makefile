@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: install gen gen-check lint breaking test demo bench up clean
+.PHONY: install gen lint breaking test demo bench up clean browser
 
 install: $(STAMP)
 
@@ -29,7 +29,7 @@ node_modules/.bin/buf:
 	npm install --no-save --silent @bufbuild/buf
 
 test: install
-	-$(MAKE) --no-print-directory node_modules/.bin/buf
+	-$(MAKE) --no-print-directory node_modules/.bin/buf browser
 	$(PY) -m pytest -q -p no:cacheprovider
 
 demo: install
@@ -46,3 +46,9 @@ up: install
 
 clean:
 	rm -rf $(VENV) build *.egg-info node_modules
+
+# Headless Chromium for the dashboard tests (Debian's package); skipped where apt is not usable.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+		echo "chromium not installed: the dashboard browser tests will be skipped"; }

@@ -107,10 +107,28 @@ function drawSpeed(lapId) {
   };
 }
 
+// Deep links: #token=…&session=…&lap=… (the fragment never reaches the server).
+async function openFromFragment() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  if (params.get("token")) {
+    state.token = params.get("token");
+    localStorage.setItem("racecoach.token", state.token);
+    history.replaceState(null, "", location.pathname + (params.get("session") ? `#session=${params.get("session")}` : ""));
+  }
+  if (!state.token) return;
+  await loadSessions();
+  try {
+    if (params.get("session")) await loadSession(params.get("session"));
+    if (params.get("lap")) await loadLap(params.get("lap"));
+  } catch (error) {
+    $("status").textContent = error.message;
+  }
+}
+
 $("token-form").addEventListener("submit", (event) => {
   event.preventDefault();
   state.token = $("token").value.trim();
   localStorage.setItem("racecoach.token", state.token);
   loadSessions();
 });
-if (state.token) loadSessions();
+openFromFragment();
