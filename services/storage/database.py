@@ -34,6 +34,14 @@ class EmbeddedPostgres:
         if cleanup is not None:
             cleanup()
 
+    def shut_down(self) -> None:
+        """Stop the server process (pg_ctl stop, fast: open connections are cut) but keep its data."""
+        self.server.stop()  # type: ignore[attr-defined]
+
+    def start_again(self) -> None:
+        """Start the server after :meth:`shut_down`, on the same data directory and socket."""
+        self.server.ensure_postgres_running()  # type: ignore[attr-defined]
+
 
 def start_embedded(*, data_dir: Path, cleanup_mode: str | None = "stop") -> EmbeddedPostgres:
     """Start (or reuse) the embedded server in ``data_dir/postgres`` and return its URI."""
@@ -60,21 +68,43 @@ async def timescale_available(conn: asyncpg.Connection) -> bool:
     return bool(await conn.fetchval("SELECT count(*) FROM pg_available_extensions WHERE name = 'timescaledb'"))
 
 
-async def migrate(conn: asyncpg.Connection) -> list[int]:
-    """Apply every migration not yet applied, each in its own transaction; safe to run twice or concurrently."""
-    await conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL,"
-        " applied_at timestamptz NOT NULL DEFAULT now())"
+async def telemetry_layout(conn: asyncpg.Connection | asyncpg.Pool) -> str:
+    """How telemetry is stored: "hypertable" (TimescaleDB), "partitioned" (native range partitions) or "missing"."""
+    row = await conn.fetchrow(
+        "SELECT c.relkind::text AS relkind, EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') AS timescale"
+        " FROM pg_class c WHERE c.oid = to_regclass('telemetry_samples')"
     )
+    if row is None:
+        return "missing"
+    if row["relkind"] == "p":
+        return "partitioned"
+    return "hypertable" if row["timescale"] else "table"
+
+
+async def migrate(conn: asyncpg.Connection, *, target: int | None = None) -> list[int]:
+    """Apply every migration not yet applied (up to ``target`` when given), each in its own transaction.
+
+    Safe to run twice or concurrently (an advisory lock serialises migrators). Migration 1
+    decides how telemetry is stored: a TimescaleDB hypertable when the extension can be
+    loaded, native range partitions otherwise (see timescale.py).
+    """
+    from racecoach.services.storage import timescale
+
     applied: list[int] = []
     await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
     try:
+        await conn.execute(  # under the lock: concurrent CREATE TABLE IF NOT EXISTS can still collide
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
         done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
         for version, name, sql in migrations():
-            if version in done:
+            if version in done or (target is not None and version > target):
                 continue
             async with conn.transaction():
                 await conn.execute(sql)
+                if version == 1:
+                    await timescale.convert_new_telemetry_table(conn)
                 await conn.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", version, name)
             applied.append(version)
             log.info("migration applied", version=version, name=name)
@@ -84,11 +114,14 @@ async def migrate(conn: asyncpg.Connection) -> list[int]:
 
 
 async def ensure_partition(conn: asyncpg.Connection, *, session_pk: int) -> None:
-    """Create the range partition that holds ``session_pk``'s samples, if missing."""
+    """Create the range partition that holds ``session_pk``'s samples, if missing (nothing to do for a hypertable)."""
     low = (session_pk // PARTITION_SESSIONS) * PARTITION_SESSIONS
     name = f"telemetry_samples_p{low // PARTITION_SESSIONS}"
-    exists = await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", name)
-    if exists:
+    missing = await conn.fetchval(
+        "SELECT to_regclass($1) IS NULL AND (SELECT relkind FROM pg_class WHERE oid = to_regclass('telemetry_samples')) = 'p'",
+        name,
+    )
+    if not missing:
         return
     try:
         await conn.execute(

@@ -19,7 +19,7 @@ class Storage:
     pool: asyncpg.Pool
     settings: Settings
     embedded: database.EmbeddedPostgres | None = None
-    timescale: bool = False
+    timescale: bool = False  # telemetry is a TimescaleDB hypertable (else native range partitions)
     dsn: str = field(default="", repr=False)
 
     async def user_for(self, metadata: object) -> User:
@@ -48,5 +48,5 @@ async def open_storage(*, settings: Settings, cleanup_mode: str | None = "stop")
     pool = await database.create_pool(dsn=dsn, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
     async with pool.acquire() as conn:
         await database.migrate(conn)
-        timescale = await database.timescale_available(conn)
+        timescale = await database.telemetry_layout(conn) == "hypertable"
     return Storage(pool=pool, settings=settings, embedded=embedded, timescale=timescale, dsn=dsn)
