@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from racecoach.client.commands import mesh_cmds, replay_cmd, simulate_cmd, token_cmds
+from racecoach.client.commands import collect_cmd, mesh_cmds, replay_cmd, simulate_cmd, token_cmds, upload_cmd
 
 
 class CliError(Exception):
@@ -21,6 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     mesh_cmds.add_parsers(sub)
     replay_cmd.add_parser(sub)
+    collect_cmd.add_parser(sub)
+    upload_cmd.add_parser(sub)
     simulate_cmd.add_parser(sub)
     token_cmds.add_parsers(sub)
     return parser

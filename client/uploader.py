@@ -187,6 +187,15 @@ class Uploader:
                 syncer.cancel()
                 self.spool.sync()
 
+    def wake(self) -> None:
+        """Another thread appended to the spool: look for new batches (call on the event loop)."""
+
+        async def notify() -> None:
+            async with self._space:
+                self._space.notify_all()
+
+        asyncio.ensure_future(notify())
+
     async def _sync_spool(self) -> None:
         """fsync the spool every ``spool.fsync_interval_s`` seconds, off the event loop."""
         while True:

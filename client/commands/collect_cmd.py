@@ -1,0 +1,91 @@
+"""``racing-coach collect``: live telemetry from iRacing, streamed through the spool, laps and cues printed."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import tempfile
+from pathlib import Path
+
+from racecoach.client.commands.common import find_token, settings_or_exit
+from racecoach.client.commands.upload_cmd import upload_pending
+from racecoach.client.cues import CueSpeaker
+from racecoach.client.spool import Spool, spool_root
+
+
+async def _collect(args: argparse.Namespace, *, address: str, token: str, spool_dir: Path) -> int:
+    from racecoach.client.live import IbtPlayer, LiveCollector
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    speaker = CueSpeaker(speak=not args.quiet)
+    player = None
+    test_file = Path(args.test_file) if args.test_file else None
+    scratch = None
+    if args.from_ibt:
+        scratch = tempfile.TemporaryDirectory(prefix="racing-coach-live-")
+        test_file = Path(scratch.name) / "irsdk.mem"
+        player = IbtPlayer(ibt_path=Path(args.from_ibt), memory_path=test_file, speed=args.speed).start()
+        print(f"playing {Path(args.from_ibt).name} at {args.speed:g}x as live telemetry", flush=True)
+    earlier = Spool.pending(spool_dir)  # listed before sampling starts: new sessions are the collector's own
+    pending = asyncio.create_task(upload_pending(spool_dir=spool_dir, address=address, token=token,
+                                                 quiet_when_none=True, directories=earlier))
+    collector = LiveCollector(address=address, token=token, spool_dir=spool_dir, test_file=test_file,
+                              poll_hz=args.poll_hz * (args.speed if args.from_ibt else 1.0), batch_ms=args.batch_ms,
+                              on_cue=speaker, stale_s=args.stale_s)
+    print(f"collecting to ingest at {address}; cues {'spoken and ' if speaker.speaks else ''}printed; Ctrl-C stops",
+          flush=True)
+    if player is not None:
+        async def stop_when_played() -> None:
+            await asyncio.to_thread(player.done.wait)
+            await asyncio.sleep(args.stale_s + 0.5)
+            stop.set()
+        asyncio.create_task(stop_when_played())
+    try:
+        summary = await collector.run(stop)
+        await asyncio.wait({pending}, timeout=collector.drain_s)
+    finally:
+        if player is not None:
+            player.close()
+        if scratch is not None:
+            scratch.cleanup()
+        speaker.close()
+    print(f"stopped: {len(summary.sessions)} session(s), {summary.samples} samples in {summary.batches} batches, "
+          f"{summary.laps} laps, {summary.cues} cues; {summary.missed_ticks} ticks missed", flush=True)
+    if summary.left_in_spool:
+        print(f"{summary.left_in_spool} batches are not yet committed; they stay in {spool_dir} and "
+              "'racing-coach upload' (or the next collect) sends them", flush=True)
+        return 3
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    from racecoach.client.cli import CliError
+
+    settings = settings_or_exit()
+    token = find_token(settings, args.token)
+    address = args.ingest or settings.address("ingest")
+    if args.from_ibt and not Path(args.from_ibt).is_file():
+        raise CliError(f"{args.from_ibt}: no such file")
+    try:
+        import irsdk  # noqa: F401
+    except ImportError as exc:
+        raise CliError(f"pyirsdk is not installed ({exc}); install racing-coach with its dependencies") from None
+    return asyncio.run(_collect(args, address=address, token=token, spool_dir=spool_root(settings.data_dir)))
+
+
+def add_parser(sub) -> None:
+    parser = sub.add_parser("collect", help="stream live iRacing telemetry (laps and cues as you drive)")
+    parser.add_argument("--batch-ms", type=float, default=100.0, help="milliseconds of samples per batch (default 100)")
+    parser.add_argument("--poll-hz", type=float, default=60.0, help="telemetry reads per second (default 60)")
+    parser.add_argument("--stale-s", type=float, default=2.0, help="seconds without a new tick before reconnecting")
+    parser.add_argument("--quiet", action="store_true", help="print cues only, do not speak them")
+    parser.add_argument("--test-file", metavar="MEMFILE", help="read a live-layout memory file instead of iRacing")
+    parser.add_argument("--from-ibt", metavar="FILE", help="play an .ibt as live telemetry (any OS; for trying it out)")
+    parser.add_argument("--speed", type=float, default=1.0, help="playback factor for --from-ibt (default 1.0)")
+    parser.add_argument("--token", help="API token (default: RACING_COACH_TOKEN or the device token of 'up')")
+    parser.add_argument("--ingest", help="ingest address host:port (default from settings)")
+    parser.set_defaults(run=run)
