@@ -120,7 +120,7 @@ def brake_params(func: str, *, on_threshold: object, off_threshold: object, brid
 
 def corner_params(func: str, *, curvature_threshold_1pm: object, min_speed_mps: object, merge_gap_m: object,
                   min_length_m: object, throttle_on_threshold: object, coast_threshold: object,
-                  smooth_samples: object) -> dict[str, float | int]:
+                  smooth_samples: object, peak_window_m: object = 0.0) -> dict[str, float | int]:
     return {
         "curvature_threshold_1pm": number(func, "curvature_threshold_1pm", curvature_threshold_1pm,
                                           minimum=0.0, strict=True),
@@ -130,4 +130,5 @@ def corner_params(func: str, *, curvature_threshold_1pm: object, min_speed_mps: 
         "throttle_on_threshold": number(func, "throttle_on_threshold", throttle_on_threshold),
         "coast_threshold": number(func, "coast_threshold", coast_threshold),
         "smooth_samples": odd_count(func, "smooth_samples", smooth_samples),
+        "peak_window_m": number(func, "peak_window_m", peak_window_m, minimum=0.0),
     }

@@ -177,6 +177,7 @@ def corners(
     throttle_on_threshold: float = 0.20,
     coast_threshold: float = 0.05,
     smooth_samples: int = 15,
+    peak_window_m: float = 0.0,
 ) -> np.ndarray:
     """Corners as a :data:`~racecoach.native.results.CORNER_DTYPE` array.
 
@@ -196,12 +197,19 @@ def corners(
     throttle is below it at the exit), ``coasting_m`` (distance with ``throttle``
     and ``brake`` both below ``coast_threshold``), ``direction`` (+1 left,
     -1 right). ``dist_m`` must be strictly increasing (use the resampled grid).
+
+    With ``peak_window_m > 0`` corners follow curvature peaks (the largest
+    ``|curvature|`` within ``±peak_window_m``, above the threshold; of two
+    candidates at most that far apart the first): a corner without a peak joins
+    its nearest neighbour, a corner with several peaks is split at the lowest
+    ``|curvature|`` between them, and a corner whose speed does not dip (lowest
+    at its entry or exit) has its apex at its curvature peak.
     """
     func = "corners"
     params = v.corner_params(func, curvature_threshold_1pm=curvature_threshold_1pm, min_speed_mps=min_speed_mps,
                              merge_gap_m=merge_gap_m, min_length_m=min_length_m,
                              throttle_on_threshold=throttle_on_threshold, coast_threshold=coast_threshold,
-                             smooth_samples=smooth_samples)
+                             smooth_samples=smooth_samples, peak_window_m=peak_window_m)
     dist = v.as_samples(func, "dist_m", dist_m)
     like = ("dist_m", dist.shape[0])
     arrays = [
@@ -213,7 +221,7 @@ def corners(
         ("brake", v.as_samples(func, "brake", brake, like=like)),
     ]
     n = dist.shape[0]
-    out = np.empty(n // 2 + 1, CORNER_DTYPE)
+    out = np.empty(n + 1, CORNER_DTYPE)
     work = np.empty(2 * n + 1)
     count, err = ffi.new("size_t *"), ffi.new("rc_error *")
     p = ffi.new("rc_corner_params *", params)

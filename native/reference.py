@@ -23,6 +23,8 @@ G_MPS2 = 9.80665
 WGS84_A_M = 6378137.0
 WGS84_E2 = 0.00669437999014
 MAX_GRID = 100_000_000
+APEX_HOLD_MPS = 0.01  # a held speed minimum: within this of the lowest speed
+KAPPA_TIE_1PM = 1e-9  # curvatures closer than this are equal (peaks, cuts)
 
 
 def _finite(func: str, name: str, a: np.ndarray | None) -> None:
@@ -175,13 +177,14 @@ def corners(
     throttle_on_threshold: float = 0.20,
     coast_threshold: float = 0.05,
     smooth_samples: int = 15,
+    peak_window_m: float = 0.0,
 ) -> np.ndarray:
     """Reference of :func:`racecoach.native.kernels.corners`."""
     func = "corners"
     p = v.corner_params(func, curvature_threshold_1pm=curvature_threshold_1pm, min_speed_mps=min_speed_mps,
                         merge_gap_m=merge_gap_m, min_length_m=min_length_m,
                         throttle_on_threshold=throttle_on_threshold, coast_threshold=coast_threshold,
-                        smooth_samples=smooth_samples)
+                        smooth_samples=smooth_samples, peak_window_m=peak_window_m)
     dist = v.as_samples(func, "dist_m", dist_m)
     like = ("dist_m", dist.shape[0])
     speed = v.as_samples(func, "speed_mps", speed_mps, like=like)
@@ -208,11 +211,20 @@ def corners(
     runs = _runs(np.abs(smooth) > p["curvature_threshold_1pm"])
     found = _merge(runs, dist, p["merge_gap_m"], p["min_length_m"],
                    key=lambda s, t: 1 if smooth[s : t + 1].sum() > 0 else -1)
+    window = p["peak_window_m"]
+    if window > 0 and found:
+        found = _split_by_peaks(found, dist, smooth, p["curvature_threshold_1pm"], window)
     step = np.diff(dist)
     coasting = (thr < p["coast_threshold"]) & (brk < p["coast_threshold"])
     out = np.zeros(len(found), CORNER_DTYPE)
     for row, (s, t, direction) in zip(out, found):
         apex = s + int(np.argmin(speed[s : t + 1]))
+        if window > 0:
+            peak = _first_near_max(np.abs(smooth), s, t)
+            held = s + np.flatnonzero(speed[s : t + 1] <= speed[apex] + APEX_HOLD_MPS)
+            apex = int(held[np.argmin(np.abs(dist[held] - dist[peak]))])
+            if t > s and apex in (s, t):  # the speed does not dip: apex at the curvature peak
+                apex = peak
         on = thr[apex : t + 1] >= p["throttle_on_threshold"]
         if on[-1]:
             off = np.flatnonzero(~on)
@@ -226,6 +238,60 @@ def corners(
         row["throttle_on_m"] = throttle_on
         row["coasting_m"] = step[s:t][coasting[s:t]].sum()
         row["direction"] = direction
+    return out
+
+
+def _curvature_peaks(dist: np.ndarray, ak: np.ndarray, thr: float, window: float) -> np.ndarray:
+    """Indices whose |curvature| is above ``thr`` and the largest within ±``window`` metres;
+    of two such candidates at most ``window`` apart only the first."""
+    lo = np.searchsorted(dist, dist - window, side="left")
+    hi = np.searchsorted(dist, dist + window, side="right")
+    padded = np.append(ak, -np.inf)  # hi may be n
+    wmax = np.maximum.reduceat(padded, np.column_stack([lo, hi]).ravel())[::2]
+    cand = np.flatnonzero((ak >= wmax - KAPPA_TIE_1PM) & (ak > thr))
+    keep = np.concatenate(([True], np.diff(dist[cand]) > window)) if cand.size else np.zeros(0, bool)
+    return cand[keep]
+
+
+def _first_near_max(ak: np.ndarray, s: int, t: int) -> int:
+    part = ak[s : t + 1]
+    return s + int(np.argmax(part >= part.max() - KAPPA_TIE_1PM))
+
+
+def _split_by_peaks(found, dist, smooth, thr, window):
+    """Merge corners without a curvature peak into their nearest neighbour; split corners with several."""
+    ak = np.abs(smooth)
+    peaks = _curvature_peaks(dist, ak, thr, window)
+    regions = [[s, t, d, [int(q) for q in peaks[(peaks >= s) & (peaks <= t)]]] for s, t, d in found]
+    held = np.array([q for r in regions for q in r[3]], dtype=np.int64)
+    r = 0
+    while held.size and r < len(regions):
+        s, t, _, own = regions[r]
+        if own:
+            r += 1
+            continue
+        m = _first_near_max(ak, s, t)
+        nearest = int(held[np.argmin(np.abs(dist[held] - dist[m]))])
+        target = r - 1 if nearest < s and r > 0 else r + 1 if nearest > t and r + 1 < len(regions) else None
+        if target is None:
+            r += 1
+            continue
+        ts, tt, td, tp = regions[target]
+        regions[min(r, target)] = [min(s, ts), max(t, tt), td, tp]
+        del regions[max(r, target)]
+        r = 0
+    out = []
+    for s, t, d, own in regions:
+        if len(own) < 2:
+            out.append((s, t, d))
+            continue
+        start = s
+        for a, b in zip(own[:-1], own[1:]):
+            part = ak[a : b + 1]
+            cut = a + int(np.argmax(part <= part.min() + KAPPA_TIE_1PM))
+            out.append((start, cut, 1 if smooth[start : cut + 1].sum() > 0 else -1))
+            start = cut + 1
+        out.append((start, t, 1 if smooth[start : t + 1].sum() > 0 else -1))
     return out
 
 

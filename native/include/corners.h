@@ -10,6 +10,18 @@
  * separated by less than merge_gap_m are merged, and corners shorter than
  * min_length_m are dropped.
  *
+ * Curvature peaks (only with peak_window_m > 0): samples whose |smoothed
+ * kappa| exceeds the threshold and is the largest within +-peak_window_m;
+ * of two consecutive such samples at most peak_window_m apart only the first
+ * counts. Then a corner holding no peak (its curvature is dominated by a
+ * tighter neighbour within the window, e.g. the flick of a chicane) joins
+ * the neighbouring corner nearest to it, keeping that one's direction, and a
+ * corner holding k >= 2 peaks is split into k corners at the lowest
+ * |curvature| between consecutive peaks. The apex is then the sample within
+ * RC_APEX_HOLD_MPS of the lowest speed nearest the corner's curvature peak (a
+ * held minimum is centred on the peak), or the curvature peak itself when that
+ * sample is the corner's first or last (the speed does not dip).
+ *
  * Apex: the first sample with the lowest speed inside the corner.
  * throttle_on_m: the first sample at or after the apex from which throttle
  * stays >= throttle_on_threshold up to the corner exit (NaN when the throttle
@@ -23,6 +35,8 @@
 #include "rc_common.h"
 
 #define RC_STANDARD_GRAVITY_MPS2 9.80665
+#define RC_APEX_HOLD_MPS 0.01
+#define RC_KAPPA_TIE_1PM 1e-9  /* curvatures closer than this are equal (peaks, cuts) */
 
 typedef struct {
     double entry_m;          /* first sample above the curvature threshold */
@@ -44,13 +58,15 @@ typedef struct {
     double throttle_on_threshold;
     double coast_threshold;
     int32_t smooth_samples;  /* odd, >= 1 */
+    double peak_window_m;    /* 0: off; else split/merge corners by curvature peaks (see above) */
 } rc_corner_params;
 
 /* work: caller scratch of 2 * n + 1 doubles.
  * Argument order for rc_error.arg: 0 dist_m, 1 speed_mps, 2 yaw_rate_rps,
  * 3 lat_accel_mps2, 4 throttle, 5 brake, then parameters
  * 6 curvature_threshold_1pm, 7 min_speed_mps, 8 merge_gap_m, 9 min_length_m,
- * 10 throttle_on_threshold, 11 coast_threshold, 12 smooth_samples.
+ * 10 throttle_on_threshold, 11 coast_threshold, 12 smooth_samples,
+ * 13 peak_window_m.
  * yaw_rate_rps may be NULL. */
 int rc_corners(const double *dist_m, const double *speed_mps,
                const double *yaw_rate_rps, const double *lat_accel_mps2,

@@ -2,6 +2,8 @@
 #include "corners.h"
 #include "rc_internal.h"
 
+#include <stdlib.h>
+
 typedef struct {
     const double *d, *speed, *lat, *throttle, *brake, *kappa;
     const rc_corner_params *p;
@@ -45,6 +47,8 @@ static int region_direction(const double *kappa, size_t s, size_t e)
     return sum > 0.0 ? 1 : -1;
 }
 
+static size_t argmax_abs(const double *kappa, size_t s, size_t e);
+
 static void fill_corner(const corner_input *in, size_t s, size_t e, int dir, rc_corner *c)
 {
     const double *d = in->d;
@@ -64,6 +68,22 @@ static void fill_corner(const corner_input *in, size_t s, size_t e, int dir, rc_
             kmax = k;
         if (i < e && in->throttle[i] < p->coast_threshold && in->brake[i] < p->coast_threshold)
             coast += d[i + 1] - d[i];
+    }
+    if (p->peak_window_m > 0.0) {
+        size_t peak = argmax_abs(in->kappa, s, e);
+        /* a held minimum: the sample within RC_APEX_HOLD_MPS of it nearest the curvature peak */
+        double hold = vmin + RC_APEX_HOLD_MPS;
+        size_t best = apex;
+        for (size_t i = s; i <= e; i++)
+            if (in->speed[i] <= hold) {
+                if (i < best ? fabs(d[i] - d[peak]) <= fabs(d[best] - d[peak])
+                             : fabs(d[i] - d[peak]) < fabs(d[best] - d[peak]))
+                    best = i;
+            }
+        apex = best;
+        if (e > s && (apex == s || apex == e))
+            apex = peak;  /* the speed does not dip in this corner */
+        vmin = in->speed[apex];
     }
     double throttle_on = NAN;
     if (in->throttle[e] >= p->throttle_on_threshold) {
@@ -99,7 +119,154 @@ static int check_params(const rc_corner_params *p, rc_error *err)
         return rc_fail(err, RC_ERR_PARAM, 11, -1);
     if (p->smooth_samples < 1 || p->smooth_samples % 2 == 0)
         return rc_fail(err, RC_ERR_PARAM, 12, -1);
+    if (!(isfinite(p->peak_window_m) && p->peak_window_m >= 0.0))
+        return rc_fail(err, RC_ERR_PARAM, 13, -1);
     return RC_OK;
+}
+
+/* Is i a curvature peak candidate: |kappa| above thr and the largest within +-w metres? */
+static int is_peak(const double *d, const double *kappa, size_t n, double thr, double w, size_t i)
+{
+    double a = fabs(kappa[i]);
+    if (!(a > thr))
+        return 0;
+    double lo = d[i] - w, hi = d[i] + w;  /* the window is [lo, hi] */
+    double beaten = a + RC_KAPPA_TIE_1PM;  /* values closer than the tie tolerance are equal */
+    if ((i > 0 && d[i - 1] >= lo && fabs(kappa[i - 1]) > beaten) ||
+        (i + 1 < n && d[i + 1] <= hi && fabs(kappa[i + 1]) > beaten))
+        return 0;  /* cheap test first: most samples are not local maxima */
+    for (size_t j = i; j-- > 0 && d[j] >= lo;)
+        if (fabs(kappa[j]) > beaten)
+            return 0;
+    for (size_t j = i + 1; j < n && d[j] <= hi; j++)
+        if (fabs(kappa[j]) > beaten)
+            return 0;
+    return 1;
+}
+
+/* A candidate counts unless another candidate lies at most w before it. */
+static int counts_as_peak(const double *d, const double *kappa, size_t n, double thr, double w, size_t i)
+{
+    if (!is_peak(d, kappa, n, thr, w, i))
+        return 0;
+    for (size_t j = i; j-- > 0 && d[i] - d[j] <= w;)
+        if (is_peak(d, kappa, n, thr, w, j))
+            return 0;
+    return 1;
+}
+
+/* First sample of [s, e] within RC_KAPPA_TIE_1PM of the largest |kappa| there. */
+static size_t argmax_abs(const double *kappa, size_t s, size_t e)
+{
+    double m = 0.0;
+    for (size_t i = s; i <= e; i++)
+        if (fabs(kappa[i]) > m)
+            m = fabs(kappa[i]);
+    for (size_t i = s; i < e; i++)
+        if (fabs(kappa[i]) >= m - RC_KAPPA_TIE_1PM)
+            return i;
+    return e;
+}
+
+/* First sample of [s, e] within RC_KAPPA_TIE_1PM of the smallest |kappa| there. */
+static size_t argmin_abs(const double *kappa, size_t s, size_t e)
+{
+    double m = fabs(kappa[s]);
+    for (size_t i = s; i <= e; i++)
+        if (fabs(kappa[i]) < m)
+            m = fabs(kappa[i]);
+    for (size_t i = s; i < e; i++)
+        if (fabs(kappa[i]) <= m + RC_KAPPA_TIE_1PM)
+            return i;
+    return e;
+}
+
+/* Merge peakless regions into their neighbour and split multi-peak regions (see corners.h).
+ * reg holds nr triples (start, end, direction as 1 left / 0 right) and room for cap.
+ * Returns the new count, or (size_t)-1 when out of memory. */
+static size_t split_by_peaks(const double *d, const double *kappa, size_t n, double thr, double w,
+                             size_t *reg, size_t nr, size_t cap)
+{
+    size_t *pk = malloc((n + 1) * sizeof *pk);
+    size_t *lo = malloc((nr + 1) * sizeof *lo), *hi = malloc((nr + 1) * sizeof *hi);
+    size_t *out = malloc(3 * cap * sizeof *out);
+    if (!pk || !lo || !hi || !out) {
+        free(pk); free(lo); free(hi); free(out);
+        return (size_t)-1;
+    }
+    size_t np = 0;
+    for (size_t r = 0; r < nr; r++) {
+        lo[r] = np;
+        for (size_t i = reg[3 * r]; i <= reg[3 * r + 1]; i++)
+            if (counts_as_peak(d, kappa, n, thr, w, i))
+                pk[np++] = i;
+        hi[r] = np;
+    }
+    size_t r = 0;
+    while (np > 0 && r < nr) {
+        if (hi[r] > lo[r]) {
+            r++;
+            continue;
+        }
+        size_t s = reg[3 * r], e = reg[3 * r + 1], m = argmax_abs(kappa, s, e), best = 0;
+        for (size_t q = 1; q < np; q++)
+            if (fabs(d[pk[q]] - d[m]) < fabs(d[pk[best]] - d[m]))
+                best = q;
+        size_t t;
+        if (pk[best] < s && r > 0)
+            t = r - 1;
+        else if (pk[best] > e && r + 1 < nr)
+            t = r + 1;
+        else {
+            r++;
+            continue;
+        }
+        size_t keep = t < r ? t : r;  /* the merged region takes the lower slot */
+        size_t ms = reg[3 * t] < s ? reg[3 * t] : s, me = reg[3 * t + 1] > e ? reg[3 * t + 1] : e;
+        size_t mdir = reg[3 * t + 2], mlo = lo[t], mhi = hi[t];
+        reg[3 * keep] = ms;
+        reg[3 * keep + 1] = me;
+        reg[3 * keep + 2] = mdir;
+        lo[keep] = mlo;
+        hi[keep] = mhi;
+        for (size_t k = keep + 1; k + 1 < nr; k++) {
+            reg[3 * k] = reg[3 * (k + 1)];
+            reg[3 * k + 1] = reg[3 * (k + 1) + 1];
+            reg[3 * k + 2] = reg[3 * (k + 1) + 2];
+            lo[k] = lo[k + 1];
+            hi[k] = hi[k + 1];
+        }
+        nr--;
+        r = 0;
+    }
+    size_t no = 0;
+    for (r = 0; r < nr; r++) {
+        size_t s = reg[3 * r], e = reg[3 * r + 1];
+        if (hi[r] - lo[r] < 2) {
+            out[3 * no] = s;
+            out[3 * no + 1] = e;
+            out[3 * no + 2] = reg[3 * r + 2];
+            no++;
+            continue;
+        }
+        size_t start = s;
+        for (size_t q = lo[r]; q + 1 < hi[r]; q++) {
+            size_t b = argmin_abs(kappa, pk[q], pk[q + 1]);
+            out[3 * no] = start;
+            out[3 * no + 1] = b;
+            out[3 * no + 2] = region_direction(kappa, start, b) > 0;
+            no++;
+            start = b + 1;
+        }
+        out[3 * no] = start;
+        out[3 * no + 1] = e;
+        out[3 * no + 2] = region_direction(kappa, start, e) > 0;
+        no++;
+    }
+    for (size_t k = 0; k < 3 * no; k++)
+        reg[k] = out[k];
+    free(pk); free(lo); free(hi); free(out);
+    return no;
 }
 
 int rc_corners(const double *dist_m, const double *speed_mps,
@@ -129,37 +296,60 @@ int rc_corners(const double *dist_m, const double *speed_mps,
 
     corner_input in = {dist_m, speed_mps, lat_accel_mps2, throttle, brake, kappa, params};
     double thr = params->curvature_threshold_1pm;
+    /* regions[3 * r] = start, end, direction; at most n / 2 + 1 of them */
+    size_t cap = n + 2;
+    size_t *regions = malloc(3 * cap * sizeof *regions);
+    if (!regions)
+        return rc_fail(err, RC_ERR_NO_MEMORY, 0, (int64_t)n);
     int have = 0, cur_dir = 0;
-    size_t cur_s = 0, cur_e = 0, count = 0, i = 0;
-    while (i < n) {
-        if (!(fabs(kappa[i]) > thr)) {
-            i++;
-            continue;
-        }
-        size_t s = i;
-        while (i + 1 < n && fabs(kappa[i + 1]) > thr)
-            i++;
-        size_t e = i++;
-        int dir = region_direction(kappa, s, e);
-        if (have && dir == cur_dir && dist_m[s] - dist_m[cur_e] < params->merge_gap_m) {
-            cur_e = e;
-            continue;
+    size_t cur_s = 0, cur_e = 0, nr = 0, i = 0;
+    for (;;) {
+        int closing = i >= n;
+        size_t s = 0, e = 0;
+        int dir = 0;
+        if (!closing) {
+            if (!(fabs(kappa[i]) > thr)) {
+                i++;
+                continue;
+            }
+            s = i;
+            while (i + 1 < n && fabs(kappa[i + 1]) > thr)
+                i++;
+            e = i++;
+            dir = region_direction(kappa, s, e);
+            if (have && dir == cur_dir && dist_m[s] - dist_m[cur_e] < params->merge_gap_m) {
+                cur_e = e;
+                continue;
+            }
         }
         if (have && dist_m[cur_e] - dist_m[cur_s] >= params->min_length_m) {
-            if (count >= capacity)
-                return rc_fail(err, RC_ERR_CAPACITY, 0, (int64_t)count);
-            fill_corner(&in, cur_s, cur_e, cur_dir, &corners[count++]);
+            regions[3 * nr] = cur_s;
+            regions[3 * nr + 1] = cur_e;
+            regions[3 * nr + 2] = cur_dir > 0 ? 1 : 0;
+            nr++;
         }
+        if (closing)
+            break;
         cur_s = s;
         cur_e = e;
         cur_dir = dir;
         have = 1;
     }
-    if (have && dist_m[cur_e] - dist_m[cur_s] >= params->min_length_m) {
-        if (count >= capacity)
-            return rc_fail(err, RC_ERR_CAPACITY, 0, (int64_t)count);
-        fill_corner(&in, cur_s, cur_e, cur_dir, &corners[count++]);
+    if (params->peak_window_m > 0.0 && nr > 0)
+        nr = split_by_peaks(dist_m, kappa, n, thr, params->peak_window_m, regions, nr, cap);
+    if (nr == (size_t)-1) {
+        free(regions);
+        return rc_fail(err, RC_ERR_NO_MEMORY, 0, (int64_t)n);
     }
+    size_t count = 0;
+    for (size_t r = 0; r < nr; r++) {
+        if (count >= capacity) {
+            free(regions);
+            return rc_fail(err, RC_ERR_CAPACITY, 0, (int64_t)count);
+        }
+        fill_corner(&in, regions[3 * r], regions[3 * r + 1], regions[3 * r + 2] ? 1 : -1, &corners[count++]);
+    }
+    free(regions);
     *n_corners = count;
     return rc_ok(err);
 }

@@ -11,6 +11,11 @@ from racecoach.analysis.v1 import analysis_pb2
 from racecoach.services.common.batch import Arrays
 
 G = 9.80665
+# Kernel settings of the analysis (reconciled with the simulator's ground truth, see
+# tests/services/analysis/test_accuracy.py): any brake pressure starts a zone and each
+# application is its own zone; corners follow curvature peaks within ±40 m.
+ZONE_PARAMS = {"on_threshold": 0.02, "off_threshold": 0.02, "bridge_m": 0.0, "min_length_m": 5.0}
+CORNER_PARAMS = {"peak_window_m": 40.0}
 GRID_CHANNELS = ("session_time_s", "speed_mps", "brake", "throttle", "yaw_rate_rps", "lat_accel_mps2", "steering_rad")
 
 
@@ -73,11 +78,11 @@ def analyze_trace(
     lat = ch.get("lat_accel_mps2", zeros)
     zones = native.braking_zones(
         dist_m=trace.grid_m, brake=ch.get("brake", zeros), speed_mps=ch["speed_mps"], time_s=ch["session_time_s"],
-        lat_accel_mps2=lat, steering_rad=ch.get("steering_rad"),
+        lat_accel_mps2=lat, steering_rad=ch.get("steering_rad"), **ZONE_PARAMS,
     )
     found = native.corners(
         dist_m=trace.grid_m, speed_mps=ch["speed_mps"], yaw_rate_rps=ch.get("yaw_rate_rps"), lat_accel_mps2=lat,
-        throttle=ch.get("throttle", zeros), brake=ch.get("brake", zeros),
+        throttle=ch.get("throttle", zeros), brake=ch.get("brake", zeros), **CORNER_PARAMS,
     )
     numbers = range(1, len(found) + 1)
     lap = analysis_pb2.LapAnalysis(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -133,3 +134,33 @@ def test_track_map_matches_reference(spec):
     # GPS reproduces the factory's plane to well under a metre
     gps = kernels.track_map(lat_deg=lap["lat_deg"], lon_deg=lap["lon_deg"])
     assert np.max(np.hypot(gps.x_m - lap["x_m"], gps.y_m - lap["y_m"])) < 0.05
+
+
+@SETTINGS
+@given(spec=spec_st, on_grid=st.booleans(), window=st.sampled_from([5.0, 40.0, 150.0]),
+       smooth=st.sampled_from([1, 15]))
+def test_corners_by_curvature_peaks_match_reference(spec, on_grid, window, smooth):
+    """Peak mode (split at several peaks, merge peakless corners, held-minimum apex) agrees."""
+    lap = make_lap(spec)
+    src = _resample(kernels, lap) if on_grid else lap
+    dist = src.grid_m if on_grid else lap["lap_dist_m"]
+    kw = dict(dist_m=dist, speed_mps=src["speed_mps"], yaw_rate_rps=src["yaw_rate_rps"],
+              lat_accel_mps2=src["lat_accel_mps2"], throttle=src["throttle"], brake=src["brake"],
+              peak_window_m=window, smooth_samples=smooth)
+    c = kernels.corners(**kw)
+    assert_same_records(c, reference.corners(**kw))
+    assert np.all((c["apex_m"] >= c["entry_m"]) & (c["apex_m"] <= c["exit_m"]))
+    assert np.all(np.diff(c["entry_m"]) > 0) and np.all(c["exit_m"][:-1] < c["entry_m"][1:])
+
+
+@pytest.mark.parametrize("track", ["Monza", "Suzuka", "Zandvoort", "Spa"])
+def test_corners_by_curvature_peaks_match_reference_on_simulated_laps(track):
+    from racecoach.client.simulator import simulate_session
+    from racecoach.client.source import canonical_arrays
+
+    a = canonical_arrays(simulate_session(track=track, laps=1).channels)
+    one = a["lap"] == 1
+    chans = {k: a[k][one].astype(np.float64) for k in ("speed_mps", "yaw_rate_rps", "lat_accel_mps2", "throttle", "brake")}
+    g = kernels.resample_lap(lap_dist_m=a["lap_dist_m"][one].astype(np.float64), channels=chans)
+    kw = dict(dist_m=g.grid_m, **{k: g[k] for k in chans}, peak_window_m=40.0)
+    assert_same_records(kernels.corners(**kw), reference.corners(**kw))
