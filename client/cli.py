@@ -41,4 +41,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # run the imported module's main: under ``python -m`` this file is __main__, and the commands'
+    # ``from racecoach.client.cli import CliError`` would otherwise raise a class main() does not catch
+    from racecoach.client.cli import main as _main
+
+    sys.exit(_main())
