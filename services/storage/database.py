@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import shutil
+import subprocess
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import asyncpg
 
@@ -16,9 +22,25 @@ log = get_logger(__name__)
 PARTITION_SESSIONS = 1000
 _MIGRATION_LOCK = 0x52434D47  # "RCMG"
 # What a lost or refused database connection raises: the caller may retry (UNAVAILABLE).
+# InternalClientError is what asyncpg raises when a connection dies between two steps of one operation
+# (e.g. the server shut down while a COMMIT was being sent).
 DB_ERRORS: tuple[type[BaseException], ...] = (
     OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InternalClientError,
 )
+
+
+@asynccontextmanager
+async def connection(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection that is thrown away, not reused, once it failed with a lost-database error."""
+    async with pool.acquire() as conn:
+        try:
+            yield conn
+        except DB_ERRORS:
+            if not conn.is_closed():
+                with contextlib.suppress(asyncpg.InterfaceError):  # already given back by a protocol abort
+                    conn.terminate()  # never hand a half-broken connection to the next caller
+            raise
 
 
 @dataclass
@@ -34,13 +56,24 @@ class EmbeddedPostgres:
         if cleanup is not None:
             cleanup()
 
+    def _pg_ctl(self, *args: str) -> None:
+        # Spawned (posix_spawn: close_fds=False, absolute paths, no preexec_fn), never forked: a fork
+        # beside gRPC's threads is unsafe. As root the server runs as its own user, through runuser.
+        server = self.server
+        command = [str(server.bin_path / "pg_ctl"), *args]  # type: ignore[attr-defined]
+        if getattr(server, "system_user", None):
+            command = [shutil.which("runuser") or "/usr/sbin/runuser", "-u", server.system_user, "--", *command]  # type: ignore[attr-defined]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=False, timeout=60)
+
     def shut_down(self) -> None:
-        """Stop the server process (pg_ctl stop, fast: open connections are cut) but keep its data."""
-        self.server.stop()  # type: ignore[attr-defined]
+        """Stop the server process (fast: open connections are cut) but keep its data and its socket path."""
+        self._pg_ctl("-w", "-m", "fast", "-D", str(self.pgdata), "stop")
 
     def start_again(self) -> None:
-        """Start the server after :meth:`shut_down`, on the same data directory and socket."""
-        self.server.ensure_postgres_running()  # type: ignore[attr-defined]
+        """Start the server after :meth:`shut_down` on the same data directory and socket."""
+        socket_dir = parse_qs(urlparse(self.uri).query)["host"][0]
+        self._pg_ctl("-w", "-o", f'-h "" -k {socket_dir}', "-l", str(self.pgdata / "log"), "-D", str(self.pgdata), "start")
+        self.server.ensure_postgres_running()  # type: ignore[attr-defined]  # finds it running; refreshes the handle
 
 
 def start_embedded(*, data_dir: Path, cleanup_mode: str | None = "stop") -> EmbeddedPostgres:

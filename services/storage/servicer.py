@@ -14,6 +14,7 @@ from racecoach.services.common.errors import DependencyUnavailableError, Permiss
 from racecoach.services.common.logging import get_logger
 from racecoach.services.common.server import generic_handler
 from racecoach.services.storage import catalogue, export, queries, writes
+from racecoach.services.storage import database
 from racecoach.services.storage.database import DB_ERRORS
 from racecoach.services.storage.copy import BatchRows
 from racecoach.services.storage.identity import User
@@ -120,7 +121,7 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
                 bad[position] = _error(request.request_id, session_id, 0, storage_pb2.WRITE_ERROR_CODE_INVALID_BATCH, f"batch seq {view.seq}: {exc}")
         committed = 0
         failure: ServiceError | None = None
-        async with self.pool.acquire() as conn:
+        async with database.connection(self.pool) as conn:
             try:
                 committed = await writes.write_batches(conn, user=user, session_id=session_id, batches=[b for _, b in good])
             except ServiceError as exc:
@@ -149,7 +150,7 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
         return _error(request_id, session_id, committed, code, str(exc))
 
     async def _write_one(self, user: User, request, kind: str | None) -> storage_pb2.WriteResponse:
-        async with self.pool.acquire() as conn:
+        async with database.connection(self.pool) as conn:
             try:
                 if kind == "session":
                     state = await writes.upsert_session(conn, user=user, session=request.session)
@@ -198,7 +199,7 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
     async def PutTrackCorners(self, request, context):
         async with _translated(context):
             await self._user(context)
-            async with self.pool.acquire() as conn:
+            async with database.connection(self.pool) as conn:
                 stored = await catalogue.put_track_corners(conn, track_name=request.track_name, layout=request.layout, corners=list(request.corners))
             return storage_pb2.PutTrackCornersResponse(stored=stored)
 
