@@ -3,12 +3,16 @@
 Run with ``python benchmarks/bench_analysis.py`` (or import and call :func:`main`).
 It builds a synthetic 7,000-sample lap (a 12-corner track driven with a simple
 grip/acceleration/braking speed profile, ~40 channels as iRacing records them),
-then times the whole analysis — resample onto a 1 m grid, braking zones,
-corners, delta against a reference lap plus per-segment time loss, track map —
-with both implementations in the same process, and finally the throughput of
-the C path on one thread vs two threads running at once (cffi releases the GIL
-during each kernel call, so two threads should get close to twice the laps/s
-on two or more cores).
+then times the full analysis the analysis service runs at the line — resample
+the seven analysis channels onto a 1 m grid, braking zones, corners, delta time
+against a reference lap and the time lost per segment, with the service's
+kernel settings — as ``analyze_lap`` of both implementations in the same
+process: the C one is a single call into C, the numpy reference composes its
+kernels one after the other. A per-step table times each kernel on its own
+(plus resampling all ~40 channels and the track map, which the lap analysis
+does not need), and finally the C path's throughput on one thread vs two
+threads at once (the GIL is released inside C, so two threads should get close
+to twice the laps/s on two or more cores).
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from racecoach import native
 from racecoach.native import kernels, reference
+from racecoach.services.analysis.lap import CORNER_PARAMS, ZONE_PARAMS
 
 SAMPLES = 7000
 EXTRA_CHANNELS = 30  # tyre temperatures, pressures, ride heights...: resampled like the rest
@@ -82,19 +88,27 @@ def synthetic_lap(samples: int = SAMPLES, *, grip_mps2: float = 13.0, seed: int 
     return lap
 
 
-def analyse(impl, lap: dict[str, np.ndarray], reference_time_s: np.ndarray) -> dict[str, object]:
+ANALYSIS_CHANNELS = ("session_time_s", "speed_mps", "brake", "throttle", "yaw_rate_rps", "lat_accel_mps2", "steering_rad")
+
+
+def analyse(impl, lap: dict[str, np.ndarray], reference_time_s: np.ndarray):
     """The analysis of one lap: what the analysis service runs at the line."""
-    names = [k for k in lap if k not in ("lap_dist_m", "_length_m")]
-    g = impl.resample_lap(lap_dist_m=lap["lap_dist_m"], channels={k: lap[k] for k in names},
+    return impl.analyze_lap(lap_dist_m=lap["lap_dist_m"], lap_length_m=float(lap["_length_m"][0]),
+                            **{k: lap[k] for k in ANALYSIS_CHANNELS}, reference_time_s=reference_time_s,
+                            zone_params=ZONE_PARAMS, corner_params=CORNER_PARAMS)
+
+
+def analyse_in_steps(impl, lap: dict[str, np.ndarray], reference_time_s: np.ndarray) -> None:
+    """The same analysis through the single kernels (one crossing into C per step)."""
+    g = impl.resample_lap(lap_dist_m=lap["lap_dist_m"], channels={k: lap[k] for k in ANALYSIS_CHANNELS},
                           step_m=1.0, lap_length_m=float(lap["_length_m"][0]))
-    zones = impl.braking_zones(dist_m=g.grid_m, brake=g["brake"], speed_mps=g["speed_mps"],
-                               time_s=g["session_time_s"], lat_accel_mps2=g["lat_accel_mps2"])
+    impl.braking_zones(dist_m=g.grid_m, brake=g["brake"], speed_mps=g["speed_mps"], time_s=g["session_time_s"],
+                       lat_accel_mps2=g["lat_accel_mps2"], steering_rad=g["steering_rad"], **ZONE_PARAMS)
     found = impl.corners(dist_m=g.grid_m, speed_mps=g["speed_mps"], yaw_rate_rps=g["yaw_rate_rps"],
-                         lat_accel_mps2=g["lat_accel_mps2"], throttle=g["throttle"], brake=g["brake"])
+                         lat_accel_mps2=g["lat_accel_mps2"], throttle=g["throttle"], brake=g["brake"], **CORNER_PARAMS)
     delta = impl.delta_time(grid_m=g.grid_m, time_a_s=reference_time_s, time_b_s=g["session_time_s"])
-    losses = impl.corner_time_loss(grid_m=g.grid_m, delta_s=delta, boundaries_m=found["entry_m"])
-    track = impl.track_map(lat_deg=lap["lat_deg"], lon_deg=lap["lon_deg"])
-    return {"zones": zones, "corners": found, "delta": delta, "losses": losses, "track": track}
+    exits = found["exit_m"][(found["exit_m"] > 0) & (found["exit_m"] < g.grid_m[-1])]
+    impl.corner_time_loss(grid_m=g.grid_m, delta_s=delta, boundaries_m=exits)
 
 
 def median_time(fn: Callable[[], object], repeats: int) -> float:
@@ -108,28 +122,31 @@ def median_time(fn: Callable[[], object], repeats: int) -> float:
 
 
 def step_times(impl, lap: dict[str, np.ndarray], reference_time_s: np.ndarray, repeats: int) -> dict[str, float]:
-    """Median seconds of each step of :func:`analyse`, run on its own."""
-    names = [k for k in lap if k not in ("lap_dist_m", "_length_m")]
-    chans = {k: lap[k] for k in names}
+    """Median seconds of each step of the analysis run on its own with the single kernels."""
+    chans = {k: lap[k] for k in ANALYSIS_CHANNELS}
+    every = {k: lap[k] for k in lap if k not in ("lap_dist_m", "_length_m")}
     length = float(lap["_length_m"][0])
     g = impl.resample_lap(lap_dist_m=lap["lap_dist_m"], channels=chans, step_m=1.0, lap_length_m=length)
     found = impl.corners(dist_m=g.grid_m, speed_mps=g["speed_mps"], yaw_rate_rps=g["yaw_rate_rps"],
-                         lat_accel_mps2=g["lat_accel_mps2"], throttle=g["throttle"], brake=g["brake"])
+                         lat_accel_mps2=g["lat_accel_mps2"], throttle=g["throttle"], brake=g["brake"], **CORNER_PARAMS)
     delta = impl.delta_time(grid_m=g.grid_m, time_a_s=reference_time_s, time_b_s=g["session_time_s"])
     steps = {
-        "resample_lap": lambda: impl.resample_lap(lap_dist_m=lap["lap_dist_m"], channels=chans, step_m=1.0,
-                                                  lap_length_m=length),
+        "resample_lap (7 ch)": lambda: impl.resample_lap(lap_dist_m=lap["lap_dist_m"], channels=chans, step_m=1.0,
+                                                         lap_length_m=length),
         "braking_zones": lambda: impl.braking_zones(dist_m=g.grid_m, brake=g["brake"], speed_mps=g["speed_mps"],
-                                                    time_s=g["session_time_s"],
-                                                    lat_accel_mps2=g["lat_accel_mps2"]),
+                                                    time_s=g["session_time_s"], lat_accel_mps2=g["lat_accel_mps2"],
+                                                    steering_rad=g["steering_rad"], **ZONE_PARAMS),
         "corners": lambda: impl.corners(dist_m=g.grid_m, speed_mps=g["speed_mps"], yaw_rate_rps=g["yaw_rate_rps"],
                                         lat_accel_mps2=g["lat_accel_mps2"], throttle=g["throttle"],
-                                        brake=g["brake"]),
+                                        brake=g["brake"], **CORNER_PARAMS),
         "delta_time": lambda: impl.delta_time(grid_m=g.grid_m, time_a_s=reference_time_s,
                                               time_b_s=g["session_time_s"]),
         "corner_time_loss": lambda: impl.corner_time_loss(grid_m=g.grid_m, delta_s=delta,
-                                                          boundaries_m=found["entry_m"]),
-        "track_map": lambda: impl.track_map(lat_deg=lap["lat_deg"], lon_deg=lap["lon_deg"]),
+                                                          boundaries_m=found["exit_m"][:-1]),
+        "steps one by one": lambda: analyse_in_steps(impl, lap, reference_time_s),
+        "(resample all 40 ch)": lambda: impl.resample_lap(lap_dist_m=lap["lap_dist_m"], channels=every, step_m=1.0,
+                                                          lap_length_m=length),
+        "(track_map)": lambda: impl.track_map(lat_deg=lap["lat_deg"], lon_deg=lap["lon_deg"]),
     }
     return {name: median_time(fn, repeats) for name, fn in steps.items()}
 
@@ -199,14 +216,15 @@ def main(argv: list[str] | None = None) -> int:
                                     lap_length_m=float(lap["_length_m"][0]))
     ref_time = ref_grid["t"]
 
-    c_out, r_out = analyse(kernels, lap, ref_time), analyse(reference, lap, ref_time)
-    same = (len(c_out["zones"]) == len(r_out["zones"]) and len(c_out["corners"]) == len(r_out["corners"])
-            and np.allclose(c_out["delta"], r_out["delta"], atol=1e-9))
-    t_c = median_time(lambda: analyse(kernels, lap, ref_time), args.repeats)
+    c_out, r_out = analyse(native, lap, ref_time), analyse(reference, lap, ref_time)
+    same = (len(c_out.zones) == len(r_out.zones) and len(c_out.corners) == len(r_out.corners)
+            and np.allclose(c_out.delta_s, r_out.delta_s, atol=1e-9)
+            and np.allclose(c_out.segments["time_loss_s"], r_out.segments["time_loss_s"], atol=1e-9))
+    t_c = median_time(lambda: analyse(native, lap, ref_time), args.repeats)
     t_r = median_time(lambda: analyse(reference, lap, ref_time), args.repeats)
 
     def run_c() -> object:
-        return analyse(kernels, lap, ref_time)
+        return analyse(native, lap, ref_time)
 
     one = max(threaded_throughput(run_c, 1, args.laps) for _ in range(3))
     two = max(threaded_throughput(run_c, 2, args.laps) for _ in range(3))
@@ -216,13 +234,13 @@ def main(argv: list[str] | None = None) -> int:
     r_steps = step_times(reference, lap, ref_time, args.repeats)
     probe = gil_probe()
     print(f"lap: {SAMPLES} samples x {n_ch} channels, {lap['_length_m'][0]:.0f} m, "
-          f"{len(c_out['zones'])} braking zones, {len(c_out['corners'])} corners, "
-          f"lap delta {c_out['delta'][-1]:+.3f} s; C == reference: {same}")
+          f"{len(c_out.zones)} braking zones, {len(c_out.corners)} corners, "
+          f"lap delta {c_out.delta_s[-1]:+.3f} s; C == reference: {same}")
     print(f"{'step':<24}{'reference ms':>14}{'C ms':>10}{'ratio':>9}")
     for name in c_steps:
         print(f"{name:<24}{r_steps[name] * 1e3:>14.3f}{c_steps[name] * 1e3:>10.3f}"
               f"{r_steps[name] / c_steps[name]:>8.1f}x")
-    print(f"{'full analysis':<24}{t_r * 1e3:>14.3f}{t_c * 1e3:>10.3f}{t_r / t_c:>8.1f}x   (goal 20x)")
+    print(f"{'full analysis (one call)':<24}{t_r * 1e3:>14.3f}{t_c * 1e3:>10.3f}{t_r / t_c:>8.1f}x   (goal 20x)")
     print()
     print(f"{'C path, threads':<24}{'laps/s':>14}{'ms/lap':>10}")
     print(f"{'1 thread':<24}{one:>14.0f}{1e3 / one:>10.3f}")

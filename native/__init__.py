@@ -10,6 +10,9 @@ Public API (keyword-only arguments, units in the names)::
     delta_time(grid_m=, time_a_s=, time_b_s=) -> ndarray (s)
     corner_time_loss(grid_m=, delta_s=, boundaries_m=) -> ndarray[SEGMENT_DTYPE]
     track_map(lat_deg=None, lon_deg=None, yaw_rad=None, speed_mps=None, time_s=None) -> TrackMap
+    analyze_lap(lap_dist_m=, session_time_s=, speed_mps=, brake=, throttle=, lat_accel_mps2=, lap_length_m=,
+                yaw_rate_rps=None, steering_rad=None, step_m=1.0, reference_time_s=None,
+                zone_params=None, corner_params=None) -> LapResult   (all of the above in one C call)
 
 The functions exported here are the C kernels; :mod:`racecoach.native.reference` has
 the same functions written in plain numpy. Errors are :class:`KernelError` subclasses.
@@ -30,12 +33,14 @@ from .errors import (
     TooFewSamplesError,
 )
 from .kernels import braking_zones, corner_time_loss, corners, delta_time, resample_lap, track_map
+from .lap import analyze_lap
 from .results import (
     BRAKE_ZONE_DTYPE,
     CORNER_DTYPE,
     LEFT,
     RIGHT,
     SEGMENT_DTYPE,
+    LapResult,
     ResampledLap,
     TrackMap,
 )
@@ -60,6 +65,8 @@ __all__ = [
     "ResampledLap",
     "TooFewSamplesError",
     "TrackMap",
+    "LapResult",
+    "analyze_lap",
     "braking_zones",
     "corner_time_loss",
     "corners",

@@ -26,8 +26,8 @@ SOURCE_DIR = HERE / "src"
 MODULE_NAME = "racecoach.native._kernels"
 
 # Header order matters: every family header includes rc_common.h.
-HEADERS = ["rc_common.h", "resample.h", "zones.h", "corners.h", "delta.h", "trackmap.h"]
-SOURCES = ["resample.c", "zones.c", "corners.c", "delta.c", "trackmap.c"]
+HEADERS = ["rc_common.h", "resample.h", "zones.h", "corners.h", "delta.h", "trackmap.h", "analyze.h"]
+SOURCES = ["resample.c", "zones.c", "corners.c", "delta.c", "trackmap.c", "analyze.c"]
 COMPILE_ARGS = ["-O3", "-std=c99", "-Wall", "-Wextra"]
 
 

@@ -39,6 +39,12 @@ _check_layout("rc_corner", CORNER_DTYPE)
 _check_layout("rc_segment", SEGMENT_DTYPE)
 
 
+def _capacities(worst: int) -> tuple[int, ...]:
+    """Result rows to make room for: a lap's tens of zones or corners first (a worst-case
+    buffer costs page faults on every call), the worst case only when that overflows."""
+    return (worst,) if worst <= 256 else (256, worst)
+
+
 def _buf(a: np.ndarray | None, ctype: str = "double[]"):
     return ffi.NULL if a is None else ffi.from_buffer(ctype, a)
 
@@ -152,11 +158,14 @@ def braking_zones(
         ("steering_rad", v.optional_samples(func, "steering_rad", steering_rad, like)),
     ]
     n = dist.shape[0]
-    zones = np.empty(n // 2 + 1, BRAKE_ZONE_DTYPE)
     count, err = ffi.new("size_t *"), ffi.new("rc_error *")
     p = ffi.new("rc_brake_params *", params)
-    rc = lib.rc_braking_zones(*(_buf(a) for _, a in arrays), n, p, _buf(zones, "rc_brake_zone[]"),
-                              zones.shape[0], count, err)
+    for capacity in _capacities(n // 2 + 1):
+        zones = np.empty(capacity, BRAKE_ZONE_DTYPE)
+        rc = lib.rc_braking_zones(*(_buf(a) for _, a in arrays), n, p, _buf(zones, "rc_brake_zone[]"),
+                                  zones.shape[0], count, err)
+        if rc != lib.RC_ERR_CAPACITY:
+            break
     if rc != lib.RC_OK:
         _raise(func, err, arrays + list(params.items()))
     return zones[: count[0]].copy()
@@ -221,12 +230,15 @@ def corners(
         ("brake", v.as_samples(func, "brake", brake, like=like)),
     ]
     n = dist.shape[0]
-    out = np.empty(n + 1, CORNER_DTYPE)
     work = np.empty(2 * n + 1)
     count, err = ffi.new("size_t *"), ffi.new("rc_error *")
     p = ffi.new("rc_corner_params *", params)
-    rc = lib.rc_corners(*(_buf(a) for _, a in arrays), n, p, _buf(work), _buf(out, "rc_corner[]"),
-                        out.shape[0], count, err)
+    for capacity in _capacities(n + 1):
+        out = np.empty(capacity, CORNER_DTYPE)
+        rc = lib.rc_corners(*(_buf(a) for _, a in arrays), n, p, _buf(work), _buf(out, "rc_corner[]"),
+                            out.shape[0], count, err)
+        if rc != lib.RC_ERR_CAPACITY:
+            break
     if rc != lib.RC_OK:
         _raise(func, err, arrays + list(params.items()))
     return out[: count[0]].copy()
@@ -315,3 +327,15 @@ def track_map(
     if lib.rc_track_map_dead_reckoning(_buf(yaw), _buf(speed), _buf(t), yaw.shape[0], _buf(x), _buf(y), err) != lib.RC_OK:
         _raise(func, err, [("yaw_rad", yaw), ("speed_mps", speed), ("time_s", t)])
     return TrackMap(x_m=x, y_m=y, source="dead_reckoning", samples_used=int(yaw.shape[0]))
+
+
+def _defaults(func) -> dict[str, object]:
+    import inspect
+
+    return {k: p.default for k, p in inspect.signature(func).parameters.items()
+            if p.default is not inspect.Parameter.empty and p.default is not None}
+
+
+#: Parameter defaults of :func:`braking_zones` and :func:`corners` (used by ``analyze_lap``).
+BRAKE_DEFAULTS = _defaults(braking_zones)
+CORNER_DEFAULTS = _defaults(corners)

@@ -15,9 +15,9 @@ import numpy as np
 
 from . import _validate as v
 from . import errors as e
-from .results import BRAKE_ZONE_DTYPE, CORNER_DTYPE, SEGMENT_DTYPE, ResampledLap, TrackMap
+from .results import BRAKE_ZONE_DTYPE, CORNER_DTYPE, LAP_CHANNELS, SEGMENT_DTYPE, LapResult, ResampledLap, TrackMap
 
-__all__ = ["resample_lap", "braking_zones", "corners", "delta_time", "corner_time_loss", "track_map"]
+__all__ = ["analyze_lap", "resample_lap", "braking_zones", "corners", "delta_time", "corner_time_loss", "track_map"]
 
 G_MPS2 = 9.80665
 WGS84_A_M = 6378137.0
@@ -388,3 +388,41 @@ def track_map(
     x = np.concatenate(([0.0], np.cumsum(0.5 * (vx[1:] + vx[:-1]) * dt)))
     y = np.concatenate(([0.0], np.cumsum(0.5 * (vy[1:] + vy[:-1]) * dt)))
     return TrackMap(x_m=x, y_m=y, source="dead_reckoning", samples_used=int(yaw.shape[0]))
+
+
+def analyze_lap(
+    *,
+    lap_dist_m: np.ndarray,
+    session_time_s: np.ndarray,
+    speed_mps: np.ndarray,
+    brake: np.ndarray,
+    throttle: np.ndarray,
+    lat_accel_mps2: np.ndarray,
+    lap_length_m: float,
+    yaw_rate_rps: np.ndarray | None = None,
+    steering_rad: np.ndarray | None = None,
+    step_m: float = 1.0,
+    reference_time_s: np.ndarray | None = None,
+    zone_params: Mapping[str, float] | None = None,
+    corner_params: Mapping[str, float] | None = None,
+) -> LapResult:
+    """Reference of :func:`racecoach.native.lap.analyze_lap`: the reference kernels one after the other."""
+    given = (session_time_s, speed_mps, brake, throttle, yaw_rate_rps, lat_accel_mps2, steering_rad)
+    chans = {name: x for name, x in zip(LAP_CHANNELS, given) if x is not None}
+    lap = resample_lap(lap_dist_m=lap_dist_m, channels=chans, step_m=step_m, lap_length_m=lap_length_m)
+    g = lap.channels
+    zones = braking_zones(dist_m=lap.grid_m, brake=g["brake"], speed_mps=g["speed_mps"], time_s=g["session_time_s"],
+                          lat_accel_mps2=g["lat_accel_mps2"], steering_rad=g.get("steering_rad"), **(zone_params or {}))
+    found = corners(dist_m=lap.grid_m, speed_mps=g["speed_mps"], yaw_rate_rps=g.get("yaw_rate_rps"),
+                    lat_accel_mps2=g["lat_accel_mps2"], throttle=g["throttle"], brake=g["brake"], **(corner_params or {}))
+    delta = segments = None
+    if reference_time_s is not None:
+        ref = v.as_samples("analyze_lap", "reference_time_s", reference_time_s)
+        m = min(lap.grid_m.shape[0], ref.shape[0])
+        grid = lap.grid_m[:m]
+        delta = delta_time(grid_m=grid, time_a_s=ref[:m], time_b_s=g["session_time_s"][:m])
+        exits = found["exit_m"][(found["exit_m"] > grid[0]) & (found["exit_m"] < grid[-1])]
+        exits = exits[np.concatenate(([True], exits[1:] > np.maximum.accumulate(exits)[:-1]))] if exits.size else exits
+        segments = corner_time_loss(grid_m=grid, delta_s=delta, boundaries_m=exits)
+    return LapResult(grid_m=lap.grid_m, channels=g, zones=zones, corners=found, delta_s=delta, segments=segments,
+                     samples_dropped=lap.samples_dropped)

@@ -87,3 +87,24 @@ class TrackMap:
     y_m: np.ndarray
     source: str
     samples_used: int = field(default=0)
+
+
+#: Channel rows of :func:`racecoach.native.analyze_lap`, in the C kernel's order.
+LAP_CHANNELS = ("session_time_s", "speed_mps", "brake", "throttle", "yaw_rate_rps", "lat_accel_mps2", "steering_rad")
+
+
+@dataclass(frozen=True)
+class LapResult:
+    """One lap's whole analysis (see :func:`racecoach.native.analyze_lap`).
+
+    ``channels`` maps each analysis channel given to its values on ``grid_m``; ``delta_s`` and
+    ``segments`` are ``None`` without a reference lap.
+    """
+
+    grid_m: np.ndarray
+    channels: dict[str, np.ndarray]
+    zones: np.ndarray
+    corners: np.ndarray
+    delta_s: np.ndarray | None
+    segments: np.ndarray | None
+    samples_dropped: int

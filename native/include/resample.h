@@ -26,4 +26,9 @@ int rc_resample_lap(const double *dist_m, const double *const *channels, size_t 
                     size_t n_channels, double step_m, double *grid_m,
                     double *out, size_t n_grid, rc_error *err);
 
+/* The same, writing channel c to out_rows[c] (n_grid values each). */
+int rc_resample_into(const double *dist_m, const double *const *channels, size_t n,
+                     size_t n_channels, double step_m, double *grid_m,
+                     double *const *out_rows, size_t n_grid, rc_error *err);
+
 #endif

@@ -4,6 +4,9 @@
 
 #include <stdlib.h>
 
+/* the work buffer's doubles are reused as indices */
+typedef char rc_size_t_fits_in_double[sizeof(size_t) <= sizeof(double) ? 1 : -1];
+
 typedef struct {
     const double *d, *speed, *lat, *throttle, *brake, *kappa;
     const rc_corner_params *p;
@@ -124,35 +127,44 @@ static int check_params(const rc_corner_params *p, rc_error *err)
     return RC_OK;
 }
 
-/* Is i a curvature peak candidate: |kappa| above thr and the largest within +-w metres? */
-static int is_peak(const double *d, const double *kappa, size_t n, double thr, double w, size_t i)
+/* Curvature peaks of the whole lap, in order: samples whose |kappa| is above thr and within
+ * RC_KAPPA_TIE_1PM of the largest |kappa| in the window [d - w, d + w] (a sliding-window
+ * maximum with a monotonic deque, O(n)); of two consecutive candidates at most w apart only
+ * the first counts. queue: n scratch indices. Returns the number of peaks written to pk. */
+static size_t find_peaks(const double *d, const double *kappa, size_t n, double thr, double w,
+                         size_t *queue, size_t **pk_io, size_t *pk_cap)
 {
-    double a = fabs(kappa[i]);
-    if (!(a > thr))
-        return 0;
-    double lo = d[i] - w, hi = d[i] + w;  /* the window is [lo, hi] */
-    double beaten = a + RC_KAPPA_TIE_1PM;  /* values closer than the tie tolerance are equal */
-    if ((i > 0 && d[i - 1] >= lo && fabs(kappa[i - 1]) > beaten) ||
-        (i + 1 < n && d[i + 1] <= hi && fabs(kappa[i + 1]) > beaten))
-        return 0;  /* cheap test first: most samples are not local maxima */
-    for (size_t j = i; j-- > 0 && d[j] >= lo;)
-        if (fabs(kappa[j]) > beaten)
-            return 0;
-    for (size_t j = i + 1; j < n && d[j] <= hi; j++)
-        if (fabs(kappa[j]) > beaten)
-            return 0;
-    return 1;
-}
-
-/* A candidate counts unless another candidate lies at most w before it. */
-static int counts_as_peak(const double *d, const double *kappa, size_t n, double thr, double w, size_t i)
-{
-    if (!is_peak(d, kappa, n, thr, w, i))
-        return 0;
-    for (size_t j = i; j-- > 0 && d[i] - d[j] <= w;)
-        if (is_peak(d, kappa, n, thr, w, j))
-            return 0;
-    return 1;
+    size_t head = 0, tail = 0;  /* queue[head..tail): indices with decreasing |kappa| */
+    size_t hi = 0, np = 0, last = 0;
+    int have_last = 0;
+    for (size_t i = 0; i < n; i++) {
+        double lo_d = d[i] - w, hi_d = d[i] + w;
+        while (hi < n && d[hi] <= hi_d) {
+            double a = fabs(kappa[hi]);
+            while (tail > head && fabs(kappa[queue[tail - 1]]) <= a)
+                tail--;
+            queue[tail++] = hi++;
+        }
+        while (head < tail && d[queue[head]] < lo_d)
+            head++;
+        double a = fabs(kappa[i]);
+        if (!(a > thr) || a < fabs(kappa[queue[head]]) - RC_KAPPA_TIE_1PM)
+            continue;
+        if (!have_last || d[i] - d[last] > w) {
+            if (np == *pk_cap) {
+                size_t grown = 2 * *pk_cap + 16;
+                size_t *more = realloc(*pk_io, grown * sizeof *more);
+                if (!more)
+                    return (size_t)-1;
+                *pk_io = more;
+                *pk_cap = grown;
+            }
+            (*pk_io)[np++] = i;
+        }
+        last = i;
+        have_last = 1;
+    }
+    return np;
 }
 
 /* First sample of [s, e] within RC_KAPPA_TIE_1PM of the largest |kappa| there. */
@@ -182,25 +194,39 @@ static size_t argmin_abs(const double *kappa, size_t s, size_t e)
 }
 
 /* Merge peakless regions into their neighbour and split multi-peak regions (see corners.h).
- * reg holds nr triples (start, end, direction as 1 left / 0 right) and room for cap.
- * Returns the new count, or (size_t)-1 when out of memory. */
+ * *reg_io holds nr triples (start, end, direction as 1 left / 0 right); it is replaced by a
+ * new array with the result. queue: n scratch indices. Returns the new count, or
+ * (size_t)-1 when out of memory. */
 static size_t split_by_peaks(const double *d, const double *kappa, size_t n, double thr, double w,
-                             size_t *reg, size_t nr, size_t cap)
+                             size_t *queue, size_t **reg_io, size_t nr)
 {
-    size_t *pk = malloc((n + 1) * sizeof *pk);
+    size_t *reg = *reg_io;
+    size_t pk_cap = 64;
+    size_t *pk = malloc(pk_cap * sizeof *pk);
     size_t *lo = malloc((nr + 1) * sizeof *lo), *hi = malloc((nr + 1) * sizeof *hi);
-    size_t *out = malloc(3 * cap * sizeof *out);
-    if (!pk || !lo || !hi || !out) {
-        free(pk); free(lo); free(hi); free(out);
+    if (!pk || !lo || !hi) {
+        free(pk); free(lo); free(hi);
         return (size_t)-1;
     }
-    size_t np = 0;
+    size_t all = find_peaks(d, kappa, n, thr, w, queue, &pk, &pk_cap);
+    if (all == (size_t)-1) {
+        free(pk); free(lo); free(hi);
+        return (size_t)-1;
+    }
+    /* keep the peaks inside the regions, each region's as one contiguous range */
+    size_t np = 0, q = 0;
     for (size_t r = 0; r < nr; r++) {
+        while (q < all && pk[q] < reg[3 * r])
+            q++;
         lo[r] = np;
-        for (size_t i = reg[3 * r]; i <= reg[3 * r + 1]; i++)
-            if (counts_as_peak(d, kappa, n, thr, w, i))
-                pk[np++] = i;
+        while (q < all && pk[q] <= reg[3 * r + 1])
+            pk[np++] = pk[q++];
         hi[r] = np;
+    }
+    size_t *out = malloc(3 * (nr + np + 1) * sizeof *out);  /* each result holds a peak or is a region */
+    if (!out) {
+        free(pk); free(lo); free(hi);
+        return (size_t)-1;
     }
     size_t r = 0;
     while (np > 0 && r < nr) {
@@ -263,9 +289,9 @@ static size_t split_by_peaks(const double *d, const double *kappa, size_t n, dou
         out[3 * no + 2] = region_direction(kappa, start, e) > 0;
         no++;
     }
-    for (size_t k = 0; k < 3 * no; k++)
-        reg[k] = out[k];
-    free(pk); free(lo); free(hi); free(out);
+    free(reg);
+    *reg_io = out;
+    free(pk); free(lo); free(hi);
     return no;
 }
 
@@ -289,15 +315,29 @@ int rc_corners(const double *dist_m, const double *speed_mps,
         if (inputs[a] && (rc = rc_check_finite(inputs[a], n, a + 1, err)) != RC_OK)
             return rc;
 
+    return rc_corners_core(dist_m, speed_mps, yaw_rate_rps, lat_accel_mps2, throttle, brake, n,
+                           params, work, corners, capacity, n_corners, err);
+}
+
+int rc_corners_core(const double *dist_m, const double *speed_mps,
+                    const double *yaw_rate_rps, const double *lat_accel_mps2,
+                    const double *throttle, const double *brake, size_t n,
+                    const rc_corner_params *params, double *work,
+                    rc_corner *corners, size_t capacity, size_t *n_corners,
+                    rc_error *err)
+{
+    *n_corners = 0;
     double *kappa = work;          /* n smoothed curvature values */
+    /* after smoothing, the prefix sums' room (n + 1 doubles) serves as n indices */
+    size_t *queue = (size_t *)(void *)(work + n);
     double *prefix = work + n;     /* n + 1 prefix sums */
     raw_curvature(speed_mps, yaw_rate_rps, lat_accel_mps2, n, params->min_speed_mps, kappa);
     smooth(kappa, n, (size_t)params->smooth_samples, prefix, kappa);
 
     corner_input in = {dist_m, speed_mps, lat_accel_mps2, throttle, brake, kappa, params};
     double thr = params->curvature_threshold_1pm;
-    /* regions[3 * r] = start, end, direction; at most n / 2 + 1 of them */
-    size_t cap = n + 2;
+    /* regions[3 * r] = start, end, direction; grown as needed */
+    size_t cap = 64;
     size_t *regions = malloc(3 * cap * sizeof *regions);
     if (!regions)
         return rc_fail(err, RC_ERR_NO_MEMORY, 0, (int64_t)n);
@@ -323,6 +363,15 @@ int rc_corners(const double *dist_m, const double *speed_mps,
             }
         }
         if (have && dist_m[cur_e] - dist_m[cur_s] >= params->min_length_m) {
+            if (nr == cap) {
+                size_t *more = realloc(regions, 3 * 2 * cap * sizeof *more);
+                if (!more) {
+                    free(regions);
+                    return rc_fail(err, RC_ERR_NO_MEMORY, 0, (int64_t)n);
+                }
+                regions = more;
+                cap *= 2;
+            }
             regions[3 * nr] = cur_s;
             regions[3 * nr + 1] = cur_e;
             regions[3 * nr + 2] = cur_dir > 0 ? 1 : 0;
@@ -336,7 +385,7 @@ int rc_corners(const double *dist_m, const double *speed_mps,
         have = 1;
     }
     if (params->peak_window_m > 0.0 && nr > 0)
-        nr = split_by_peaks(dist_m, kappa, n, thr, params->peak_window_m, regions, nr, cap);
+        nr = split_by_peaks(dist_m, kappa, n, thr, params->peak_window_m, queue, &regions, nr);
     if (nr == (size_t)-1) {
         free(regions);
         return rc_fail(err, RC_ERR_NO_MEMORY, 0, (int64_t)n);

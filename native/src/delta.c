@@ -53,6 +53,13 @@ int rc_segment_time_loss(const double *grid_m, const double *delta_s, size_t n,
         if (boundaries_m[k] < grid_m[0] || boundaries_m[k] > grid_m[n - 1])
             return rc_fail(err, RC_ERR_RANGE, 2, (int64_t)k);
 
+    rc_segment_time_loss_core(grid_m, delta_s, n, boundaries_m, m, segments);
+    return rc_ok(err);
+}
+
+void rc_segment_time_loss_core(const double *grid_m, const double *delta_s, size_t n,
+                               const double *boundaries_m, size_t m, rc_segment *segments)
+{
     size_t hint = 0;
     double start = grid_m[0], d_start = delta_s[0];
     for (size_t k = 0; k <= m; k++) {
@@ -70,5 +77,4 @@ int rc_segment_time_loss(const double *grid_m, const double *delta_s, size_t n,
         start = end;
         d_start = d_end;
     }
-    return rc_ok(err);
 }

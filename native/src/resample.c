@@ -56,14 +56,9 @@ int rc_resample_grid_size(const double *dist_m, size_t n, double step_m,
     return rc_ok(err);
 }
 
-typedef struct {
-    size_t j, k;  /* kept samples around the grid point (k == j: hold v[j]) */
-    double t;     /* (x - d[j]) / (d[k] - d[j]), in [0, 1) */
-} interp_step;
-
-int rc_resample_lap(const double *dist_m, const double *const *channels, size_t n,
-                    size_t n_channels, double step_m, double *grid_m,
-                    double *out, size_t n_grid, rc_error *err)
+int rc_resample_into(const double *dist_m, const double *const *channels, size_t n,
+                     size_t n_channels, double step_m, double *grid_m,
+                     double *const *out_rows, size_t n_grid, rc_error *err)
 {
     if (!(isfinite(step_m) && step_m > 0.0))
         return rc_fail(err, RC_ERR_PARAM, 1, -1);
@@ -80,13 +75,11 @@ int rc_resample_lap(const double *dist_m, const double *const *channels, size_t 
     if (next_kept(dist_m, n, 0) >= n)
         return rc_fail(err, RC_ERR_TOO_SHORT, 0, 1);
 
-    /* One walk over the repaired distance builds the interpolation plan that
-     * every channel then follows with sequential memory access. */
-    interp_step *plan = malloc(n_grid * sizeof *plan);
-    if (!plan && n_grid > 0)
-        return rc_fail(err, RC_ERR_NO_MEMORY, 0, (int64_t)n_grid);
+    /* One pass over the grid with a moving index into the repaired distance: each grid
+     * point finds its two kept samples once and every channel is interpolated there. */
     size_t j = 0;                          /* current kept sample */
     size_t k = next_kept(dist_m, n, 0);    /* next kept sample (n: none) */
+    double d0 = dist_m[0];
     for (size_t g = 0; g < n_grid; g++) {
         double x = (double)g * step_m;
         grid_m[g] = x;
@@ -94,25 +87,33 @@ int rc_resample_lap(const double *dist_m, const double *const *channels, size_t 
             j = k;
             k = next_kept(dist_m, n, j);
         }
-        interp_step *p = &plan[g];
-        if (x <= dist_m[0] || k >= n) {
-            /* before the first sample (j == 0) or after the last kept one */
-            p->j = p->k = j;
-            p->t = 0.0;
+        if (x <= d0 || k >= n) {
+            /* before the first sample (j == 0) or after the last kept one: hold */
+            for (size_t c = 0; c < n_channels; c++)
+                out_rows[c][g] = channels[c][j];
         } else {
-            p->j = j;
-            p->k = k;
-            p->t = (x - dist_m[j]) / (dist_m[k] - dist_m[j]);
+            double t = (x - dist_m[j]) / (dist_m[k] - dist_m[j]);
+            for (size_t c = 0; c < n_channels; c++) {
+                const double *v = channels[c];
+                out_rows[c][g] = v[j] + (v[k] - v[j]) * t;
+            }
         }
     }
-    for (size_t c = 0; c < n_channels; c++) {
-        const double *v = channels[c];
-        double *o = out + c * n_grid;
-        for (size_t g = 0; g < n_grid; g++) {
-            const interp_step *p = &plan[g];
-            o[g] = v[p->j] + (v[p->k] - v[p->j]) * p->t;
-        }
-    }
-    free(plan);
     return rc_ok(err);
+}
+
+int rc_resample_lap(const double *dist_m, const double *const *channels, size_t n,
+                    size_t n_channels, double step_m, double *grid_m,
+                    double *out, size_t n_grid, rc_error *err)
+{
+    double *rows_small[64];
+    double **rows = n_channels <= 64 ? rows_small : malloc(n_channels * sizeof *rows);
+    if (!rows)
+        return rc_fail(err, RC_ERR_NO_MEMORY, 0, (int64_t)n_channels);
+    for (size_t c = 0; c < n_channels; c++)
+        rows[c] = out + c * n_grid;
+    int rc = rc_resample_into(dist_m, channels, n, n_channels, step_m, grid_m, rows, n_grid, err);
+    if (rows != rows_small)
+        free(rows);
+    return rc;
 }

@@ -80,6 +80,18 @@ int rc_braking_zones(const double *dist_m, const double *brake,
         if (inputs[a] && (rc = rc_check_finite(inputs[a], n, a + 1, err)) != RC_OK)
             return rc;
 
+    return rc_braking_zones_core(dist_m, brake, speed_mps, time_s, lat_accel_mps2, steering_rad, n,
+                                 params, zones, capacity, n_zones, err);
+}
+
+int rc_braking_zones_core(const double *dist_m, const double *brake,
+                          const double *speed_mps, const double *time_s,
+                          const double *lat_accel_mps2, const double *steering_rad,
+                          size_t n, const rc_brake_params *params,
+                          rc_brake_zone *zones, size_t capacity, size_t *n_zones,
+                          rc_error *err)
+{
+    *n_zones = 0;
     zone_input in = {dist_m, brake, speed_mps, time_s, lat_accel_mps2, steering_rad, params};
     int on = 0, have = 0;
     size_t raw_s = 0, cur_s = 0, cur_e = 0, count = 0;
