@@ -35,7 +35,11 @@ from racecoach.telemetry.v1 import telemetry_pb2
 
 
 def _simulated(directory: Path, laps: int) -> Path:
-    from racecoach.client.simulator import DriverProfile, simulate_session, write_session
+    from racecoach.client.simulator import (
+        DriverProfile,
+        simulate_session,
+        write_session,
+    )
 
     session = simulate_session(track="Spielberg", laps=laps, profile=DriverProfile())
     path, _ = write_session(session, directory / "bench.ibt")
@@ -109,7 +113,7 @@ def spool_throughput(*, ibt: Path, directory: Path, batches: int = 20_000) -> di
     """Batches/s and MB/s appended to a spool vs plain os.write of the same bytes; ms per fsync."""
     from racecoach.client.source import load_ibt
 
-    session, arrays = load_ibt(ibt)
+    _, arrays = load_ibt(ibt)
     payloads = [p for _, p in split_batches(session_id="bench", arrays=arrays, samples_per_batch=6)]
     payloads = (payloads * (batches // len(payloads) + 1))[:batches]
     size = sum(len(p) for p in payloads)

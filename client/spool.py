@@ -29,6 +29,7 @@ removed by :meth:`Spool.remove`.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import struct
@@ -145,7 +146,7 @@ class Spool:
         acked = self.directory / "acked"
         if acked.is_file() and acked.stat().st_size >= ACKED.size:
             self._committed, committed_time = ACKED.unpack(acked.read_bytes()[:ACKED.size])
-            self._committed_time_s = None if committed_time != committed_time else committed_time
+            self._committed_time_s = None if math.isnan(committed_time) else committed_time
         self._fd = os.open(self._log, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
         size = os.fstat(self._fd).st_size
         offset = 0

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import grpc
 import numpy as np
-
 from racecoach.ingest.v1 import ingest_pb2
 from racecoach.services.common.batch import build_raw_batch
 from racecoach.telemetry.v1 import telemetry_pb2
@@ -141,7 +140,7 @@ class Uploader:
                             await self._space.wait_for(self._store.has_space)
                         self._store.append(seq=seq, payload=payload, last_time_s=last_time)
                         self._space.notify_all()
-            except Exception as exc:  # the source or the spool failed: stop the upload with its error
+            except Exception as exc:  # noqa: BLE001 the source or the spool failed: stop the upload with its error
                 failure.append(exc)
                 async with self._space:
                     self._space.notify_all()
@@ -222,7 +221,7 @@ class Uploader:
                 sent = self._committed
                 while True:
                     async with self._space:
-                        await self._space.wait_for(lambda: ready(sent))
+                        await self._space.wait_for(lambda sent=sent: ready(sent))
                         if failure:
                             return
                         room = self.window - (sent - self._committed)

@@ -15,7 +15,7 @@ from racecoach.client.progress import Progress
 from racecoach.client.report import format_cue, format_lap
 from racecoach.client.source import load_ibt
 from racecoach.client.spool import Spool, SpoolError, spool_root
-from racecoach.client.uploader import UploadError, Uploader, split_batches
+from racecoach.client.uploader import Uploader, UploadError, split_batches
 
 
 def ibt_files(paths: list[str]) -> list[Path]:

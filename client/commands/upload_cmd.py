@@ -9,7 +9,7 @@ from pathlib import Path
 from racecoach.client.commands.common import find_token, settings_or_exit
 from racecoach.client.report import format_lap
 from racecoach.client.spool import Spool, SpoolError, spool_root
-from racecoach.client.uploader import UploadError, Uploader
+from racecoach.client.uploader import Uploader, UploadError
 
 
 async def upload_pending(*, spool_dir: Path, address: str, token: str, quiet_when_none: bool = False,

@@ -15,11 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from racecoach.client.live.sampler import LiveSampler, Samples, SessionEnded, SessionStarted, Status
+from racecoach.client.live.sampler import (
+    LiveSampler,
+    Samples,
+    SessionEnded,
+    SessionStarted,
+    Status,
+)
 from racecoach.client.report import format_lap
 from racecoach.client.source import session_from_info
 from racecoach.client.spool import Spool
-from racecoach.client.uploader import UploadError, Uploader
+from racecoach.client.uploader import Uploader, UploadError
 from racecoach.services.common.batch import build_raw_batch
 from racecoach.telemetry.v1 import telemetry_pb2
 

@@ -32,7 +32,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-
 from racecoach.client.ibt import VarHeader, read_ibt
 from racecoach.client.ibt.layout import HEADER_SIZE, VAR_HEADER_SIZE
 
@@ -61,7 +60,7 @@ class LiveMemoryFile:
         staging = self.path.with_name(self.path.name + ".new")
         with open(staging, "wb") as handle:
             handle.truncate(size)
-        self._file = open(staging, "r+b")
+        self._file = open(staging, "r+b")  # noqa: SIM115 held for the life of the mapping
         self._mm = mmap.mmap(self._file.fileno(), size, access=mmap.ACCESS_WRITE)
         self.info_update = 0
         self.tick = 0

@@ -21,12 +21,11 @@ import struct
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from racecoach.client.source import canonical_arrays
 from racecoach.client.uploader import finite_samples
 from racecoach.services.common.channels import BY_FIELD, BY_IRACING, REQUIRED
@@ -154,7 +153,7 @@ class LiveSampler:
                 waiting_said = True
                 self._stop.wait(self.reconnect_s)
             self._end("collector stopped")
-        except Exception as exc:  # report, never die silently: the collector prints it and stops
+        except Exception as exc:  # noqa: BLE001 report, never die silently: the collector prints it and stops
             self._end(f"sampler failed: {exc}")
             self.sink(Status(f"error: live telemetry stopped: {exc}"))
         finally:
@@ -178,7 +177,7 @@ class LiveSampler:
         layout = self._layout
         period = 1.0 / self.poll_hz
         rate = float(ir._header.tick_rate or 60)
-        per_batch = max(1, int(round(self.batch_ms / 1000.0 * rate)))
+        per_batch = max(1, round(self.batch_ms / 1000.0 * rate))
         info_update = -1
         last_tick = None
         last_new = time.monotonic()

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from racecoach.client.ibt import write_ibt
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -19,7 +18,7 @@ def _replay(path: Path, tmp_path: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "RACING_COACH_DATA_DIR": str(tmp_path / "data"), "RACING_COACH_INGEST_PORT": "1"}
     return subprocess.run(
         [sys.executable, "-m", "racecoach.client.cli", "replay", "--fast", "--token", "rc_unused", str(path)],
-        capture_output=True, text=True, env=env, timeout=30,
+        capture_output=True, text=True, env=env, timeout=30, check=False,
     )
 
 

@@ -18,7 +18,6 @@ from pathlib import Path
 import asyncpg
 import numpy as np
 import pytest
-
 from racecoach.client.source import load_ibt
 from racecoach.services.mesh import wait_serving
 
@@ -47,10 +46,9 @@ class Processes:
         return f"127.0.0.1:{self.env[f'RACING_COACH_{name.upper()}_PORT']}"
 
     def start(self, name: str) -> None:
-        log = open(self.tmp / f"{name}.log", "ab")
-        self.running[name] = subprocess.Popen([sys.executable, "-m", "racecoach.client.cli", "serve", name],
-                                              env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
+        with open(self.tmp / f"{name}.log", "ab") as log:
+            self.running[name] = subprocess.Popen([sys.executable, "-m", "racecoach.client.cli", "serve", name],
+                                                  env=self.env, stdout=log, stderr=subprocess.STDOUT)
         try:
             asyncio.run(wait_serving(self.address(name), timeout_s=30))
         except TimeoutError:
@@ -92,7 +90,11 @@ def processes(tmp_path_factory, pg_dsn):
 
 @pytest.fixture(scope="module")
 def one_lap_ibt(tmp_path_factory) -> Path:
-    from racecoach.client.simulator import DriverProfile, simulate_session, write_session
+    from racecoach.client.simulator import (
+        DriverProfile,
+        simulate_session,
+        write_session,
+    )
 
     session = simulate_session(track="Norisring", laps=1, profile=DriverProfile())
     path, _ = write_session(session, tmp_path_factory.mktemp("lap") / "norisring.ibt")

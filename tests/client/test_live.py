@@ -14,9 +14,15 @@ from pathlib import Path
 import irsdk
 import numpy as np
 import pytest
-
 from racecoach.client.ibt import read_ibt
-from racecoach.client.live import IbtPlayer, LiveMemoryFile, LiveSampler, Samples, SessionEnded, SessionStarted
+from racecoach.client.live import (
+    IbtPlayer,
+    LiveMemoryFile,
+    LiveSampler,
+    Samples,
+    SessionEnded,
+    SessionStarted,
+)
 
 SEBRING = Path(__file__).resolve().parents[2] / "tests" / "data" / "sebring_amg-gt4_partial.ibt"
 

@@ -7,7 +7,6 @@ import io
 
 import numpy as np
 import pytest
-
 from racecoach.client.ibt import read_ibt
 from racecoach.client.live import IbtPlayer, LiveCollector
 from racecoach.client.spool import Spool
@@ -17,7 +16,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 async def test_live_session_is_stored_exactly_once_with_laps(mesh, storage, token_for, simulated_ibt, tmp_path):
     token = await token_for()
-    ibt_path, simulated = simulated_ibt
+    ibt_path, _ = simulated_ibt
     memory = tmp_path / "irsdk.mem"
     with read_ibt(ibt_path) as ibt:
         lap = ibt.channel("Lap", copy=True)

@@ -6,7 +6,6 @@ import os
 
 import numpy as np
 import pytest
-
 from racecoach.client.spool import RECORD, Spool, SpoolError
 from racecoach.client.uploader import split_batches
 from racecoach.telemetry.v1 import telemetry_pb2

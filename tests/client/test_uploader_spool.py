@@ -6,10 +6,9 @@ import socket
 
 import numpy as np
 import pytest
-
 from racecoach.client.source import load_ibt
 from racecoach.client.spool import Spool
-from racecoach.client.uploader import UploadError, Uploader, split_batches
+from racecoach.client.uploader import Uploader, UploadError, split_batches
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
