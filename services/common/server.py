@@ -35,7 +35,7 @@ class RunningServer:
     names: tuple[str, ...]
 
     async def stop(self, grace_s: float = 5.0) -> None:
-        for name in self.names:
+        for name in (*self.names, ""):
             await _set_status(self.health, name, health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.server.stop(grace_s)
 
