@@ -18,7 +18,13 @@ from . import _validate as v
 from . import errors as e
 from . import kernels
 from ._kernels import ffi, lib
-from .results import BRAKE_ZONE_DTYPE, CORNER_DTYPE, LAP_CHANNELS, SEGMENT_DTYPE, LapResult
+from .results import (
+    BRAKE_ZONE_DTYPE,
+    CORNER_DTYPE,
+    LAP_CHANNELS,
+    SEGMENT_DTYPE,
+    LapResult,
+)
 
 __all__ = ["analyze_lap"]
 

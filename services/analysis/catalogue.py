@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import grpc
 import numpy as np
-
 from racecoach.analysis.v1 import analysis_pb2
 from racecoach.services.common.logging import get_logger
 from racecoach.storage.v1 import storage_pb2, storage_pb2_grpc

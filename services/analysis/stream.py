@@ -6,7 +6,12 @@ from dataclasses import dataclass, field
 
 from racecoach.analysis.v1 import analysis_pb2
 from racecoach.services.analysis.catalogue import CornerCatalogue
-from racecoach.services.analysis.lap import LapTrace, analyze_trace, compare_traces, trace_from_samples
+from racecoach.services.analysis.lap import (
+    LapTrace,
+    analyze_trace,
+    compare_traces,
+    trace_from_samples,
+)
 from racecoach.services.analysis.segmenter import LapSegmenter
 from racecoach.services.common.batch import Arrays
 from racecoach.services.common.logging import get_logger

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from racecoach import native
 from racecoach.native import errors, kernels, reference
 

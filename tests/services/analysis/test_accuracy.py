@@ -22,8 +22,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from racecoach.client.simulator import DriverProfile, brake_early, ideal_corners, simulate_session
+from racecoach.client.simulator import (
+    DriverProfile,
+    brake_early,
+    ideal_corners,
+    simulate_session,
+)
 from racecoach.client.source import canonical_arrays
 from racecoach.services.analysis.stream import StreamAnalyzer
 from racecoach.telemetry.v1 import telemetry_pb2

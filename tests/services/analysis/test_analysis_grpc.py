@@ -6,7 +6,6 @@ from __future__ import annotations
 import grpc
 import numpy as np
 import pytest
-
 from racecoach.analysis.v1 import analysis_pb2 as pb
 from racecoach.analysis.v1 import analysis_pb2_grpc
 from racecoach.client.simulator import DriverProfile, brake_early, simulate_session

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
-
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from racecoach.analysis.v1 import analysis_pb2
 from racecoach.services.analysis.catalogue import (
-    CornerCatalogue, catalogue_from_corners, match_corners, refine_catalogue,
+    CornerCatalogue,
+    catalogue_from_corners,
+    match_corners,
+    refine_catalogue,
 )
 from racecoach.storage.v1 import storage_pb2
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
-
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from racecoach.analysis.v1 import analysis_pb2 as pb
 from racecoach.services.analysis.segmenter import LapSegmenter, crossings
 
