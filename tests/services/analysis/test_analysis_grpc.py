@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from racecoach.analysis.v1 import analysis_pb2 as pb
 from racecoach.analysis.v1 import analysis_pb2_grpc
-from racecoach.client.simulator import DriverProfile, brake_early, simulate_session
+from racecoach.client.simulator import DriverProfile, brake_early, simulate_session, write_session
 from racecoach.client.source import canonical_arrays, load_ibt
 from racecoach.client.uploader import Uploader, split_batches
 from racecoach.services.analysis import server as analysis_server
@@ -110,10 +110,19 @@ async def test_analyze_lap_bad_input(bare_analysis, spielberg, change, code, wor
     assert words in err.value.details()
 
 
-async def test_compare_laps_and_the_stored_catalogue(mesh, token_for, simulated_ibt):
+@pytest.fixture(scope="module")
+def own_ibt(tmp_path_factory):
+    """A session file of this module's own (the shared one belongs to whichever test uploads it first)."""
+    sim = simulate_session(track="Spielberg", laps=3, seed=404,
+                           profile=DriverProfile(mistakes=(brake_early(corner=3, metres=20, laps=(2,)),)))
+    ibt, _ = write_session(sim, tmp_path_factory.mktemp("analysis-grpc") / "spielberg.ibt")
+    return ibt, sim
+
+
+async def test_compare_laps_and_the_stored_catalogue(mesh, token_for, own_ibt):
     token = await token_for()
     auth = [("authorization", f"Bearer {token}")]
-    ibt, sim = simulated_ibt
+    ibt, sim = own_ibt
     session, arrays = load_ibt(ibt)
     result = await Uploader(address=mesh.address("ingest"), token=token, session=session).run(
         split_batches(session_id=session.session_id, arrays=arrays, samples_per_batch=60))
