@@ -40,26 +40,63 @@ def _row_dtype(present: frozenset[str]) -> np.dtype:
     return np.dtype(fields)
 
 
-def encode_rows(*, session_pk: int, batches: Sequence[BatchRows]) -> bytes:
-    """The complete binary COPY payload (header, rows, trailer) for ``batches`` of one session."""
+def encode_batches(batches: Sequence[BatchRows]) -> list[np.ndarray]:
+    """Structured binary-COPY rows of ``batches`` (``session_pk`` left 0, see :func:`payload`).
+
+    Consecutive batches carrying the same channels are encoded together: one numpy assignment
+    per column for the whole run rather than per batch.
+    """
+    encoded: list[np.ndarray] = []
+    start = 0
+    while start < len(batches):
+        present = frozenset(batches[start].arrays)
+        end = start + 1
+        while end < len(batches) and frozenset(batches[end].arrays) == present:
+            end += 1
+        encoded.append(_encode_run(batches[start:end], present))
+        start = end
+    return encoded
+
+
+def _encode_run(run: Sequence[BatchRows], present: frozenset[str]) -> np.ndarray:
+    if len(run) == 1:
+        columns = run[0].arrays
+    else:
+        columns = {name: np.concatenate([b.arrays[name] for b in run]) for name in present}
+    return encode_joined(run, columns=columns)
+
+
+def encode_joined(run: Sequence[BatchRows], *, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Structured rows of consecutive batches whose channels are already joined end to end in ``columns``."""
+    counts = np.fromiter((b.sample_count for b in run), dtype=np.int64, count=len(run))
+    total = int(counts.sum())
+    rows = np.empty(total, dtype=_row_dtype(frozenset(columns)))
+    rows["nfields"] = len(COLUMNS)
+    for name in KEY_COLUMNS:
+        rows[f"{name}__len"] = np.dtype(_KEY_WIRE[name]).itemsize
+    rows["session_pk"] = 0
+    starts = np.cumsum(counts) - counts
+    rows["seq"] = np.repeat(np.fromiter((b.seq for b in run), dtype=np.int64, count=len(run)), counts)
+    rows["idx"] = np.arange(total) - np.repeat(starts, counts)
+    for channel in CHANNELS:
+        if channel.field in columns:
+            rows[f"{channel.field}__len"] = np.dtype(_WIRE[channel.dtype]).itemsize
+            rows[channel.field] = columns[channel.field]
+        else:
+            rows[f"{channel.field}__len"] = -1
+    return rows
+
+
+def payload(encoded: Sequence[np.ndarray], *, session_pk: int) -> bytes:
+    """The complete binary COPY payload of pre-encoded rows, stamped with ``session_pk``."""
     chunks = [HEADER]
-    for batch in batches:
-        present = frozenset(batch.arrays)
-        dtype = _row_dtype(present)
-        rows = np.empty(batch.sample_count, dtype=dtype)
-        rows["nfields"] = len(COLUMNS)
-        for name in KEY_COLUMNS:
-            rows[f"{name}__len"] = np.dtype(_KEY_WIRE[name]).itemsize
+    for rows in encoded:
         rows["session_pk"] = session_pk
-        rows["seq"] = batch.seq
-        rows["idx"] = np.arange(batch.sample_count)
-        for channel in CHANNELS:
-            if channel.field in present:
-                wire = np.dtype(_WIRE[channel.dtype])
-                rows[f"{channel.field}__len"] = wire.itemsize
-                rows[channel.field] = batch.arrays[channel.field]
-            else:
-                rows[f"{channel.field}__len"] = -1
         chunks.append(rows.tobytes())
     chunks.append(TRAILER)
     return b"".join(chunks)
+
+
+def encode_rows(*, session_pk: int, batches: Sequence[BatchRows]) -> bytes:
+    """The complete binary COPY payload (header, rows, trailer) for ``batches`` of one session."""
+    return payload(encode_batches(batches), session_pk=session_pk)

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import grpc
 
-from racecoach.services.common.batch import BatchValidationError, build_batch, decode_raw, validate
+from racecoach.services.common.batch import build_batch
 from racecoach.services.common.channels import CHANNELS
-from racecoach.services.common.errors import DependencyUnavailableError, PermissionDeniedError, ServiceError, translate_errors
+from racecoach.services.common.errors import DependencyUnavailableError, PermissionDeniedError, translate_errors
 from racecoach.services.common.logging import get_logger
 from racecoach.services.common.server import generic_handler
-from racecoach.services.storage import catalogue, export, queries, writes
-from racecoach.services.storage import database
+from racecoach.services.storage import catalogue, database, export, queries, write_stream, writes
 from racecoach.services.storage.database import DB_ERRORS
-from racecoach.services.storage.copy import BatchRows
 from racecoach.services.storage.identity import User
 from racecoach.services.storage.service import Storage
 from racecoach.storage.v1 import storage_pb2, storage_pb2_grpc
@@ -24,8 +21,6 @@ from racecoach.telemetry.v1 import telemetry_pb2
 
 log = get_logger(__name__)
 SERVICE_NAME = "racecoach.storage.v1.StorageService"
-QUEUE_DEPTH = 64
-GROUP_MAX = 64
 _DB_ERRORS = DB_ERRORS
 
 
@@ -37,13 +32,6 @@ async def _translated(context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
             yield
         except _DB_ERRORS as exc:
             raise DependencyUnavailableError(f"database unavailable: {exc}") from None
-
-
-def _error(request_id: int, session_id: str, committed: int, code: int, message: str) -> storage_pb2.WriteResponse:
-    return storage_pb2.WriteResponse(
-        request_id=request_id, session_id=session_id, committed_seq=committed,
-        error=storage_pb2.WriteError(code=code, message=message),
-    )
 
 
 class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
@@ -59,115 +47,14 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
     async def Write(self, request_iterator: AsyncIterator[storage_pb2.WriteRequestRawView], context) -> AsyncIterator[storage_pb2.WriteResponse]:
         async with _translated(context):
             user = await self._user(context)
-        queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_DEPTH)
-
-        async def pump() -> None:
-            try:
-                async for request in request_iterator:
-                    await queue.put(request)
-            finally:
-                await queue.put(None)
-
-        reader = asyncio.create_task(pump())
         bound = log.bind(user_id=str(user.user_id))
+        max_samples = max(self.storage.settings.max_batch_samples, 6000)
         try:
-            done = False
-            while not done:
-                group = [await queue.get()]
-                while len(group) < GROUP_MAX and not queue.empty():
-                    group.append(queue.get_nowait())
-                if group[-1] is None:
-                    group.pop()
-                    done = True
-                try:
-                    async for response in self._write_group(user, group):
-                        yield response
-                except _DB_ERRORS as exc:
-                    bound.warning("database unavailable during write", error=str(exc))
-                    await context.abort(grpc.StatusCode.UNAVAILABLE, f"database unavailable, nothing after the last ack was stored: {exc}")
-        finally:
-            reader.cancel()
-
-    async def _write_group(self, user: User, group: list) -> AsyncIterator[storage_pb2.WriteResponse]:
-        index = 0
-        while index < len(group):
-            request = group[index]
-            kind = request.WhichOneof("item")
-            if kind != "batch":
-                yield await self._write_one(user, request, kind)
-                index += 1
-                continue
-            run = [request]
-            while index + len(run) < len(group):
-                nxt = group[index + len(run)]
-                if nxt.WhichOneof("item") != "batch" or nxt.batch.session_id != request.batch.session_id:
-                    break
-                run.append(nxt)
-            index += len(run)
-            async for response in self._write_batches(user, run):
+            async for response in write_stream.run_stream(request_iterator, pool=self.pool, user=user, max_samples=max_samples):
                 yield response
-
-    async def _write_batches(self, user: User, run: list) -> AsyncIterator[storage_pb2.WriteResponse]:
-        session_id = run[0].batch.session_id
-        good: list[tuple[object, BatchRows]] = []
-        bad: dict[int, storage_pb2.WriteResponse] = {}
-        for position, request in enumerate(run):
-            view = request.batch
-            try:
-                arrays = decode_raw(view)
-                validate(arrays=arrays, sample_count=view.sample_count, max_samples=max(self.storage.settings.max_batch_samples, 6000))
-                good.append((request, BatchRows(seq=view.seq, arrays=arrays, sample_count=view.sample_count)))
-            except BatchValidationError as exc:
-                bad[position] = _error(request.request_id, session_id, 0, storage_pb2.WRITE_ERROR_CODE_INVALID_BATCH, f"batch seq {view.seq}: {exc}")
-        committed = 0
-        failure: ServiceError | None = None
-        async with database.connection(self.pool) as conn:
-            try:
-                committed = await writes.write_batches(conn, user=user, session_id=session_id, batches=[b for _, b in good])
-            except ServiceError as exc:
-                failure = exc
-                if len(good) > 1:  # store what can be stored, one by one
-                    failure = None
-                    for request, rows in good:
-                        try:
-                            committed = await writes.write_batches(conn, user=user, session_id=session_id, batches=[rows])
-                        except ServiceError as one:
-                            bad[run.index(request)] = self._refusal(request.request_id, session_id, committed, one)
-        for position, request in enumerate(run):
-            if position in bad:
-                yield bad[position]
-            elif failure is not None:
-                yield self._refusal(request.request_id, session_id, committed, failure)
-            else:
-                yield storage_pb2.WriteResponse(request_id=request.request_id, session_id=session_id, committed_seq=committed)
-
-    @staticmethod
-    def _refusal(request_id: int, session_id: str, committed: int, exc: ServiceError) -> storage_pb2.WriteResponse:
-        code = {
-            grpc.StatusCode.NOT_FOUND: storage_pb2.WRITE_ERROR_CODE_UNKNOWN_SESSION,
-            grpc.StatusCode.PERMISSION_DENIED: storage_pb2.WRITE_ERROR_CODE_PERMISSION_DENIED,
-        }.get(exc.code, storage_pb2.WRITE_ERROR_CODE_INVALID_BATCH)
-        return _error(request_id, session_id, committed, code, str(exc))
-
-    async def _write_one(self, user: User, request, kind: str | None) -> storage_pb2.WriteResponse:
-        async with database.connection(self.pool) as conn:
-            try:
-                if kind == "session":
-                    state = await writes.upsert_session(conn, user=user, session=request.session)
-                    return storage_pb2.WriteResponse(request_id=request.request_id, session_id=request.session.session_id, committed_seq=state.committed_seq)
-                if kind == "lap":
-                    await writes.write_lap(conn, user=user, lap=request.lap)
-                    return storage_pb2.WriteResponse(request_id=request.request_id, session_id=request.lap.session_id)
-                if kind == "report":
-                    session_id = await writes.write_report(conn, user=user, report=request.report)
-                    return storage_pb2.WriteResponse(request_id=request.request_id, session_id=session_id)
-            except ServiceError as exc:
-                code = {
-                    grpc.StatusCode.NOT_FOUND: storage_pb2.WRITE_ERROR_CODE_UNKNOWN_SESSION,
-                    grpc.StatusCode.PERMISSION_DENIED: storage_pb2.WRITE_ERROR_CODE_PERMISSION_DENIED,
-                }.get(exc.code, storage_pb2.WRITE_ERROR_CODE_INVALID_LAP)
-                return _error(request.request_id, "", 0, code, str(exc))
-        return _error(request.request_id, "", 0, storage_pb2.WRITE_ERROR_CODE_INVALID_BATCH, "empty write request")
+        except _DB_ERRORS as exc:
+            bound.warning("database unavailable during write", error=str(exc))
+            await context.abort(grpc.StatusCode.UNAVAILABLE, f"database unavailable, nothing after the last ack was stored: {exc}")
 
     # --- queries ------------------------------------------------------------------------
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import io
-from datetime import timezone
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timezone
 
 import asyncpg
+import numpy as np
 
 from racecoach.analysis.v1 import analysis_pb2
 from racecoach.coaching.v1 import coaching_pb2
 from racecoach.services.common.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from racecoach.services.storage.copy import COLUMNS, BatchRows, encode_rows
+from racecoach.services.storage.copy import payload as copy_payload
 from racecoach.services.storage.database import ensure_partition
 from racecoach.services.storage.identity import User
 from racecoach.telemetry.v1 import telemetry_pb2
@@ -66,12 +68,15 @@ async def session_state(conn: asyncpg.Connection | asyncpg.Pool, *, user: User, 
 
 
 async def write_batches(
-    conn: asyncpg.Connection, *, user: User, session_id: str, batches: Sequence[BatchRows]
+    conn: asyncpg.Connection, *, user: User, session_id: str, batches: Sequence[BatchRows],
+    encoded: Sequence[np.ndarray] | None = None,
 ) -> int:
     """Store the batches that are new, in one transaction; returns the committed seq afterwards.
 
     A seq at or below the committed seq is a duplicate and is skipped. Batches must follow
     the committed seq without gaps; a gap raises ConflictError after nothing was written.
+    ``encoded`` is :func:`copy.encode_batches` of exactly ``batches``, when the caller made it
+    ahead of time (the write stream does, while the previous transaction commits).
     """
     async with conn.transaction():
         row = await conn.fetchrow(
@@ -97,11 +102,16 @@ async def write_batches(
         if not fresh:
             return committed
         session_pk = row["session_pk"]
-        await conn.executemany(
-            "INSERT INTO telemetry_batches (session_pk, seq, sample_count, first_session_time_s) VALUES ($1,$2,$3,$4)",
-            [(session_pk, b.seq, b.sample_count, float(b.arrays["session_time_s"][0])) for b in fresh],
+        await conn.execute(
+            "INSERT INTO telemetry_batches (session_pk, seq, sample_count, first_session_time_s)"
+            " SELECT $1, * FROM unnest($2::bigint[], $3::integer[], $4::double precision[])",
+            session_pk, [b.seq for b in fresh], [b.sample_count for b in fresh],
+            [float(b.arrays["session_time_s"][0]) for b in fresh],
         )
-        payload = encode_rows(session_pk=session_pk, batches=fresh)
+        if encoded is not None and len(fresh) == len(batches):  # nothing skipped: the rows made ahead are exact
+            payload = copy_payload(encoded, session_pk=session_pk)
+        else:
+            payload = encode_rows(session_pk=session_pk, batches=fresh)
         await conn.copy_to_table("telemetry_samples", source=io.BytesIO(payload), columns=list(COLUMNS), format="binary")
         new_committed = fresh[-1].seq
         await conn.execute(

@@ -48,7 +48,7 @@ async def test_lap_export_reads_back_to_the_written_samples(storage_stub, token_
     assert content_type == ("text/csv" if fmt == CSV else "application/vnd.apache.parquet")
     assert filename.endswith("-lap-2." + ("csv" if fmt == CSV else "parquet"))
     got = read(data, fmt)
-    assert list(got)[0] == "session_time_s"
+    assert next(iter(got)) == "session_time_s"
     assert "clutch" not in got  # never stored: left out rather than a column of blanks
     assert_same(got, seeded.lap_arrays(2))
     assert len(got["session_time_s"]) == LAP_SAMPLES
