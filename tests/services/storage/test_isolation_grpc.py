@@ -7,7 +7,7 @@ import pytest
 
 from racecoach.analysis.v1 import analysis_pb2, analysis_pb2_grpc
 from racecoach.services.storage.identity import revoke_token
-from racecoach.storage.v1 import storage_pb2, storage_pb2_grpc
+from racecoach.storage.v1 import storage_pb2
 from seeding import auth, lap_message, rpc_error, seed_session
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -68,15 +68,16 @@ async def test_user_b_sees_nothing_of_user_a(mesh, storage_stub, token_for):
     assert kept.lap.valid
 
     # The delta through the analysis service reads storage with the caller's token, so the same holds there.
-    analysis = analysis_pb2_grpc.AnalysisServiceStub(grpc.aio.insecure_channel(mesh.address("analysis")))
-    for request in (
-        analysis_pb2.CompareLapsRequest(lap_id=theirs.lap_ids[1]),
-        analysis_pb2.CompareLapsRequest(lap_id=mine.lap_ids[1], reference=analysis_pb2.REFERENCE_KIND_LAP,
-                                        reference_lap_id=theirs.lap_ids[0]),
-    ):
-        assert await rpc_error(analysis.CompareLaps(request, metadata=auth(bob))) == NOT_FOUND
-    delta = await analysis.CompareLaps(analysis_pb2.CompareLapsRequest(lap_id=theirs.lap_ids[1]), metadata=auth(alice))
-    assert delta.reference_lap_id == theirs.lap_ids[0]
+    async with grpc.aio.insecure_channel(mesh.address("analysis")) as channel:
+        analysis = analysis_pb2_grpc.AnalysisServiceStub(channel)
+        for request in (
+            analysis_pb2.CompareLapsRequest(lap_id=theirs.lap_ids[1]),
+            analysis_pb2.CompareLapsRequest(lap_id=mine.lap_ids[1], reference=analysis_pb2.REFERENCE_KIND_LAP,
+                                            reference_lap_id=theirs.lap_ids[0]),
+        ):
+            assert await rpc_error(analysis.CompareLaps(request, metadata=auth(bob))) == NOT_FOUND
+        delta = await analysis.CompareLaps(analysis_pb2.CompareLapsRequest(lap_id=theirs.lap_ids[1]), metadata=auth(alice))
+        assert delta.reference_lap_id == theirs.lap_ids[0]
 
 
 async def test_missing_and_revoked_tokens_are_refused_everywhere(storage_stub, storage, token_for):
