@@ -154,6 +154,9 @@ class Uploader:
         producer = asyncio.create_task(produce())
         syncer = asyncio.create_task(self._sync_spool()) if self.spool is not None else None
         attempt = 0
+        # gRPC can report a stream the server ended as INTERNAL ("Internal error from Core") when the
+        # end races with the client's writes (grpc/grpc#36066); the server's own status says more.
+        telling: grpc.aio.AioRpcError | None = None
         try:
             while True:
                 try:
@@ -170,10 +173,13 @@ class Uploader:
                     if exc.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT):
                         raise UploadError(f"ingest refused the session: {exc.details()}") from None
                     attempt += 1
+                    if isinstance(exc, grpc.aio.AioRpcError) and (telling is None or exc.code() != grpc.StatusCode.INTERNAL):
+                        telling = exc
                     if self.max_attempts is not None and attempt >= self.max_attempts:
                         kept = f"; they stay in the spool at {self.spool.directory}" if self.spool is not None else ""
+                        shown = telling or exc
                         raise UploadError(
-                            f"ingest at {self.address} is unreachable ({exc.code().name}: {exc.details()}); "
+                            f"ingest at {self.address} is unreachable ({shown.code().name}: {shown.details()}); "
                             f"{self._store.unacked_count} batches are not yet committed{kept}"
                         ) from None
                     result.reconnects += 1

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import numpy as np
 
 from racecoach.services.common.batch import build_batch
 from racecoach.telemetry.v1 import telemetry_pb2
+
+DATA = Path(__file__).parent / "data"
 
 
 def make_session(*, session_id: str | None = None, track: str = "Red Bull Ring", car: str = "Mercedes-AMG GT4") -> telemetry_pb2.Session:

@@ -9,7 +9,7 @@ import grpc
 
 from racecoach.services.common.batch import build_batch
 from racecoach.services.common.channels import CHANNELS
-from racecoach.services.common.errors import DependencyUnavailableError, PermissionDeniedError, translate_errors
+from racecoach.services.common.errors import DependencyUnavailableError, translate_errors
 from racecoach.services.common.logging import get_logger
 from racecoach.services.common.server import generic_handler
 from racecoach.services.storage import catalogue, database, export, queries, write_stream, writes
@@ -61,10 +61,7 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
     async def GetCommittedSeq(self, request, context):
         async with _translated(context):
             user = await self._user(context)
-            try:
-                state = await writes.session_state(self.pool, user=user, session_id=request.session_id)
-            except PermissionDeniedError:  # another user's session looks like no session at all
-                state = None
+            state = await writes.session_state(self.pool, user=user, session_id=request.session_id)
             if state is None:
                 return storage_pb2.GetCommittedSeqResponse(committed_seq=0, exists=False)
             return storage_pb2.GetCommittedSeqResponse(committed_seq=state.committed_seq, exists=True)

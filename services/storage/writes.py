@@ -12,7 +12,7 @@ import numpy as np
 
 from racecoach.analysis.v1 import analysis_pb2
 from racecoach.coaching.v1 import coaching_pb2
-from racecoach.services.common.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from racecoach.services.common.errors import ConflictError, InvalidInputError, NotFoundError
 from racecoach.services.storage.copy import COLUMNS, BatchRows, encode_rows
 from racecoach.services.storage.copy import payload as copy_payload
 from racecoach.services.storage.database import ensure_partition
@@ -27,7 +27,7 @@ class SessionState:
 
 
 async def upsert_session(conn: asyncpg.Connection, *, user: User, session: telemetry_pb2.Session) -> SessionState:
-    """Create the session, or refresh its description; another user's session id is refused."""
+    """Create the user's session, or refresh its description (session ids are per user)."""
     if not session.session_id or len(session.session_id) > 128:
         raise InvalidInputError("session_id must be 1 to 128 characters")
     started = session.start_time.ToDatetime(tzinfo=timezone.utc) if session.HasField("start_time") else None
@@ -36,14 +36,13 @@ async def upsert_session(conn: asyncpg.Connection, *, user: User, session: telem
         INSERT INTO sessions (session_id, user_id, track_id, track_name, track_display, track_layout, track_length_m,
             car_id, car_name, car_path, session_type, source, source_name, driver_name, tick_rate_hz, started_at)
         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)
-        ON CONFLICT (session_id) DO UPDATE SET
+        ON CONFLICT (user_id, session_id) DO UPDATE SET
             track_id = EXCLUDED.track_id, track_name = EXCLUDED.track_name, track_display = EXCLUDED.track_display,
             track_layout = EXCLUDED.track_layout, track_length_m = EXCLUDED.track_length_m,
             car_id = EXCLUDED.car_id, car_name = EXCLUDED.car_name, car_path = EXCLUDED.car_path,
             session_type = EXCLUDED.session_type, source = EXCLUDED.source, source_name = EXCLUDED.source_name,
             driver_name = EXCLUDED.driver_name, tick_rate_hz = EXCLUDED.tick_rate_hz,
             started_at = coalesce(sessions.started_at, EXCLUDED.started_at)
-        WHERE sessions.user_id = EXCLUDED.user_id
         RETURNING session_pk, committed_seq
         """,
         session.session_id, user.user_id, session.track.track_id, session.track.name, session.track.display_name,
@@ -51,19 +50,17 @@ async def upsert_session(conn: asyncpg.Connection, *, user: User, session: telem
         int(session.session_type), int(session.source), session.source_name, session.driver_name,
         session.tick_rate_hz or 60.0, started,
     )
-    if row is None:
-        raise PermissionDeniedError(f"session {session.session_id} belongs to another user")
     await ensure_partition(conn, session_pk=row["session_pk"])
     return SessionState(session_pk=row["session_pk"], committed_seq=row["committed_seq"])
 
 
 async def session_state(conn: asyncpg.Connection | asyncpg.Pool, *, user: User, session_id: str) -> SessionState | None:
-    """The session's key and resume point, None if it does not exist; another user's is refused."""
-    row = await conn.fetchrow("SELECT session_pk, committed_seq, user_id FROM sessions WHERE session_id = $1", session_id)
+    """The user's session's key and resume point; None if the user has no such session."""
+    row = await conn.fetchrow(
+        "SELECT session_pk, committed_seq FROM sessions WHERE session_id = $1 AND user_id = $2", session_id, user.user_id
+    )
     if row is None:
         return None
-    if row["user_id"] != user.user_id:
-        raise PermissionDeniedError(f"session {session_id} belongs to another user")
     return SessionState(session_pk=row["session_pk"], committed_seq=row["committed_seq"])
 
 
@@ -80,12 +77,11 @@ async def write_batches(
     """
     async with conn.transaction():
         row = await conn.fetchrow(
-            "SELECT session_pk, committed_seq, user_id FROM sessions WHERE session_id = $1 FOR UPDATE", session_id
+            "SELECT session_pk, committed_seq FROM sessions WHERE session_id = $1 AND user_id = $2 FOR UPDATE",
+            session_id, user.user_id,
         )
         if row is None:
             raise NotFoundError(f"session {session_id} is unknown; send the session before its batches")
-        if row["user_id"] != user.user_id:
-            raise PermissionDeniedError(f"session {session_id} belongs to another user")
         committed = row["committed_seq"]
         fresh: list[BatchRows] = []
         expected = committed + 1
@@ -164,10 +160,10 @@ async def write_report(conn: asyncpg.Connection, *, user: User, report: coaching
     """Store or replace a lap's coaching report and its feedback; returns the session id."""
     async with conn.transaction():
         row = await conn.fetchrow(
-            "SELECT l.lap_pk, s.user_id, s.session_id FROM laps l JOIN sessions s USING (session_pk) WHERE l.lap_id = $1",
-            report.lap_id,
+            "SELECT l.lap_pk, s.session_id FROM laps l JOIN sessions s USING (session_pk) WHERE l.lap_id = $1 AND s.user_id = $2",
+            report.lap_id, user.user_id,
         )
-        if row is None or row["user_id"] != user.user_id:
+        if row is None:
             raise NotFoundError(f"lap {report.lap_id} is unknown; store the lap before its report")
         lap_pk = row["lap_pk"]
         await conn.execute(

@@ -14,7 +14,7 @@ from racecoach.client.source import load_ibt
 from racecoach.client.uploader import Uploader, UploadError, split_batches
 from racecoach.coaching.v1 import coaching_pb2
 from racecoach.telemetry.v1 import telemetry_pb2
-from conftest import DATA
+from telemetry_factories import DATA
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

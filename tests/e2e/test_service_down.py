@@ -14,7 +14,7 @@ from racecoach.client.uploader import Uploader, UploadError, split_batches
 from racecoach.services.common.settings import Ports
 from racecoach.services.gateway import server as gateway_server
 from racecoach.services.ingest import server as ingest_server
-from conftest import DATA
+from telemetry_factories import DATA
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

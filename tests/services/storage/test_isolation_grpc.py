@@ -59,11 +59,11 @@ async def test_user_b_sees_nothing_of_user_a(mesh, storage_stub, token_for):
         metadata=auth(bob))
     assert best.found and best.lap.lap_id == mine.lap_ids[0]
 
-    # Writing into Alice's session is refused, and her data stays as it was.
+    # Bob cannot write into Alice's session (he has no session of that id), and her data stays as it was.
     lap = lap_message(theirs.session_id, 1)
     lap.valid = False
     refused = [r async for r in storage_stub.Write(iter([storage_pb2.WriteRequest(request_id=5, lap=lap)]), metadata=auth(bob))]
-    assert refused[0].error.code == storage_pb2.WRITE_ERROR_CODE_PERMISSION_DENIED
+    assert refused[0].error.code == storage_pb2.WRITE_ERROR_CODE_UNKNOWN_SESSION
     kept = await storage_stub.GetLap(storage_pb2.GetLapRequest(lap_id=theirs.lap_ids[0]), metadata=auth(alice))
     assert kept.lap.valid
 

@@ -58,7 +58,12 @@ async def test_database_at_version_1_with_data_migrates_and_keeps_it(pg_dsn, fre
         assert not NEW_INDEXES & await indexes(conn)
         issued = await identity.create_token(conn, email="v1-driver@example.test")
         session = make_session()
-        state = await writes.upsert_session(conn, user=issued.user, session=session)
+        # The session row as version 1 stored it (session ids were then unique across users).
+        session_pk = await conn.fetchval(
+            "INSERT INTO sessions (session_id, user_id, track_name, car_name) VALUES ($1, $2, $3, $4) RETURNING session_pk",
+            session.session_id, issued.user.user_id, session.track.name, session.car.name,
+        )
+        await database.ensure_partition(conn, session_pk=session_pk)
         arrays = make_arrays(start_index=0, count=720, lap_length_m=600.0)
         committed = await writes.write_batches(
             conn, user=issued.user, session_id=session.session_id, batches=[BatchRows(seq=1, arrays=arrays, sample_count=720)]
@@ -70,7 +75,7 @@ async def test_database_at_version_1_with_data_migrates_and_keeps_it(pg_dsn, fre
         assert await database.migrate(conn) == list(range(2, LATEST + 1))
         assert NEW_INDEXES <= await indexes(conn)
         assert await identity.resolve_token(conn, token=issued.token) == issued.user
-        assert await conn.fetchval("SELECT count(*) FROM telemetry_samples WHERE session_pk = $1", state.session_pk) == 720
+        assert await conn.fetchval("SELECT count(*) FROM telemetry_samples WHERE session_pk = $1", session_pk) == 720
         found, stored = await queries.lap_samples(conn, user=issued.user, lap_id=lap.lap_id, channels=["speed_mps"])
         np.testing.assert_array_equal(stored["speed_mps"], arrays["speed_mps"])
         assert found.lap.lap_id == lap.lap_id

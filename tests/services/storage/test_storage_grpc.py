@@ -98,7 +98,25 @@ async def test_users_cannot_see_each_others_sessions(stub, token_for):
         await stub.GetSession(storage_pb2.GetSessionRequest(session_id=session.session_id), metadata=auth(bob))
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
     responses = await write_all(stub, bob, [storage_pb2.WriteRequest(request_id=7, batch=make_batches(session_id=session.session_id, count=1)[0])])
-    assert responses[0].error.code == storage_pb2.WRITE_ERROR_CODE_PERMISSION_DENIED
+    assert responses[0].error.code == storage_pb2.WRITE_ERROR_CODE_UNKNOWN_SESSION  # Bob has no such session
+
+
+async def test_two_users_may_use_the_same_session_id(stub, storage, token_for):
+    """Collectors choose session ids (a replayed file's comes from its content): ids are per user."""
+    alice, bob = await token_for("alice"), await token_for("bob")
+    session = make_session()
+    batches = make_batches(session_id=session.session_id, count=3)
+    for token, count in ((alice, 3), (bob, 2)):
+        requests = [storage_pb2.WriteRequest(session=session)] + [storage_pb2.WriteRequest(batch=b) for b in batches[:count]]
+        responses = await write_all(stub, token, requests)
+        assert not any(r.HasField("error") for r in responses) and responses[-1].committed_seq == count
+    counts = await storage.pool.fetch(
+        "SELECT s.user_id, count(*) AS n FROM telemetry_samples t JOIN sessions s USING (session_pk)"
+        " WHERE s.session_id = $1 GROUP BY s.user_id ORDER BY n", session.session_id)
+    assert [r["n"] for r in counts] == [12, 18]
+    for token, seq in ((alice, 3), (bob, 2)):
+        state = await stub.GetCommittedSeq(storage_pb2.GetCommittedSeqRequest(session_id=session.session_id), metadata=auth(token))
+        assert state.exists and state.committed_seq == seq
 
 
 async def test_missing_unknown_and_revoked_tokens_are_unauthenticated(stub, storage, token_for):
