@@ -204,9 +204,13 @@ def corners(
     if yaw is not None:
         use_yaw = (yaw != 0.0) & (speed >= vmin)
         kappa = np.where(use_yaw, yaw / np.where(use_yaw, speed, 1.0), kappa)
-    w = p["smooth_samples"]
-    kernel = np.ones(w)
-    smooth = np.convolve(kappa, kernel, mode="same") / np.convolve(np.ones_like(kappa), kernel, mode="same")
+    # centred moving average (truncated at the ends) from prefix sums, as the C kernel does it:
+    # the same sums round the same way, so samples at the threshold fall on the same side
+    h = p["smooth_samples"] // 2
+    prefix = np.concatenate(([0.0], np.cumsum(kappa)))
+    at = np.arange(kappa.shape[0])
+    lo, hi = np.maximum(at - h, 0), np.minimum(at + h + 1, kappa.shape[0])
+    smooth = (prefix[hi] - prefix[lo]) / (hi - lo)
 
     runs = _runs(np.abs(smooth) > p["curvature_threshold_1pm"])
     found = _merge(runs, dist, p["merge_gap_m"], p["min_length_m"],

@@ -16,7 +16,7 @@ int rc_analyze_lap(const double *dist_m, const double *const *channels, size_t n
     counts->n_grid = counts->n_kept = counts->n_zones = counts->n_corners = counts->n_segments = 0;
     counts->stage = 1;
     size_t n_grid = 0, n_kept = 0;
-    int rc = rc_resample_grid_size(dist_m, n, step_m, lap_length_m, &n_grid, &n_kept, err);
+    int rc = rc_resample_grid_only(dist_m, n, step_m, lap_length_m, &n_grid, err);
     if (rc != RC_OK)
         return rc;
     if (n_grid > grid_capacity)
@@ -40,7 +40,7 @@ int rc_analyze_lap(const double *dist_m, const double *const *channels, size_t n
     for (size_t c = 0, p = 0; c < RC_LAP_CHANNELS; c++)
         if (rows[c])
             packed[p++] = rows[c];
-    rc = rc_resample_into(dist_m, given, n, m, step_m, grid_m, packed, n_grid, err);
+    rc = rc_resample_checked(dist_m, given, n, m, step_m, grid_m, packed, n_grid, &n_kept, 1, err);
     if (rc != RC_OK)
         return rc;
     counts->n_grid = n_grid;

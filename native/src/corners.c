@@ -12,34 +12,57 @@ typedef struct {
     const rc_corner_params *p;
 } corner_input;
 
-static void raw_curvature(const double *speed, const double *yaw, const double *lat,
-                          size_t n, double vmin, double *kappa)
+/* Curvature: yaw_rate / speed where the yaw rate is given, non-zero and the speed at least
+ * vmin, otherwise lat / max(speed, vmin)^2. */
+static inline double raw_curvature(const double *speed, const double *yaw, const double *lat,
+                                   size_t i, double vmin)
 {
-    for (size_t i = 0; i < n; i++) {
-        double v = speed[i];
-        if (yaw && yaw[i] != 0.0 && v >= vmin) {
-            kappa[i] = yaw[i] / v;
-        } else {
-            double ve = v > vmin ? v : vmin;
-            kappa[i] = lat[i] / (ve * ve);
-        }
-    }
+    double v = speed[i];
+    if (yaw && yaw[i] != 0.0 && v >= vmin)
+        return yaw[i] / v;
+    double ve = v > vmin ? v : vmin;
+    return lat[i] / (ve * ve);
 }
 
-/* Centred moving average of width w (odd), truncated at the ends, via prefix
- * sums (prefix holds n + 1 doubles). out may alias raw: every prefix sum is
- * computed before the first output is written. */
-static void smooth(const double *raw, size_t n, size_t w, double *prefix, double *out)
+/* Smoothed curvature: the centred moving average of width w (odd), truncated at the ends, of
+ * the raw curvature, via prefix sums (prefix holds n + 1 doubles; the raw curvature is summed
+ * as it is computed and never stored). */
+static void smoothed_curvature(const double *speed, const double *yaw, const double *lat, size_t n,
+                               double vmin, size_t w, double *prefix, double *out)
 {
-    size_t h = w / 2;
+    double sum = 0.0;
     prefix[0] = 0.0;
-    for (size_t i = 0; i < n; i++)
-        prefix[i + 1] = prefix[i] + raw[i];
-    for (size_t i = 0; i < n; i++) {
-        size_t lo = i >= h ? i - h : 0;
-        size_t hi = i + h + 1 < n ? i + h + 1 : n;
-        out[i] = (prefix[hi] - prefix[lo]) / (double)(hi - lo);
+    if (yaw) {
+        for (size_t i = 0; i < n; i++) {
+            sum += raw_curvature(speed, yaw, lat, i, vmin);
+            prefix[i + 1] = sum;
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            double v = speed[i], ve = v > vmin ? v : vmin;
+            sum += lat[i] / (ve * ve);
+            prefix[i + 1] = sum;
+        }
     }
+    size_t h = w / 2;
+    if (n <= 2 * h) {  /* every window truncated */
+        for (size_t i = 0; i < n; i++) {
+            size_t lo = i >= h ? i - h : 0;
+            size_t hi = i + h + 1 < n ? i + h + 1 : n;
+            out[i] = (prefix[hi] - prefix[lo]) / (double)(hi - lo);
+        }
+        return;
+    }
+    for (size_t i = 0; i < h; i++)  /* truncated on the left: [0, i + h] */
+        out[i] = (prefix[i + h + 1] - prefix[0]) / (double)(i + h + 1);
+    const double wd = (double)w;
+    const double *restrict hi_p = prefix + w;
+    const double *restrict lo_p = prefix;
+    double *restrict o = out + h;
+    for (size_t i = 0, m = n - 2 * h; i < m; i++)  /* full windows [i - h, i + h] */
+        o[i] = (hi_p[i] - lo_p[i]) / wd;
+    for (size_t i = n - h; i < n; i++)  /* truncated on the right: [i - h, n - 1] */
+        out[i] = (prefix[n] - prefix[i - h]) / (double)(n - (i - h));
 }
 
 static int region_direction(const double *kappa, size_t s, size_t e)
@@ -130,7 +153,8 @@ static int check_params(const rc_corner_params *p, rc_error *err)
 /* Curvature peaks of the whole lap, in order: samples whose |kappa| is above thr and within
  * RC_KAPPA_TIE_1PM of the largest |kappa| in the window [d - w, d + w] (a sliding-window
  * maximum with a monotonic deque, O(n)); of two consecutive candidates at most w apart only
- * the first counts. queue: n scratch indices. Returns the number of peaks written to pk. */
+ * the first counts. Only samples above thr enter the deque: a sample is tested only when it
+ * is above thr itself, and then the window's largest |kappa| is above thr too. queue: n scratch indices. Returns the number of peaks written to pk. */
 static size_t find_peaks(const double *d, const double *kappa, size_t n, double thr, double w,
                          size_t *queue, size_t **pk_io, size_t *pk_cap)
 {
@@ -141,14 +165,19 @@ static size_t find_peaks(const double *d, const double *kappa, size_t n, double 
         double lo_d = d[i] - w, hi_d = d[i] + w;
         while (hi < n && d[hi] <= hi_d) {
             double a = fabs(kappa[hi]);
-            while (tail > head && fabs(kappa[queue[tail - 1]]) <= a)
-                tail--;
-            queue[tail++] = hi++;
+            if (a > thr) {
+                while (tail > head && fabs(kappa[queue[tail - 1]]) <= a)
+                    tail--;
+                queue[tail++] = hi;
+            }
+            hi++;
         }
-        while (head < tail && d[queue[head]] < lo_d)
-            head++;
         double a = fabs(kappa[i]);
-        if (!(a > thr) || a < fabs(kappa[queue[head]]) - RC_KAPPA_TIE_1PM)
+        if (!(a > thr))
+            continue;
+        while (d[queue[head]] < lo_d)  /* sample i itself is in the window */
+            head++;
+        if (a < fabs(kappa[queue[head]]) - RC_KAPPA_TIE_1PM)
             continue;
         if (!have_last || d[i] - d[last] > w) {
             if (np == *pk_cap) {
@@ -331,8 +360,8 @@ int rc_corners_core(const double *dist_m, const double *speed_mps,
     /* after smoothing, the prefix sums' room (n + 1 doubles) serves as n indices */
     size_t *queue = (size_t *)(void *)(work + n);
     double *prefix = work + n;     /* n + 1 prefix sums */
-    raw_curvature(speed_mps, yaw_rate_rps, lat_accel_mps2, n, params->min_speed_mps, kappa);
-    smooth(kappa, n, (size_t)params->smooth_samples, prefix, kappa);
+    smoothed_curvature(speed_mps, yaw_rate_rps, lat_accel_mps2, n, params->min_speed_mps,
+                       (size_t)params->smooth_samples, prefix, kappa);
 
     corner_input in = {dist_m, speed_mps, lat_accel_mps2, throttle, brake, kappa, params};
     double thr = params->curvature_threshold_1pm;

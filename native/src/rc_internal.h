@@ -111,6 +111,17 @@ int rc_corners_core(const double *dist_m, const double *speed_mps,
                     const rc_corner_params *params, double *work,
                     rc_corner *corners, size_t capacity, size_t *n_corners,
                     rc_error *err);
+/* rc_resample_into with the number of kept samples (n_kept may be NULL); with kept_first,
+ * too few kept samples is reported before non-finite channel values (rc_resample_grid_size's
+ * order). One pass over the samples checks every input for finite values. */
+int rc_resample_checked(const double *dist_m, const double *const *channels, size_t n,
+                        size_t n_channels, double step_m, double *grid_m,
+                        double *const *out_rows, size_t n_grid, size_t *n_kept,
+                        int kept_first, rc_error *err);
+/* The grid size for a lap length > 0 without a pass over the samples (rc_resample_checked
+ * checks them); falls back to rc_resample_grid_size otherwise. */
+int rc_resample_grid_only(const double *dist_m, size_t n, double step_m, double lap_length_m,
+                          size_t *n_grid, rc_error *err);
 void rc_segment_time_loss_core(const double *grid_m, const double *delta_s, size_t n,
                                const double *boundaries_m, size_t m, rc_segment *segments);
 

@@ -16,6 +16,23 @@ static size_t next_kept(const double *d, size_t n, size_t j)
     return i;
 }
 
+/* Grid points k * step_m strictly below length (at least one). */
+static int grid_count(double length, double step_m, size_t *n_grid, rc_error *err)
+{
+    double ratio = ceil(length / step_m);
+    if (!(ratio < (double)RC_MAX_GRID))
+        return rc_fail(err, RC_ERR_PARAM, 1, -1);
+    size_t count = (size_t)ratio;
+    while (count > 1 && (double)(count - 1) * step_m >= length)
+        count--;
+    while ((double)count * step_m < length)
+        count++;
+    if (count < 1)
+        count = 1;
+    *n_grid = count;
+    return RC_OK;
+}
+
 int rc_resample_grid_size(const double *dist_m, size_t n, double step_m,
                           double lap_length_m, size_t *n_grid, size_t *n_kept,
                           rc_error *err)
@@ -41,24 +58,16 @@ int rc_resample_grid_size(const double *dist_m, size_t n, double step_m,
     double length = lap_length_m > 0.0 ? lap_length_m : dist_m[j];
     if (!(length > 0.0))
         return rc_fail(err, RC_ERR_PARAM, 2, -1);
-    double ratio = ceil(length / step_m);
-    if (!(ratio < (double)RC_MAX_GRID))
-        return rc_fail(err, RC_ERR_PARAM, 1, -1);
-    size_t count = (size_t)ratio;
-    while (count > 1 && (double)(count - 1) * step_m >= length)
-        count--;
-    while ((double)count * step_m < length)
-        count++;
-    if (count < 1)
-        count = 1;
-    *n_grid = count;
+    if ((rc = grid_count(length, step_m, n_grid, err)) != RC_OK)
+        return rc;
     *n_kept = kept;
     return rc_ok(err);
 }
 
-int rc_resample_into(const double *dist_m, const double *const *channels, size_t n,
-                     size_t n_channels, double step_m, double *grid_m,
-                     double *const *out_rows, size_t n_grid, rc_error *err)
+int rc_resample_checked(const double *dist_m, const double *const *channels, size_t n,
+                        size_t n_channels, double step_m, double *grid_m,
+                        double *const *out_rows, size_t n_grid, size_t *n_kept,
+                        int kept_first, rc_error *err)
 {
     if (!(isfinite(step_m) && step_m > 0.0))
         return rc_fail(err, RC_ERR_PARAM, 1, -1);
@@ -67,6 +76,8 @@ int rc_resample_into(const double *dist_m, const double *const *channels, size_t
     int rc = rc_check_finite(dist_m, n, 0, err);
     if (rc != RC_OK)
         return rc;
+    if (kept_first && next_kept(dist_m, n, 0) >= n)
+        return rc_fail(err, RC_ERR_TOO_SHORT, 0, 1);
     for (size_t c = 0; c < n_channels; c++) {
         rc = rc_check_finite(channels[c], n, 2 + (int)c, err);
         if (rc != RC_OK)
@@ -78,6 +89,7 @@ int rc_resample_into(const double *dist_m, const double *const *channels, size_t
     /* One pass over the grid with a moving index into the repaired distance: each grid
      * point finds its two kept samples once and every channel is interpolated there. */
     size_t j = 0;                          /* current kept sample */
+    size_t kept = 1;                       /* kept samples up to j */
     size_t k = next_kept(dist_m, n, 0);    /* next kept sample (n: none) */
     double d0 = dist_m[0];
     for (size_t g = 0; g < n_grid; g++) {
@@ -86,6 +98,7 @@ int rc_resample_into(const double *dist_m, const double *const *channels, size_t
         while (k < n && dist_m[k] <= x) {
             j = k;
             k = next_kept(dist_m, n, j);
+            kept++;
         }
         if (x <= d0 || k >= n) {
             /* before the first sample (j == 0) or after the last kept one: hold */
@@ -99,7 +112,34 @@ int rc_resample_into(const double *dist_m, const double *const *channels, size_t
             }
         }
     }
+    if (n_kept) {  /* the kept samples beyond the grid's end */
+        for (; k < n; k = next_kept(dist_m, n, k))
+            kept++;
+        *n_kept = kept;
+    }
     return rc_ok(err);
+}
+
+int rc_resample_into(const double *dist_m, const double *const *channels, size_t n,
+                     size_t n_channels, double step_m, double *grid_m,
+                     double *const *out_rows, size_t n_grid, rc_error *err)
+{
+    return rc_resample_checked(dist_m, channels, n, n_channels, step_m, grid_m, out_rows, n_grid,
+                               NULL, 0, err);
+}
+
+int rc_resample_grid_only(const double *dist_m, size_t n, double step_m, double lap_length_m,
+                          size_t *n_grid, rc_error *err)
+{
+    if (!(isfinite(step_m) && step_m > 0.0))
+        return rc_fail(err, RC_ERR_PARAM, 1, -1);
+    if (!(isfinite(lap_length_m) && lap_length_m > 0.0)) {
+        size_t kept = 0;  /* the length comes from the samples */
+        return rc_resample_grid_size(dist_m, n, step_m, lap_length_m, n_grid, &kept, err);
+    }
+    if (n < 2)
+        return rc_fail(err, RC_ERR_TOO_SHORT, 0, (int64_t)n);
+    return grid_count(lap_length_m, step_m, n_grid, err);
 }
 
 int rc_resample_lap(const double *dist_m, const double *const *channels, size_t n,
