@@ -10,6 +10,7 @@ argument check, no intermediate Python objects, the GIL released for the whole l
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Mapping
 
 import numpy as np
@@ -31,6 +32,8 @@ __all__ = ["analyze_lap"]
 _F64 = np.dtype(np.float64)
 _PARAMS: dict[tuple, object] = {}
 TYPICAL_ITEMS = 256  # zones / corners room tried first
+_N_CH = len(LAP_CHANNELS)
+_ZONE_BYTES, _CORNER_BYTES, _SEGMENT_BYTES = (d.itemsize for d in (BRAKE_ZONE_DTYPE, CORNER_DTYPE, SEGMENT_DTYPE))
 
 
 def _samples(name: str, x: object, n: int | None) -> np.ndarray:
@@ -41,7 +44,7 @@ def _samples(name: str, x: object, n: int | None) -> np.ndarray:
 
 
 def _params(kind: str, given: Mapping[str, object] | None):
-    key = (kind, tuple(sorted((given or {}).items())))
+    key = (kind, tuple(given.items()) if given else ())
     struct = _PARAMS.get(key)
     if struct is None:
         defaults = kernels.BRAKE_DEFAULTS if kind == "brake" else kernels.CORNER_DEFAULTS
@@ -54,6 +57,48 @@ def _params(kind: str, given: Mapping[str, object] | None):
         if len(_PARAMS) < 64:
             _PARAMS[key] = struct
     return struct
+
+
+class _Scratch:
+    """One thread's reusable buffers: the corner kernel's work room, the zone / corner /
+    segment rows before they are copied out, the segment boundaries and the counts, each
+    with its cffi pointer made once (the GIL is released during the call, so every thread
+    has its own)."""
+
+    def __init__(self, cap: int, items: int) -> None:
+        self.cap, self.items = cap, items
+        self.work = np.empty(2 * cap + 1)
+        self.zones = np.empty(items, BRAKE_ZONE_DTYPE)
+        self.corners = np.empty(items, CORNER_DTYPE)
+        self.segments = np.empty(items + 1, SEGMENT_DTYPE)
+        self.bounds = np.empty(items)
+        self.p_work = ffi.from_buffer("double[]", self.work)
+        self.p_zones = ffi.from_buffer("rc_brake_zone[]", self.zones)
+        self.p_corners = ffi.from_buffer("rc_corner[]", self.corners)
+        self.p_segments = ffi.from_buffer("rc_segment[]", self.segments)
+        self.p_bounds = ffi.from_buffer("double[]", self.bounds)
+        self.counts, self.err = ffi.new("rc_lap_counts *"), ffi.new("rc_error *")
+        self.rows = ffi.new("double *[]", _N_CH)
+        self.zone_bytes, self.corner_bytes, self.segment_bytes = (
+            a.view(np.uint8) for a in (self.zones, self.corners, self.segments))
+
+
+_local = threading.local()
+
+
+def _scratch(cap: int, items: int) -> _Scratch:
+    s = getattr(_local, "scratch", None)
+    if s is None or s.cap < cap or s.items != items:
+        s = _Scratch(cap, items)
+        if items == TYPICAL_ITEMS:  # keep the usual size; a worst-case one only for its call
+            _local.scratch = s
+    return s
+
+
+def _rows(staged: np.ndarray, count: int, itemsize: int, dtype: np.dtype) -> np.ndarray:
+    """A (writable) copy of the first ``count`` rows of ``staged`` (bytes, seen as uint8): a
+    byte copy costs a third of a structured array's copy."""
+    return np.frombuffer(bytearray(staged[: count * itemsize]), dtype)
 
 
 def analyze_lap(
@@ -80,33 +125,36 @@ def analyze_lap(
     n = dist.shape[0]
     given = (session_time_s, speed_mps, brake, throttle, yaw_rate_rps, lat_accel_mps2, steering_rad)
     rows = [None if x is None else _samples(name, x, n) for name, x in zip(LAP_CHANNELS, given)]
-    step, length = v.grid_step("analyze_lap", step_m, lap_length_m)
+    if type(step_m) is float and type(lap_length_m) is float and 0.0 < step_m < math.inf and 0.0 < lap_length_m < math.inf:
+        step, length = step_m, lap_length_m
+    else:
+        step, length = v.grid_step("analyze_lap", step_m, lap_length_m)
     bp, cp = _params("brake", zone_params), _params("corner", corner_params)
     cap = int(math.ceil(length / step)) + 2
     if not cap < 100_000_000:
         raise e.bad_parameter("analyze_lap", "step_m", step_m, "large enough for a grid under 1e8 points")
     ref = None if reference_time_s is None else _samples("reference_time_s", reference_time_s, None)
-    grid, out, work = np.empty(cap), np.empty((len(LAP_CHANNELS), cap)), np.empty(2 * cap + 1)
-    delta = np.empty(cap) if ref is not None else None
-    bufs = [ffi.NULL if r is None else ffi.from_buffer("double[]", r) for r in rows]
-    counts, err = ffi.new("rc_lap_counts *"), ffi.new("rc_error *")
+    # grid, the channel rows and the delta trace in one block (the results are views of it)
+    block = np.empty((_N_CH + 2, cap))
+    p_block = ffi.from_buffer("double[]", block)
     # A lap has tens of zones and corners: small result buffers first (large ones cost page
     # faults on every call), the worst case only if they overflow.
     for items in (TYPICAL_ITEMS, cap + 1):
-        zones, found = np.empty(items, BRAKE_ZONE_DTYPE), np.empty(items, CORNER_DTYPE)
-        segments = np.empty(items + 1, SEGMENT_DTYPE) if ref is not None else None
-        bounds = np.empty(items) if ref is not None else None
+        s = _scratch(cap, items)
+        for c, r in enumerate(rows):
+            s.rows[c] = ffi.NULL if r is None else ffi.from_buffer("double[]", r)
         rc = lib.rc_analyze_lap(
-            ffi.from_buffer("double[]", dist), ffi.new("double *[]", bufs), n, step, length, bp, cp,
+            ffi.from_buffer("double[]", dist), s.rows, n, step, length, bp, cp,
             ffi.NULL if ref is None else ffi.from_buffer("double[]", ref), 0 if ref is None else ref.shape[0],
-            ffi.from_buffer("double[]", grid), ffi.from_buffer("double[]", out), cap, ffi.from_buffer("double[]", work),
-            ffi.from_buffer("rc_brake_zone[]", zones), items, ffi.from_buffer("rc_corner[]", found), items,
-            ffi.NULL if ref is None else ffi.from_buffer("double[]", delta),
-            ffi.NULL if ref is None else ffi.from_buffer("rc_segment[]", segments),
-            ffi.NULL if ref is None else ffi.from_buffer("double[]", bounds), counts, err,
+            p_block, p_block + cap, cap, s.p_work, s.p_zones, items, s.p_corners, items,
+            ffi.NULL if ref is None else p_block + (_N_CH + 1) * cap,
+            ffi.NULL if ref is None else s.p_segments, ffi.NULL if ref is None else s.p_bounds, s.counts, s.err,
         )
-        if rc != lib.RC_ERR_CAPACITY or int(counts.stage) == 1:
+        counts = s.counts
+        if rc != lib.RC_ERR_CAPACITY or counts.stage == 1:
             break
+    for c in range(_N_CH):
+        s.rows[c] = ffi.NULL  # the buffers of this call's inputs are not kept alive
     if rc != lib.RC_OK:
         _explain(dist=dist, rows=rows, step=step, length=length, ref=ref, zone_params=zone_params,
                  corner_params=corner_params, stage=int(counts.stage))
@@ -114,12 +162,12 @@ def analyze_lap(
     g = counts.n_grid
     compared = min(g, ref.shape[0]) if ref is not None else 0
     return LapResult(
-        grid_m=grid[:g],
-        channels={name: out[c, :g] for c, name in enumerate(LAP_CHANNELS) if rows[c] is not None},
-        zones=zones[: counts.n_zones].copy(),
-        corners=found[: counts.n_corners].copy(),
-        delta_s=None if ref is None else delta[:compared],
-        segments=None if ref is None else segments[: counts.n_segments].copy(),
+        grid_m=block[0, :g],
+        channels={name: block[c + 1, :g] for c, name in enumerate(LAP_CHANNELS) if rows[c] is not None},
+        zones=_rows(s.zone_bytes, counts.n_zones, _ZONE_BYTES, BRAKE_ZONE_DTYPE),
+        corners=_rows(s.corner_bytes, counts.n_corners, _CORNER_BYTES, CORNER_DTYPE),
+        delta_s=None if ref is None else block[_N_CH + 1, :compared],
+        segments=None if ref is None else _rows(s.segment_bytes, counts.n_segments, _SEGMENT_BYTES, SEGMENT_DTYPE),
         samples_dropped=n - counts.n_kept,
     )
 
