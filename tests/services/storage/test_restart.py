@@ -117,8 +117,11 @@ async def test_restart_mid_stream_ends_with_every_acked_batch_stored_once(privat
         await channel.close()
 
     assert acked_before == HOLD_AT - 1  # the stop happened with the stream open and batches still to come
-    assert ("Write", grpc.StatusCode.UNAVAILABLE) in writer.failures
-    assert {code for _, code in writer.failures} == {grpc.StatusCode.UNAVAILABLE}
+    # The server ends the Write stream with UNAVAILABLE; a client still writing into it may see
+    # INTERNAL instead (grpc/grpc#36066, a client-side race). Nothing else is acceptable.
+    write_codes = {code for name, code in writer.failures if name == "Write"}
+    assert write_codes and write_codes <= {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.INTERNAL}
+    assert {code for name, code in writer.failures if name != "Write"} <= {grpc.StatusCode.UNAVAILABLE}
     assert writer.attempts >= 2
     assert writer.acked == set(range(1, BATCHES + 1))
     per_seq = await storage.pool.fetch(
