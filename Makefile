@@ -40,6 +40,7 @@ bench: install
 	$(PY) benchmarks/bench_ibt.py
 	$(PY) benchmarks/bench_storage.py
 	$(PY) benchmarks/bench_collector.py
+	$(PY) benchmarks/bench_mesh.py
 
 up: install
 	$(VENV)/bin/racing-coach up
