@@ -154,7 +154,9 @@ static int check_params(const rc_corner_params *p, rc_error *err)
  * RC_KAPPA_TIE_1PM of the largest |kappa| in the window [d - w, d + w] (a sliding-window
  * maximum with a monotonic deque, O(n)); of two consecutive candidates at most w apart only
  * the first counts. Only samples above thr enter the deque: a sample is tested only when it
- * is above thr itself, and then the window's largest |kappa| is above thr too. queue: n scratch indices. Returns the number of peaks written to pk. */
+ * is above thr itself, and then the window's largest |kappa| is above thr too; runs below thr
+ * are skipped with a plain scan. queue: n scratch indices. Returns the number of peaks
+ * written to pk. */
 static size_t find_peaks(const double *d, const double *kappa, size_t n, double thr, double w,
                          size_t *queue, size_t **pk_io, size_t *pk_cap)
 {
@@ -162,6 +164,13 @@ static size_t find_peaks(const double *d, const double *kappa, size_t n, double 
     size_t hi = 0, np = 0, last = 0;
     int have_last = 0;
     for (size_t i = 0; i < n; i++) {
+        while (i < n && !(fabs(kappa[i]) > thr))  /* straights: nothing to test or to push */
+            i++;
+        if (i >= n)
+            break;
+        /* every sample above thr before i was tested, and pushed before that: hi > it */
+        if (hi < i)
+            hi = i;
         double lo_d = d[i] - w, hi_d = d[i] + w;
         while (hi < n && d[hi] <= hi_d) {
             double a = fabs(kappa[hi]);
@@ -173,8 +182,6 @@ static size_t find_peaks(const double *d, const double *kappa, size_t n, double 
             hi++;
         }
         double a = fabs(kappa[i]);
-        if (!(a > thr))
-            continue;
         while (d[queue[head]] < lo_d)  /* sample i itself is in the window */
             head++;
         if (a < fabs(kappa[queue[head]]) - RC_KAPPA_TIE_1PM)

@@ -29,9 +29,21 @@ static double interp_at(const double *g, const double *y, size_t n, double x, si
         return y[0];
     if (x >= g[n - 1])
         return y[n - 1];
-    while (*j + 1 < n && g[*j + 1] <= x)
-        (*j)++;
-    size_t a = *j;
+    /* the last a >= *j with g[a] <= x (g[0] < x < g[n - 1], so a + 1 < n): gallop, then bisect */
+    size_t a = *j, step = 1;
+    while (a + step < n - 1 && g[a + step] <= x) {
+        a += step;
+        step *= 2;
+    }
+    size_t b = a + step < n - 1 ? a + step : n - 1;  /* g[b] > x or b == n - 1 (g[n - 1] > x) */
+    while (b - a > 1) {
+        size_t m = a + (b - a) / 2;
+        if (g[m] <= x)
+            a = m;
+        else
+            b = m;
+    }
+    *j = a;
     double slope = (y[a + 1] - y[a]) / (g[a + 1] - g[a]);
     return slope * (x - g[a]) + y[a];
 }

@@ -64,6 +64,37 @@ int rc_resample_grid_size(const double *dist_m, size_t n, double step_m,
     return rc_ok(err);
 }
 
+/* Grid points from g on while there is a kept sample beyond them: x in [d_j, d_k) gets
+ * v_j + (v_k - v_j) * ((x - d_j) / (d_k - d_j)). *j, *k: the kept samples around the current
+ * point (k == n: none after j), *kept: kept samples up to j. Returns the first point left. */
+static inline size_t interpolate(const double *dist_m, const double *const *channels,
+                                 double *const *out_rows, size_t n, size_t n_channels,
+                                 double step_m, double *grid_m, size_t g, size_t n_grid,
+                                 size_t *j_io, size_t *k_io, size_t *kept_io)
+{
+    size_t j = *j_io, k = *k_io, kept = *kept_io;
+    for (; g < n_grid; g++) {
+        double x = (double)g * step_m;
+        while (k < n && dist_m[k] <= x) {
+            j = k;
+            k = next_kept(dist_m, n, j);
+            kept++;
+        }
+        if (k >= n)
+            break;
+        grid_m[g] = x;
+        double t = (x - dist_m[j]) / (dist_m[k] - dist_m[j]);
+        for (size_t c = 0; c < n_channels; c++) {
+            const double *v = channels[c];
+            out_rows[c][g] = v[j] + (v[k] - v[j]) * t;
+        }
+    }
+    *j_io = j;
+    *k_io = k;
+    *kept_io = kept;
+    return g;
+}
+
 int rc_resample_checked(const double *dist_m, const double *const *channels, size_t n,
                         size_t n_channels, double step_m, double *grid_m,
                         double *const *out_rows, size_t n_grid, size_t *n_kept,
@@ -92,25 +123,27 @@ int rc_resample_checked(const double *dist_m, const double *const *channels, siz
     size_t kept = 1;                       /* kept samples up to j */
     size_t k = next_kept(dist_m, n, 0);    /* next kept sample (n: none) */
     double d0 = dist_m[0];
-    for (size_t g = 0; g < n_grid; g++) {
-        double x = (double)g * step_m;
-        grid_m[g] = x;
-        while (k < n && dist_m[k] <= x) {
-            j = k;
-            k = next_kept(dist_m, n, j);
-            kept++;
-        }
-        if (x <= d0 || k >= n) {
-            /* before the first sample (j == 0) or after the last kept one: hold */
-            for (size_t c = 0; c < n_channels; c++)
-                out_rows[c][g] = channels[c][j];
-        } else {
-            double t = (x - dist_m[j]) / (dist_m[k] - dist_m[j]);
-            for (size_t c = 0; c < n_channels; c++) {
-                const double *v = channels[c];
-                out_rows[c][g] = v[j] + (v[k] - v[j]) * t;
-            }
-        }
+    size_t g = 0;
+    for (; g < n_grid && (double)g * step_m <= d0; g++) {  /* before the first sample: hold */
+        grid_m[g] = (double)g * step_m;
+        for (size_t c = 0; c < n_channels; c++)
+            out_rows[c][g] = channels[c][0];
+    }
+    switch (n_channels) {  /* a constant channel count lets the compiler unroll the channels */
+    case 1: g = interpolate(dist_m, channels, out_rows, n, 1, step_m, grid_m, g, n_grid, &j, &k, &kept); break;
+    case 2: g = interpolate(dist_m, channels, out_rows, n, 2, step_m, grid_m, g, n_grid, &j, &k, &kept); break;
+    case 3: g = interpolate(dist_m, channels, out_rows, n, 3, step_m, grid_m, g, n_grid, &j, &k, &kept); break;
+    case 4: g = interpolate(dist_m, channels, out_rows, n, 4, step_m, grid_m, g, n_grid, &j, &k, &kept); break;
+    case 5: g = interpolate(dist_m, channels, out_rows, n, 5, step_m, grid_m, g, n_grid, &j, &k, &kept); break;
+    case 6: g = interpolate(dist_m, channels, out_rows, n, 6, step_m, grid_m, g, n_grid, &j, &k, &kept); break;
+    case 7: g = interpolate(dist_m, channels, out_rows, n, 7, step_m, grid_m, g, n_grid, &j, &k, &kept); break;
+    default:
+        g = interpolate(dist_m, channels, out_rows, n, n_channels, step_m, grid_m, g, n_grid, &j, &k, &kept);
+    }
+    for (; g < n_grid; g++) {  /* after the last kept sample: hold */
+        grid_m[g] = (double)g * step_m;
+        for (size_t c = 0; c < n_channels; c++)
+            out_rows[c][g] = channels[c][j];
     }
     if (n_kept) {  /* the kept samples beyond the grid's end */
         for (; k < n; k = next_kept(dist_m, n, k))
