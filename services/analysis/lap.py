@@ -1,4 +1,11 @@
-"""One lap's analysis from its samples: resampling, braking zones, corners (C kernels)."""
+"""One lap's analysis from its samples: resampling, braking zones, corners (C kernels).
+
+When a lap has every channel the analysis needs, the resampling, braking zones and corners
+are one ``native.analyze_lap`` call (one crossing into C); otherwise the single kernels run
+with zeros for the missing channels. The comparison with a reference lap stays with the single
+kernels: it runs later (the reference is chosen after the lap is numbered) on a grid that ends
+exactly at the line.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +24,8 @@ G = 9.80665
 ZONE_PARAMS = {"on_threshold": 0.02, "off_threshold": 0.02, "bridge_m": 0.0, "min_length_m": 5.0}
 CORNER_PARAMS = {"peak_window_m": 40.0}
 GRID_CHANNELS = ("session_time_s", "speed_mps", "brake", "throttle", "yaw_rate_rps", "lat_accel_mps2", "steering_rad")
+# the channels native.analyze_lap needs (yaw rate and steering are optional there too)
+FUSED_CHANNELS = ("session_time_s", "speed_mps", "brake", "throttle", "lat_accel_mps2")
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,9 @@ class LapTrace:
     time_s: np.ndarray
     channels: dict[str, np.ndarray]
     length_m: float
+    # braking zones and corners when the resampling ran as one analysis call (None: not found yet)
+    zones: np.ndarray | None = None
+    corners: np.ndarray | None = None
 
 
 def lap_id_for(session_id: str, lap_number: int) -> str:
@@ -62,6 +74,12 @@ def trace_from_samples(*, arrays: Arrays, start_time_s: float, end_time_s: float
     for n in names:
         matrix[n] = np.concatenate([[matrix[n][0]], matrix[n], [matrix[n][-1]]])
     matrix["session_time_s"] = np.concatenate([[start_time_s], matrix["session_time_s"][1:-1], [end_time_s]])
+    if all(n in matrix for n in FUSED_CHANNELS):
+        result = native.analyze_lap(lap_dist_m=dist, lap_length_m=length, step_m=step_m, zone_params=ZONE_PARAMS,
+                                    corner_params=CORNER_PARAMS, **{n: matrix.get(n) for n in GRID_CHANNELS})
+        channels = result.channels
+        return LapTrace(grid_m=result.grid_m, time_s=channels["session_time_s"] - start_time_s, channels=channels,
+                        length_m=length, zones=result.zones, corners=result.corners)
     resampled = native.resample_lap(lap_dist_m=dist, channels=matrix, step_m=step_m, lap_length_m=length)
     channels = resampled.channels
     return LapTrace(grid_m=resampled.grid_m, time_s=channels["session_time_s"] - start_time_s, channels=channels, length_m=length)
@@ -74,16 +92,18 @@ def analyze_trace(
     """Braking zones and corners of a resampled lap, as a LapAnalysis; corners numbered 1..N along
     the lap (a :class:`~racecoach.services.analysis.catalogue.CornerCatalogue` renumbers them)."""
     ch = trace.channels
-    zeros = np.zeros_like(trace.grid_m)
-    lat = ch.get("lat_accel_mps2", zeros)
-    zones = native.braking_zones(
-        dist_m=trace.grid_m, brake=ch.get("brake", zeros), speed_mps=ch["speed_mps"], time_s=ch["session_time_s"],
-        lat_accel_mps2=lat, steering_rad=ch.get("steering_rad"), **ZONE_PARAMS,
-    )
-    found = native.corners(
-        dist_m=trace.grid_m, speed_mps=ch["speed_mps"], yaw_rate_rps=ch.get("yaw_rate_rps"), lat_accel_mps2=lat,
-        throttle=ch.get("throttle", zeros), brake=ch.get("brake", zeros), **CORNER_PARAMS,
-    )
+    zones, found = trace.zones, trace.corners
+    if zones is None or found is None:
+        zeros = np.zeros_like(trace.grid_m)
+        lat = ch.get("lat_accel_mps2", zeros)
+        zones = native.braking_zones(
+            dist_m=trace.grid_m, brake=ch.get("brake", zeros), speed_mps=ch["speed_mps"], time_s=ch["session_time_s"],
+            lat_accel_mps2=lat, steering_rad=ch.get("steering_rad"), **ZONE_PARAMS,
+        )
+        found = native.corners(
+            dist_m=trace.grid_m, speed_mps=ch["speed_mps"], yaw_rate_rps=ch.get("yaw_rate_rps"), lat_accel_mps2=lat,
+            throttle=ch.get("throttle", zeros), brake=ch.get("brake", zeros), **CORNER_PARAMS,
+        )
     numbers = range(1, len(found) + 1)
     lap = analysis_pb2.LapAnalysis(
         session_id=session_id, lap_id=lap_id_for(session_id, lap_number), lap_number=lap_number,
