@@ -13,7 +13,8 @@ from typing import Annotated, Any, Literal
 import grpc
 from google.protobuf.message import Message
 from litestar import Request, get
-from litestar.params import Dependency, Parameter
+from litestar.di import NamedDependency
+from litestar.params import PathParameter, QueryParameter
 from litestar.response import Stream
 
 from racecoach.services.common.logging import get_logger
@@ -24,11 +25,13 @@ from racecoach.storage.v1 import storage_pb2
 log = get_logger(__name__)
 STORAGE = "racecoach.storage.v1.StorageService"
 FORMATS = {"csv": storage_pb2.EXPORT_FORMAT_CSV, "parquet": storage_pb2.EXPORT_FORMAT_PARQUET}
-Format = Annotated[Literal["csv", "parquet"], Parameter(query="format", description="csv (default) or parquet")]
-Backend = Annotated[Any, Dependency(skip_validation=True)]
+Format = Annotated[Literal["csv", "parquet"], QueryParameter(name="format", description="csv (default) or parquet")]
+Backend = NamedDependency[Any]
+LapId = Annotated[str, PathParameter(description="the lap to export")]
+SessionId = Annotated[str, PathParameter(description="the session to export")]
 Channels = Annotated[
     str | None,
-    Parameter(query="channels", required=False, description="comma-separated channel names; empty exports every stored channel"),
+    QueryParameter(name="channels", required=False, description="comma-separated channel names; empty exports every stored channel"),
 ]
 
 
@@ -69,7 +72,7 @@ async def _download(backend: Any, *, method: str, request: Message, response_typ
 
 @get("/api/v1/laps/{lap_id:str}/export", operation_id="ExportLap", tags=["StorageService"],
      summary="ExportLap", description="Download one lap's samples as CSV or Parquet.")
-async def export_lap(lap_id: str, request: Request, backend: Backend, format: Format = "csv", channels: Channels = None) -> Stream:
+async def export_lap(lap_id: LapId, request: Request, backend: Backend, format: Format = "csv", channels: Channels = None) -> Stream:
     message = storage_pb2.ExportLapRequest(lap_id=lap_id, format=FORMATS[format], channels=_channels(channels))
     return await _download(backend, method="ExportLap", request=message, response_type=storage_pb2.ExportLapResponse, http_request=request)
 
@@ -77,7 +80,7 @@ async def export_lap(lap_id: str, request: Request, backend: Backend, format: Fo
 @get("/api/v1/sessions/{session_id:str}/export", operation_id="ExportSession", tags=["StorageService"],
      summary="ExportSession", description="Download every sample of a session as CSV or Parquet.")
 async def export_session(
-    session_id: str, request: Request, backend: Backend, format: Format = "csv", channels: Channels = None
+    session_id: SessionId, request: Request, backend: Backend, format: Format = "csv", channels: Channels = None
 ) -> Stream:
     message = storage_pb2.ExportSessionRequest(session_id=session_id, format=FORMATS[format], channels=_channels(channels))
     return await _download(

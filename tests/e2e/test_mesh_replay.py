@@ -12,6 +12,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from racecoach.client.source import load_ibt
 from racecoach.client.uploader import Uploader, UploadError, split_batches
+from racecoach.services.storage.identity import hash_token
 from racecoach.coaching.v1 import coaching_pb2
 from racecoach.telemetry.v1 import telemetry_pb2
 from telemetry_factories import DATA
@@ -26,9 +27,14 @@ async def replay(mesh, token, path, *, batch_samples=60):
     return session, arrays, result
 
 
-async def stored_samples(storage, session_id):
+async def stored_samples(storage, session_id, token):
+    """Samples stored for this token's user's session (session ids are per user)."""
+    from racecoach.services.storage.identity import resolve_token
+
+    user = await resolve_token(storage.pool, token=token)
     return await storage.pool.fetchval(
-        "SELECT count(*) FROM telemetry_samples t JOIN sessions s USING (session_pk) WHERE s.session_id = $1", session_id
+        "SELECT count(*) FROM telemetry_samples t JOIN sessions s USING (session_pk) WHERE s.session_id = $1 AND s.user_id = $2",
+        session_id, user.user_id,
     )
 
 
@@ -37,7 +43,7 @@ async def test_simulated_session_gives_laps_reports_and_rest_views(mesh, storage
     path, simulated = simulated_ibt
     session, arrays, result = await replay(mesh, token, path)
     sent = len(arrays["session_time_s"])
-    assert await stored_samples(storage, session.session_id) == sent
+    assert await stored_samples(storage, session.session_id, token) == sent
     assert result.committed_seq == -(-sent // 60)
 
     laps = {c.lap.lap_number: c for c in result.laps}
@@ -79,12 +85,13 @@ async def test_real_sebring_recording_is_stored_whole(mesh, storage, token_for):
     assert result.laps == [] and result.errors == []
     stored = await storage.pool.fetch(
         "SELECT session_time_s FROM telemetry_samples t JOIN sessions s USING (session_pk) WHERE s.session_id = $1"
-        " ORDER BY session_time_s", session.session_id,
+        " AND s.user_id = (SELECT user_id FROM api_tokens WHERE token_sha256 = $2) ORDER BY session_time_s",
+        session.session_id, hash_token(token),
     )
     np.testing.assert_array_equal(np.array([r[0] for r in stored]), arrays["session_time_s"])
     again = await replay(mesh, token, DATA / "sebring_amg-gt4_partial.ibt", batch_samples=6)
     assert again[2].committed_seq == result.committed_seq
-    assert await stored_samples(storage, session.session_id) == len(arrays["session_time_s"])  # nothing twice
+    assert await stored_samples(storage, session.session_id, token) == len(arrays["session_time_s"])  # nothing twice
 
 
 async def test_reflection_lists_every_service(mesh):
