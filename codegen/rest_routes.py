@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from google.api import annotations_pb2
 from google.protobuf import descriptor_pb2
 
-from racecoach.codegen.rest_models import SCALARS, WELL_KNOWN, field_type
+from racecoach.codegen.rest_models import WELL_KNOWN, field_type
 
 if TYPE_CHECKING:
     from racecoach.codegen.rest_plugin import Index
@@ -180,5 +180,4 @@ def render_routes(
         '    """The dependencies the handlers need: ``backend`` answers every call."""',
         '    return {"backend": provide_backend(backend)}',
     ]
-    _ = SCALARS
     return "\n".join(header + handlers + footer) + "\n"

@@ -131,7 +131,7 @@ class SessionPipeline:
                 elif response.HasField("error"):
                     await self.out.put(ingest_pb2.StreamResponse(error=ingest_pb2.BatchError(
                         session_id=self.session.session_id, seq=response.request_id, message=response.error.message,
-                        reason=ingest_pb2.BATCH_ERROR_REASON_SEQ_GAP if "skips ahead" in response.error.message
+                        reason=ingest_pb2.BATCH_ERROR_REASON_SEQ_GAP if response.error.code == storage_pb2.WRITE_ERROR_CODE_SEQ_GAP
                         else ingest_pb2.BATCH_ERROR_REASON_OUT_OF_RANGE,
                     )))
                 elif response.committed_seq > self.committed_seq:

@@ -41,6 +41,7 @@ def refusal(request_id: int, session_id: str, committed: int, exc: ServiceError,
     code = {
         grpc.StatusCode.NOT_FOUND: storage_pb2.WRITE_ERROR_CODE_UNKNOWN_SESSION,
         grpc.StatusCode.PERMISSION_DENIED: storage_pb2.WRITE_ERROR_CODE_PERMISSION_DENIED,
+        grpc.StatusCode.FAILED_PRECONDITION: storage_pb2.WRITE_ERROR_CODE_SEQ_GAP,
     }.get(exc.code, default)
     return error_response(request_id, session_id, committed, code, str(exc))
 

@@ -81,7 +81,7 @@ async def test_seq_gap_and_bad_batch_are_refused_without_dropping_the_stream(stu
     responses = {r.request_id: r for r in await write_all(stub, token, requests)}
     assert responses[3].error.code == storage_pb2.WRITE_ERROR_CODE_INVALID_BATCH
     assert "speed_mps" in responses[3].error.message and "finite" in responses[3].error.message
-    assert responses[4].HasField("error") and "resend from 2" in responses[4].error.message
+    assert responses[4].error.code == storage_pb2.WRITE_ERROR_CODE_SEQ_GAP and "resend from 2" in responses[4].error.message
     assert not responses[5].HasField("error") and responses[5].committed_seq == 2
     assert await sample_count(storage, session.session_id) == 12
 

@@ -612,7 +612,7 @@ __all__.append("StorageWhoAmIResponse")
 class StorageWriteError(msgspec.Struct, kw_only=True, omit_defaults=True):
     """WriteError says why one request was refused; the stream stays open."""
 
-    code: Annotated[Literal["WRITE_ERROR_CODE_UNSPECIFIED", "WRITE_ERROR_CODE_INVALID_BATCH", "WRITE_ERROR_CODE_UNKNOWN_SESSION", "WRITE_ERROR_CODE_PERMISSION_DENIED", "WRITE_ERROR_CODE_INVALID_LAP"] | None, msgspec.Meta(description='code classifies the refusal.')] = None
+    code: Annotated[Literal["WRITE_ERROR_CODE_UNSPECIFIED", "WRITE_ERROR_CODE_INVALID_BATCH", "WRITE_ERROR_CODE_UNKNOWN_SESSION", "WRITE_ERROR_CODE_PERMISSION_DENIED", "WRITE_ERROR_CODE_INVALID_LAP", "WRITE_ERROR_CODE_SEQ_GAP"] | None, msgspec.Meta(description='code classifies the refusal.')] = None
     message: Annotated[str | None, msgspec.Meta(description='message says what was wrong in words a developer can act on.')] = None
 
 __all__.append("StorageWriteError")

@@ -22,6 +22,7 @@ class WriteErrorCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WRITE_ERROR_CODE_UNKNOWN_SESSION: _ClassVar[WriteErrorCode]
     WRITE_ERROR_CODE_PERMISSION_DENIED: _ClassVar[WriteErrorCode]
     WRITE_ERROR_CODE_INVALID_LAP: _ClassVar[WriteErrorCode]
+    WRITE_ERROR_CODE_SEQ_GAP: _ClassVar[WriteErrorCode]
 
 class ExportFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -33,6 +34,7 @@ WRITE_ERROR_CODE_INVALID_BATCH: WriteErrorCode
 WRITE_ERROR_CODE_UNKNOWN_SESSION: WriteErrorCode
 WRITE_ERROR_CODE_PERMISSION_DENIED: WriteErrorCode
 WRITE_ERROR_CODE_INVALID_LAP: WriteErrorCode
+WRITE_ERROR_CODE_SEQ_GAP: WriteErrorCode
 EXPORT_FORMAT_UNSPECIFIED: ExportFormat
 EXPORT_FORMAT_CSV: ExportFormat
 EXPORT_FORMAT_PARQUET: ExportFormat

@@ -123,6 +123,11 @@ class WriteErrorCode(betterproto2.Enum):
     WRITE_ERROR_CODE_INVALID_LAP means the lap or report broke a rule; it was not stored.
     """
 
+    SEQ_GAP = 5
+    """
+    WRITE_ERROR_CODE_SEQ_GAP means the batch's seq skips ahead of committed_seq + 1; resend from there.
+    """
+
     @classmethod
     def betterproto_value_to_renamed_proto_names(cls) -> dict[int, str]:
         return {
@@ -131,6 +136,7 @@ class WriteErrorCode(betterproto2.Enum):
             2: "WRITE_ERROR_CODE_UNKNOWN_SESSION",
             3: "WRITE_ERROR_CODE_PERMISSION_DENIED",
             4: "WRITE_ERROR_CODE_INVALID_LAP",
+            5: "WRITE_ERROR_CODE_SEQ_GAP",
         }
 
     @classmethod
@@ -141,6 +147,7 @@ class WriteErrorCode(betterproto2.Enum):
             "WRITE_ERROR_CODE_UNKNOWN_SESSION": 2,
             "WRITE_ERROR_CODE_PERMISSION_DENIED": 3,
             "WRITE_ERROR_CODE_INVALID_LAP": 4,
+            "WRITE_ERROR_CODE_SEQ_GAP": 5,
         }
 
 
