@@ -78,33 +78,37 @@ async function loadLap(lapId) {
     list.appendChild(li);
   }
   $("lap-panel").hidden = false;
-  drawSpeed(lapId);
+  await drawSpeed(lapId);
 }
 
-function drawSpeed(lapId) {
+async function drawSpeed(lapId) {
+  // The telemetry route answers with server-sent events; fetch (unlike EventSource) can send the token.
   const canvas = $("speed");
   const ctx = canvas.getContext("2d");
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const response = await fetch(`/api/v1/laps/${encodeURIComponent(lapId)}/telemetry?maxSamples=900&channels=lap_dist_m&channels=speed_mps`,
+    { headers: { Authorization: `Bearer ${state.token}` } });
+  if (!response.ok) return;
   const points = [];
-  const source = new EventSource(`/api/v1/laps/${encodeURIComponent(lapId)}/telemetry?maxSamples=900&channels=lap_dist_m&channels=speed_mps`);
-  source.onmessage = (event) => {
-    const chunk = JSON.parse(event.data).chunk;
-    const dist = chunk.lapDistM || [];
-    const speed = chunk.speedMps || [];
+  for (const line of (await response.text()).split("\n")) {
+    if (!line.startsWith("data:")) continue;
+    const chunk = JSON.parse(line.slice(5)).chunk;
+    const dist = chunk.lapDistM || [], speed = chunk.speedMps || [];
     for (let i = 0; i < dist.length; i++) points.push([dist[i], speed[i] * 3.6]);
-  };
-  source.onerror = () => {
-    source.close();
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    if (!points.length) return;
-    const maxD = Math.max(...points.map((p) => p[0])), maxV = Math.max(...points.map((p) => p[1]));
-    ctx.strokeStyle = "#4fc3f7";
-    ctx.beginPath();
-    points.forEach(([d, v], i) => {
-      const x = (d / maxD) * (canvas.width - 10) + 5, y = canvas.height - 5 - (v / maxV) * (canvas.height - 10);
-      if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
-    });
-    ctx.stroke();
-  };
+  }
+  if (!points.length) return;
+  const maxD = Math.max(...points.map((p) => p[0])), maxV = Math.max(...points.map((p) => p[1]));
+  ctx.strokeStyle = "#4fc3f7";
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  points.forEach(([d, v], i) => {
+    const x = (d / maxD) * (canvas.width - 10) + 5, y = canvas.height - 5 - (v / maxV) * (canvas.height - 10);
+    if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
+  });
+  ctx.stroke();
+  canvas.dataset.points = String(points.length);
+  ctx.fillStyle = "#e8eef2";
+  ctx.fillText(`speed, km/h (max ${Math.round(maxV)})`, 10, 14);
 }
 
 // Deep links: #token=…&session=…&lap=… (the fragment never reaches the server).

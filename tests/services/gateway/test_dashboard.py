@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import tempfile
 
@@ -41,6 +42,8 @@ async def test_dashboard_shows_sessions_laps_and_coaching(mesh, token_for, simul
     assert "1:23.652" in dom and "1:24.397" in dom  # the lap table
     assert "Turn 3: you braked 20 m earlier" in dom  # the lap's coaching
     assert "Lap 2: 1:24.397" in dom
+    drawn = re.search(r'id="speed"[^>]*data-points="(\d+)"', dom)  # the speed trace, read with the token
+    assert drawn and int(drawn.group(1)) > 500
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it where apt works)")
