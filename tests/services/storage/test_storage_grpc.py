@@ -8,22 +8,15 @@ import pytest
 import pytest_asyncio
 
 from racecoach.analysis.v1 import analysis_pb2
-from racecoach.services.storage.server import serve
-from racecoach.storage.v1 import storage_pb2, storage_pb2_grpc
+from racecoach.storage.v1 import storage_pb2
 from telemetry_factories import make_batches, make_session
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def stub(settings, storage):
-    server = await serve(settings=settings, port=0, storage=storage)
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{server.port}")
-    try:
-        yield storage_pb2_grpc.StorageServiceStub(channel)
-    finally:
-        await channel.close()
-        await server.running.stop(0)
+async def stub(storage_stub):
+    return storage_stub
 
 
 def auth(token: str) -> list[tuple[str, str]]:
