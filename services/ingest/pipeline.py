@@ -207,7 +207,6 @@ class SessionPipeline:
     async def close(self) -> ingest_pb2.SessionClosed:
         """Finish analysis (its laps are stored), then storage; everything sent is committed after this."""
         await self._analysis.put(None)
-        await self._live.put(None) if not self._live.full() else None
         analysis_task, live_task = self._tasks[1], self._tasks[2]
         await asyncio.wait({analysis_task}, timeout=self.links.timeout_s * 3)
         live_task.cancel()
