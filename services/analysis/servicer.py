@@ -17,6 +17,7 @@ from racecoach.services.common.errors import (
     DependencyUnavailableError, InvalidInputError, NotFoundError, translate_errors,
 )
 from racecoach.services.common.logging import get_logger
+from racecoach.services.common.metrics import ANALYSIS_LAPS
 from racecoach.storage.v1 import storage_pb2, storage_pb2_grpc
 
 log = get_logger(__name__)
@@ -56,6 +57,7 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
             events = analyzer.feed(arrays, seq=batch.seq)
             await self.catalogues.save(analyzer.catalogue, metadata=metadata)
             for event in events:
+                ANALYSIS_LAPS.labels(valid=str(event.lap.valid).lower()).inc()
                 yield event
 
     async def AnalyzeLap(self, request, context):

@@ -12,6 +12,7 @@ from racecoach.services.coaching.model.runtime import ScoringModel, load_model
 from racecoach.services.coaching.scoring import score_lap
 from racecoach.services.common.errors import InvalidInputError, translate_errors
 from racecoach.services.common.logging import get_logger
+from racecoach.services.common.metrics import COACHING_CUES, COACHING_REPORTS
 from racecoach.telemetry.v1 import telemetry_pb2
 
 log = get_logger(__name__)
@@ -58,6 +59,7 @@ class CoachingServicer(coaching_pb2_grpc.CoachingServiceServicer):
                 feedback=len(report.feedback),
                 model_version=report.model_version,
             )
+            COACHING_REPORTS.inc()
             return coaching_pb2.ScoreLapResponse(report=report)
 
     async def LiveCues(
@@ -108,6 +110,7 @@ class CoachingServicer(coaching_pb2_grpc.CoachingServiceServicer):
                         raise InvalidInputError(f"batch seq {batch.seq}: {exc}") from exc
                     for cue in cues:
                         call_log.debug("cue issued", seq=cue.seq, corner_number=cue.corner_number, kind=cue.kind)
+                        COACHING_CUES.inc()
                         yield coaching_pb2.LiveCuesResponse(cue=_cue_message(cue))
                 else:
                     raise InvalidInputError("a LiveCuesRequest must carry a context or a batch")

@@ -63,6 +63,7 @@ class Settings:
     log_level: str = "info"
     token: str | None = None
     rpc_timeout_s: float = 10.0
+    metrics_port: int = 0
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -111,4 +112,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_batch_samples=_int(env, "RACING_COACH_MAX_BATCH_SAMPLES", 600) or 600,
         log_level=level,
         token=env.get("RACING_COACH_TOKEN") or None,
+        metrics_port=_int(env, "RACING_COACH_METRICS_PORT", 0),
     )

@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import grpc
-from litestar import Litestar, get
+from litestar import Litestar, Response, get
 from litestar.config.cors import CORSConfig
 from litestar.exceptions import HTTPException
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.response import File
 from litestar.static_files import create_static_files_router
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from racecoach import rest
 from racecoach.services.common.settings import Settings
@@ -40,6 +42,12 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+@get("/metrics", include_in_schema=False, sync_to_thread=False)
+def metrics() -> Response:
+    """Prometheus metrics of this process."""
+    return Response(content=generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
 @get("/", include_in_schema=False, sync_to_thread=False)
 def dashboard_index() -> File:
     return File(DASHBOARD / "index.html", media_type="text/html", content_disposition_type="inline")
@@ -49,14 +57,14 @@ def create_app(*, backend: GrpcBackend, requests_per_minute: int = 600, cors_ori
     """The gateway app around ``backend``."""
     return Litestar(
         route_handlers=[
-            *rest.route_handlers(), healthz, dashboard_index,
+            *rest.route_handlers(), healthz, metrics, dashboard_index,
             *export.ROUTES,
             create_static_files_router(path="/static", directories=[DASHBOARD], include_in_schema=False),
         ],
         dependencies=rest.dependencies(backend=backend),
         exception_handlers={HTTPException: handle_http_exception, Exception: handle_unexpected},
         cors_config=CORSConfig(allow_origins=cors_origins or ["http://localhost", "http://127.0.0.1"], allow_headers=["authorization", "content-type"]),
-        middleware=[RateLimitConfig(rate_limit=("minute", requests_per_minute), exclude=["/healthz"]).middleware],
+        middleware=[RateLimitConfig(rate_limit=("minute", requests_per_minute), exclude=["/healthz", "/metrics"]).middleware],
         openapi_config=OpenAPIConfig(title="Racing Coach REST API", version="v1", path="/schema"),
         on_shutdown=[backend.close],
         debug=False,

@@ -11,6 +11,7 @@ from racecoach.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 from racecoach.services.common.batch import BatchValidationError, decode_raw, validate
 from racecoach.services.common.errors import ServiceError, status_for
 from racecoach.services.common.logging import get_logger
+from racecoach.services.common.metrics import INGEST_BATCHES, INGEST_SAMPLES
 from racecoach.services.ingest.links import Links
 from racecoach.services.ingest.pipeline import SessionPipeline, StorageLost
 from racecoach.storage.v1 import storage_pb2
@@ -110,6 +111,9 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
             arrays = decode_raw(view)
             validate(arrays=arrays, sample_count=view.sample_count, max_samples=self.max_batch_samples)
         except BatchValidationError as exc:
+            INGEST_BATCHES.labels(outcome=exc.reason.lower()).inc()
             await out.put(batch_error(session_id, view.seq, exc.reason, f"batch seq {view.seq}: {exc}"))
             return
         await pipeline.forward(seq=view.seq, batch_bytes=view.SerializeToString())
+        INGEST_BATCHES.labels(outcome="accepted").inc()
+        INGEST_SAMPLES.inc(view.sample_count)

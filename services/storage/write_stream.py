@@ -19,6 +19,7 @@ import numpy as np
 from racecoach.services.common.batch import BatchValidationError, decode_raw, validate
 from racecoach.services.common.channels import BY_FIELD, CHANNELS, REQUIRED
 from racecoach.services.common.errors import ServiceError
+from racecoach.services.common.metrics import STORAGE_COMMIT_SECONDS
 from racecoach.services.storage import database, writes
 from racecoach.services.storage.copy import BatchRows, encode_batches, encode_joined
 from racecoach.services.storage.identity import User
@@ -150,7 +151,8 @@ async def commit_run(pool: asyncpg.Pool, *, user: User, run: BatchRun) -> list[s
     batches = [rows for _, rows in run.good]
     async with database.connection(pool) as conn:
         try:
-            committed = await writes.write_batches(conn, user=user, session_id=session_id, batches=batches, encoded=run.encoded)
+            with STORAGE_COMMIT_SECONDS.time():
+                committed = await writes.write_batches(conn, user=user, session_id=session_id, batches=batches, encoded=run.encoded)
         except ServiceError as exc:
             failure = exc
             if len(batches) > 1:  # store what can be stored, one by one

@@ -13,6 +13,7 @@ import numpy as np
 from racecoach.analysis.v1 import analysis_pb2
 from racecoach.coaching.v1 import coaching_pb2
 from racecoach.services.common.errors import ConflictError, InvalidInputError, NotFoundError
+from racecoach.services.common.metrics import STORAGE_BATCHES, STORAGE_SAMPLES
 from racecoach.services.storage.copy import COLUMNS, BatchRows, encode_rows
 from racecoach.services.storage.copy import payload as copy_payload
 from racecoach.services.storage.database import ensure_partition
@@ -114,7 +115,10 @@ async def write_batches(
             "UPDATE sessions SET committed_seq = $2, sample_count = sample_count + $3 WHERE session_pk = $1",
             session_pk, new_committed, sum(b.sample_count for b in fresh),
         )
-        return new_committed
+    # Counted once the transaction has committed.
+    STORAGE_BATCHES.inc(len(fresh))
+    STORAGE_SAMPLES.inc(sum(b.sample_count for b in fresh))
+    return new_committed
 
 
 async def write_lap(conn: asyncpg.Connection, *, user: User, lap: analysis_pb2.LapAnalysis) -> None:
