@@ -13,7 +13,7 @@ from .factories import read_ibt
 
 REPO = Path(__file__).resolve().parents[2]
 IBT_NAME = "sebring_amg-gt4_partial.ibt"
-IBT_CANDIDATES = [REPO / "tests" / "data" / IBT_NAME, Path("/work/shared/data/ibt") / IBT_NAME]
+IBT_CANDIDATES = [REPO / "tests" / "data" / IBT_NAME]
 
 IMPLEMENTATIONS = {"c": kernels, "reference": reference}
 
