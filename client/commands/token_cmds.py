@@ -20,29 +20,29 @@ async def _with_connection(settings, action):
         await storage.close()
 
 
-def create(args: argparse.Namespace) -> int:
+def _in_database(action):
+    """Run ``action(conn)`` on the configured database; a refusal becomes a one-line CLI error."""
     from racecoach.client.cli import CliError
-    from racecoach.services.storage.identity import create_token
 
-    settings = settings_or_exit()
     try:
-        issued = asyncio.run(_with_connection(settings, lambda conn: create_token(conn, email=args.user, label=args.label)))
+        return asyncio.run(_with_connection(settings_or_exit(), action))
     except ServiceError as exc:
         raise CliError(str(exc)) from None
+
+
+def create(args: argparse.Namespace) -> int:
+    from racecoach.services.storage.identity import create_token
+
+    issued = _in_database(lambda conn: create_token(conn, email=args.user, label=args.label))
     print(issued.token)
     print(f"token id {issued.token_id} for {issued.user.email}; it is shown only once", flush=True)
     return 0
 
 
 def revoke(args: argparse.Namespace) -> int:
-    from racecoach.client.cli import CliError
     from racecoach.services.storage.identity import revoke_token
 
-    settings = settings_or_exit()
-    try:
-        count = asyncio.run(_with_connection(settings, lambda conn: revoke_token(conn, token=args.token, token_id=args.id)))
-    except ServiceError as exc:
-        raise CliError(str(exc)) from None
+    count = _in_database(lambda conn: revoke_token(conn, token=args.token, token_id=args.id))
     print(f"revoked {count} token")
     return 0
 
