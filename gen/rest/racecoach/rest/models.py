@@ -86,6 +86,7 @@ class AnalysisCompareLapsResponse(msgspec.Struct, kw_only=True, omit_defaults=Tr
     stepM: Annotated[float | None, msgspec.Meta(description='step_m is the distance between delta samples in metres.')] = None
     deltaS: Annotated[list[float] | None, msgspec.Meta(description='delta_s is the running time difference in seconds at each step along the lap.')] = None
     cornerDeltas: Annotated[list[AnalysisCornerDelta] | None, msgspec.Meta(description="corner_deltas splits lap_delta over the lap's segments, in order.")] = None
+    phaseDeltas: Annotated[list[AnalysisPhaseDelta] | None, msgspec.Meta(description="phase_deltas splits lap_delta over each corner's phases, in order along the lap; they sum to lap_delta.")] = None
 
 __all__.append("AnalysisCompareLapsResponse")
 
@@ -103,6 +104,18 @@ class AnalysisCorner(msgspec.Struct, kw_only=True, omit_defaults=True):
     throttleOnM: Annotated[float | None, msgspec.Meta(description='throttle_on_m is where the throttle is committed after the apex, metres from the start/finish line; 0 when never.')] = None
     coastingM: Annotated[float | None, msgspec.Meta(description='coasting_m is the distance in the corner with neither brake nor throttle, in metres.')] = None
     timeInCornerS: Annotated[float | None, msgspec.Meta(description='time_in_corner_s is the time from entry to exit in seconds.')] = None
+    braked: Annotated[bool | None, msgspec.Meta(description='braked is true when the driver braked for this corner (brake_onset_m is then set).')] = None
+    brakeOnsetM: Annotated[float | None, msgspec.Meta(description='brake_onset_m is where braking for the corner starts, found from brake pressure and deceleration together (a light tap before it does not count), metres from the start/finish line; 0 when not braked.')] = None
+    peakBrake: Annotated[float | None, msgspec.Meta(description='peak_brake is the highest brake pedal position braking for the corner, 0 to 1; 0 when not braked.')] = None
+    entrySpeedMps: Annotated[float | None, msgspec.Meta(description='entry_speed_mps is the speed at the brake onset (or at the entry when not braked) in m/s.')] = None
+    exitSpeedMps: Annotated[float | None, msgspec.Meta(description='exit_speed_mps is the speed at full throttle after the apex (or at the exit) in m/s.')] = None
+    fullThrottleM: Annotated[float | None, msgspec.Meta(description='full_throttle_m is where the throttle reaches full after the apex, metres from the start/finish line; 0 when never.')] = None
+    approachCoastingM: Annotated[float | None, msgspec.Meta(description='approach_coasting_m is the distance with neither brake nor throttle just before the brake onset, in metres.')] = None
+    approachCoastingStartM: Annotated[float | None, msgspec.Meta(description='approach_coasting_start_m is where that coasting starts, metres from the start/finish line; 0 when none.')] = None
+    liftM: Annotated[float | None, msgspec.Meta(description="lift_m is the distance of partial throttle on the straight after the corner's full throttle, in metres.")] = None
+    liftStartM: Annotated[float | None, msgspec.Meta(description='lift_start_m is where the first such lift starts, metres from the start/finish line; 0 when none.')] = None
+    brakeReleaseM: Annotated[float | None, msgspec.Meta(description='brake_release_m is where the brake is fully released for the corner, metres from the start/finish line; 0 when not braked.')] = None
+    name: Annotated[str | None, msgspec.Meta(description='name is the corner\'s official name ("Remus") where the track\'s data file knows it; empty otherwise.')] = None
 
 __all__.append("AnalysisCorner")
 
@@ -128,7 +141,7 @@ class AnalysisLapAnalysis(msgspec.Struct, kw_only=True, omit_defaults=True):
     startSessionTimeS: Annotated[float | None, msgspec.Meta(description='start_session_time_s is the session time of the start crossing in seconds.')] = None
     endSessionTimeS: Annotated[float | None, msgspec.Meta(description='end_session_time_s is the session time of the end crossing in seconds.')] = None
     valid: Annotated[bool | None, msgspec.Meta(description='valid is true when the lap has no flag that makes it incomparable.')] = None
-    flags: Annotated[list[Literal["LAP_FLAG_UNSPECIFIED", "LAP_FLAG_OUT_LAP", "LAP_FLAG_IN_LAP", "LAP_FLAG_INCOMPLETE", "LAP_FLAG_RESET", "LAP_FLAG_OFF_TRACK", "LAP_FLAG_PIT"]] | None, msgspec.Meta(description='flags lists why the lap is not clean; empty for a clean lap.')] = None
+    flags: Annotated[list[Literal["LAP_FLAG_UNSPECIFIED", "LAP_FLAG_OUT_LAP", "LAP_FLAG_IN_LAP", "LAP_FLAG_INCOMPLETE", "LAP_FLAG_RESET", "LAP_FLAG_OFF_TRACK", "LAP_FLAG_PIT", "LAP_FLAG_SPIN", "LAP_FLAG_NEAR_STOP"]] | None, msgspec.Meta(description='flags lists why the lap is not clean; empty for a clean lap.')] = None
     brakingZones: Annotated[list[AnalysisBrakingZone] | None, msgspec.Meta(description='braking_zones lists the braking zones in order along the lap.')] = None
     corners: Annotated[list[AnalysisCorner] | None, msgspec.Meta(description='corners lists the corners in order along the lap.')] = None
     distanceM: Annotated[float | None, msgspec.Meta(description='distance_m is the distance covered in the lap in metres.')] = None
@@ -138,17 +151,32 @@ class AnalysisLapAnalysis(msgspec.Struct, kw_only=True, omit_defaults=True):
 __all__.append("AnalysisLapAnalysis")
 
 
+class AnalysisPhaseDelta(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """PhaseDelta is the time lost (positive) or gained (negative) in one phase of one corner."""
+
+    cornerNumber: Annotated[int | None, msgspec.Meta(description="corner_number is the corner the phase belongs to; 0 for the run from the line to the first corner's approach.")] = None
+    phase: Annotated[Literal["CORNER_PHASE_UNSPECIFIED", "CORNER_PHASE_APPROACH", "CORNER_PHASE_BRAKING", "CORNER_PHASE_ENTRY", "CORNER_PHASE_APEX", "CORNER_PHASE_EXIT", "CORNER_PHASE_STRAIGHT"] | None, msgspec.Meta(description='phase is the part of the corner.')] = None
+    startM: Annotated[float | None, msgspec.Meta(description='start_m is where the phase starts, metres from the start/finish line.')] = None
+    endM: Annotated[float | None, msgspec.Meta(description='end_m is where the phase ends, metres from the start/finish line.')] = None
+    timeLossS: Annotated[float | None, msgspec.Meta(description='time_loss_s is the time lost in the phase against the reference in seconds; negative is a gain.')] = None
+
+__all__.append("AnalysisPhaseDelta")
+
+
 class CoachingFeedback(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Feedback is one structured, actionable remark about a lap."""
 
     cornerNumber: Annotated[int | None, msgspec.Meta(description='corner_number is the corner concerned; 0 when the remark is not about a corner.')] = None
     distanceM: Annotated[float | None, msgspec.Meta(description='distance_m is where on the lap the remark applies, metres from the start/finish line.')] = None
-    type: Annotated[Literal["FEEDBACK_TYPE_UNSPECIFIED", "FEEDBACK_TYPE_BRAKE_EARLY", "FEEDBACK_TYPE_BRAKE_LATE", "FEEDBACK_TYPE_LOW_APEX_SPEED", "FEEDBACK_TYPE_LATE_THROTTLE", "FEEDBACK_TYPE_COASTING", "FEEDBACK_TYPE_LIFT", "FEEDBACK_TYPE_STRENGTH"] | None, msgspec.Meta(description='type is what the remark is about.')] = None
+    type: Annotated[Literal["FEEDBACK_TYPE_UNSPECIFIED", "FEEDBACK_TYPE_BRAKE_EARLY", "FEEDBACK_TYPE_BRAKE_LATE", "FEEDBACK_TYPE_LOW_APEX_SPEED", "FEEDBACK_TYPE_LATE_THROTTLE", "FEEDBACK_TYPE_COASTING", "FEEDBACK_TYPE_LIFT", "FEEDBACK_TYPE_STRENGTH", "FEEDBACK_TYPE_BRAKE_RELEASE", "FEEDBACK_TYPE_INCIDENT"] | None, msgspec.Meta(description='type is what the remark is about.')] = None
     severity: Annotated[Literal["SEVERITY_UNSPECIFIED", "SEVERITY_INFO", "SEVERITY_MINOR", "SEVERITY_MAJOR", "SEVERITY_CRITICAL"] | None, msgspec.Meta(description='severity ranks the remark by time at stake.')] = None
     deltaValue: Annotated[float | None, msgspec.Meta(description='delta_value is the measured difference from the reference, in delta_unit.')] = None
     deltaUnit: Annotated[str | None, msgspec.Meta(description='delta_unit is the unit of delta_value ("m", "km/h", "s"); never empty.')] = None
-    timeLossS: Annotated[float | None, msgspec.Meta(description='time_loss_s is the time the remark accounts for in seconds; 0 when not measured.')] = None
+    timeLossS: Annotated[float | None, msgspec.Meta(description="time_loss_s is the time the remark's own cause cost in seconds (its share of the corner's loss, booked by phase); negative for a gain; 0 when not measured.")] = None
     description: Annotated[str | None, msgspec.Meta(description='description is the remark in words a driver can act on; never empty.')] = None
+    phase: Annotated[Literal["CORNER_PHASE_UNSPECIFIED", "CORNER_PHASE_APPROACH", "CORNER_PHASE_BRAKING", "CORNER_PHASE_ENTRY", "CORNER_PHASE_APEX", "CORNER_PHASE_EXIT", "CORNER_PHASE_STRAIGHT"] | None, msgspec.Meta(description='phase is the part of the corner the cause acts in; unspecified when not about one phase.')] = None
+    cornerName: Annotated[str | None, msgspec.Meta(description="corner_name is the corner's official name where known; empty otherwise.")] = None
+    cornerLossS: Annotated[float | None, msgspec.Meta(description="corner_loss_s is the whole corner's loss against the reference in seconds (every phase); 0 when not measured.")] = None
 
 __all__.append("CoachingFeedback")
 
@@ -164,6 +192,8 @@ class CoachingLapReport(msgspec.Struct, kw_only=True, omit_defaults=True):
     referenceLapId: Annotated[str | None, msgspec.Meta(description='reference_lap_id is the lap compared with; empty when the lap had no reference.')] = None
     modelVersion: Annotated[str | None, msgspec.Meta(description='model_version names the scoring model used.')] = None
     summary: Annotated[str | None, msgspec.Meta(description='summary is one sentence for the driver.')] = None
+    timeWithinReachS: Annotated[float | None, msgspec.Meta(description='time_within_reach_s is the time the problem remarks account for, the time the driver can find, in seconds.')] = None
+    note: Annotated[str | None, msgspec.Meta(description='note is a short word instead of corner coaching on an out-lap, in-lap, invalid or incident lap; empty otherwise.')] = None
 
 __all__.append("CoachingLapReport")
 
@@ -216,6 +246,7 @@ class CoachingScoreLapRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
     lap: Annotated[AnalysisLapAnalysis | None, msgspec.Meta(description='lap is the lap to score; required.')] = None
     reference: Annotated[AnalysisLapAnalysis | None, msgspec.Meta(description='reference is the reference lap; unset scores the lap on its own.')] = None
     cornerDeltas: Annotated[list[AnalysisCornerDelta] | None, msgspec.Meta(description="corner_deltas is the comparison's per-segment time loss; empty when no reference.")] = None
+    phaseDeltas: Annotated[list[AnalysisPhaseDelta] | None, msgspec.Meta(description="phase_deltas is the comparison's time loss per corner and phase; empty when no reference.")] = None
 
 __all__.append("CoachingScoreLapRequest")
 
@@ -475,6 +506,7 @@ class StorageGetTrackCornersResponse(msgspec.Struct, kw_only=True, omit_defaults
     """GetTrackCornersResponse is the catalogue."""
 
     corners: Annotated[list[StorageTrackCorner] | None, msgspec.Meta(description='corners lists the corners in order; empty when nothing was learned yet.')] = None
+    version: Annotated[int | None, msgspec.Meta(description="version counts the catalogue's published changes from 1; 0 when nothing was stored yet.")] = None
 
 __all__.append("StorageGetTrackCornersResponse")
 
@@ -536,6 +568,7 @@ class StoragePutTrackCornersRequest(msgspec.Struct, kw_only=True, omit_defaults=
     trackName: Annotated[str | None, msgspec.Meta(description="track_name is the track's internal name (Track.name); never empty.")] = None
     layout: Annotated[str | None, msgspec.Meta(description='layout is the layout (Track.layout); empty for the only layout.')] = None
     corners: Annotated[list[StorageTrackCorner] | None, msgspec.Meta(description='corners is the new catalogue, numbered from 1 in order along the lap.')] = None
+    baseVersion: Annotated[int | None, msgspec.Meta(description='base_version is the version this catalogue was built on (0: none stored yet); a put whose base is not the stored version is refused with ABORTED, so a refinement never silently overwrites another.')] = None
 
 __all__.append("StoragePutTrackCornersRequest")
 
@@ -544,6 +577,7 @@ class StoragePutTrackCornersResponse(msgspec.Struct, kw_only=True, omit_defaults
     """PutTrackCornersResponse confirms the catalogue was stored."""
 
     stored: Annotated[int | None, msgspec.Meta(description='stored is the number of corners stored.')] = None
+    version: Annotated[int | None, msgspec.Meta(description="version is the stored catalogue's new version.")] = None
 
 __all__.append("StoragePutTrackCornersResponse")
 
@@ -588,6 +622,7 @@ class StorageTrackCorner(msgspec.Struct, kw_only=True, omit_defaults=True):
     exitM: Annotated[float | None, msgspec.Meta(description='exit_m is where the corner ends, metres from the start/finish line.')] = None
     direction: Annotated[Literal["CORNER_DIRECTION_UNSPECIFIED", "CORNER_DIRECTION_LEFT", "CORNER_DIRECTION_RIGHT"] | None, msgspec.Meta(description='direction is the way the corner turns.')] = None
     lapsSeen: Annotated[int | None, msgspec.Meta(description='laps_seen is how many laps the catalogue entry was learned from.')] = None
+    name: Annotated[str | None, msgspec.Meta(description="name is the corner's official name where the track's data file knows it; empty otherwise.")] = None
 
 __all__.append("StorageTrackCorner")
 

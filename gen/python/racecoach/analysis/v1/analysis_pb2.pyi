@@ -21,6 +21,18 @@ class LapFlag(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     LAP_FLAG_RESET: _ClassVar[LapFlag]
     LAP_FLAG_OFF_TRACK: _ClassVar[LapFlag]
     LAP_FLAG_PIT: _ClassVar[LapFlag]
+    LAP_FLAG_SPIN: _ClassVar[LapFlag]
+    LAP_FLAG_NEAR_STOP: _ClassVar[LapFlag]
+
+class CornerPhase(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CORNER_PHASE_UNSPECIFIED: _ClassVar[CornerPhase]
+    CORNER_PHASE_APPROACH: _ClassVar[CornerPhase]
+    CORNER_PHASE_BRAKING: _ClassVar[CornerPhase]
+    CORNER_PHASE_ENTRY: _ClassVar[CornerPhase]
+    CORNER_PHASE_APEX: _ClassVar[CornerPhase]
+    CORNER_PHASE_EXIT: _ClassVar[CornerPhase]
+    CORNER_PHASE_STRAIGHT: _ClassVar[CornerPhase]
 
 class CornerDirection(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -41,6 +53,15 @@ LAP_FLAG_INCOMPLETE: LapFlag
 LAP_FLAG_RESET: LapFlag
 LAP_FLAG_OFF_TRACK: LapFlag
 LAP_FLAG_PIT: LapFlag
+LAP_FLAG_SPIN: LapFlag
+LAP_FLAG_NEAR_STOP: LapFlag
+CORNER_PHASE_UNSPECIFIED: CornerPhase
+CORNER_PHASE_APPROACH: CornerPhase
+CORNER_PHASE_BRAKING: CornerPhase
+CORNER_PHASE_ENTRY: CornerPhase
+CORNER_PHASE_APEX: CornerPhase
+CORNER_PHASE_EXIT: CornerPhase
+CORNER_PHASE_STRAIGHT: CornerPhase
 CORNER_DIRECTION_UNSPECIFIED: CornerDirection
 CORNER_DIRECTION_LEFT: CornerDirection
 CORNER_DIRECTION_RIGHT: CornerDirection
@@ -76,7 +97,7 @@ class BrakingZone(_message.Message):
     def __init__(self, index: _Optional[int] = ..., brake_point_m: _Optional[float] = ..., end_m: _Optional[float] = ..., entry_speed_mps: _Optional[float] = ..., peak_brake: _Optional[float] = ..., min_speed_mps: _Optional[float] = ..., min_speed_dist_m: _Optional[float] = ..., duration_s: _Optional[float] = ..., trail_brake_fraction: _Optional[float] = ..., trail_brake_dist_m: _Optional[float] = ..., corner_number: _Optional[int] = ...) -> None: ...
 
 class Corner(_message.Message):
-    __slots__ = ("number", "entry_m", "apex_m", "exit_m", "apex_speed_mps", "max_lat_g", "direction", "throttle_on_m", "coasting_m", "time_in_corner_s")
+    __slots__ = ("number", "entry_m", "apex_m", "exit_m", "apex_speed_mps", "max_lat_g", "direction", "throttle_on_m", "coasting_m", "time_in_corner_s", "braked", "brake_onset_m", "peak_brake", "entry_speed_mps", "exit_speed_mps", "full_throttle_m", "approach_coasting_m", "approach_coasting_start_m", "lift_m", "lift_start_m", "brake_release_m", "name")
     NUMBER_FIELD_NUMBER: _ClassVar[int]
     ENTRY_M_FIELD_NUMBER: _ClassVar[int]
     APEX_M_FIELD_NUMBER: _ClassVar[int]
@@ -87,6 +108,18 @@ class Corner(_message.Message):
     THROTTLE_ON_M_FIELD_NUMBER: _ClassVar[int]
     COASTING_M_FIELD_NUMBER: _ClassVar[int]
     TIME_IN_CORNER_S_FIELD_NUMBER: _ClassVar[int]
+    BRAKED_FIELD_NUMBER: _ClassVar[int]
+    BRAKE_ONSET_M_FIELD_NUMBER: _ClassVar[int]
+    PEAK_BRAKE_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_SPEED_MPS_FIELD_NUMBER: _ClassVar[int]
+    EXIT_SPEED_MPS_FIELD_NUMBER: _ClassVar[int]
+    FULL_THROTTLE_M_FIELD_NUMBER: _ClassVar[int]
+    APPROACH_COASTING_M_FIELD_NUMBER: _ClassVar[int]
+    APPROACH_COASTING_START_M_FIELD_NUMBER: _ClassVar[int]
+    LIFT_M_FIELD_NUMBER: _ClassVar[int]
+    LIFT_START_M_FIELD_NUMBER: _ClassVar[int]
+    BRAKE_RELEASE_M_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
     number: int
     entry_m: float
     apex_m: float
@@ -97,7 +130,19 @@ class Corner(_message.Message):
     throttle_on_m: float
     coasting_m: float
     time_in_corner_s: float
-    def __init__(self, number: _Optional[int] = ..., entry_m: _Optional[float] = ..., apex_m: _Optional[float] = ..., exit_m: _Optional[float] = ..., apex_speed_mps: _Optional[float] = ..., max_lat_g: _Optional[float] = ..., direction: _Optional[_Union[CornerDirection, str]] = ..., throttle_on_m: _Optional[float] = ..., coasting_m: _Optional[float] = ..., time_in_corner_s: _Optional[float] = ...) -> None: ...
+    braked: bool
+    brake_onset_m: float
+    peak_brake: float
+    entry_speed_mps: float
+    exit_speed_mps: float
+    full_throttle_m: float
+    approach_coasting_m: float
+    approach_coasting_start_m: float
+    lift_m: float
+    lift_start_m: float
+    brake_release_m: float
+    name: str
+    def __init__(self, number: _Optional[int] = ..., entry_m: _Optional[float] = ..., apex_m: _Optional[float] = ..., exit_m: _Optional[float] = ..., apex_speed_mps: _Optional[float] = ..., max_lat_g: _Optional[float] = ..., direction: _Optional[_Union[CornerDirection, str]] = ..., throttle_on_m: _Optional[float] = ..., coasting_m: _Optional[float] = ..., time_in_corner_s: _Optional[float] = ..., braked: _Optional[bool] = ..., brake_onset_m: _Optional[float] = ..., peak_brake: _Optional[float] = ..., entry_speed_mps: _Optional[float] = ..., exit_speed_mps: _Optional[float] = ..., full_throttle_m: _Optional[float] = ..., approach_coasting_m: _Optional[float] = ..., approach_coasting_start_m: _Optional[float] = ..., lift_m: _Optional[float] = ..., lift_start_m: _Optional[float] = ..., brake_release_m: _Optional[float] = ..., name: _Optional[str] = ...) -> None: ...
 
 class LapAnalysis(_message.Message):
     __slots__ = ("session_id", "lap_id", "lap_number", "lap_time", "start_session_time_s", "end_session_time_s", "valid", "flags", "braking_zones", "corners", "distance_m", "max_speed_mps", "sample_count")
@@ -190,17 +235,33 @@ class CornerDelta(_message.Message):
     def __init__(self, corner_number: _Optional[int] = ..., start_m: _Optional[float] = ..., end_m: _Optional[float] = ..., time_loss_s: _Optional[float] = ...) -> None: ...
 
 class CompareLapsResponse(_message.Message):
-    __slots__ = ("lap_id", "reference_lap_id", "lap_delta", "step_m", "delta_s", "corner_deltas")
+    __slots__ = ("lap_id", "reference_lap_id", "lap_delta", "step_m", "delta_s", "corner_deltas", "phase_deltas")
     LAP_ID_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_LAP_ID_FIELD_NUMBER: _ClassVar[int]
     LAP_DELTA_FIELD_NUMBER: _ClassVar[int]
     STEP_M_FIELD_NUMBER: _ClassVar[int]
     DELTA_S_FIELD_NUMBER: _ClassVar[int]
     CORNER_DELTAS_FIELD_NUMBER: _ClassVar[int]
+    PHASE_DELTAS_FIELD_NUMBER: _ClassVar[int]
     lap_id: str
     reference_lap_id: str
     lap_delta: _duration_pb2.Duration
     step_m: float
     delta_s: _containers.RepeatedScalarFieldContainer[float]
     corner_deltas: _containers.RepeatedCompositeFieldContainer[CornerDelta]
-    def __init__(self, lap_id: _Optional[str] = ..., reference_lap_id: _Optional[str] = ..., lap_delta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., step_m: _Optional[float] = ..., delta_s: _Optional[_Iterable[float]] = ..., corner_deltas: _Optional[_Iterable[_Union[CornerDelta, _Mapping]]] = ...) -> None: ...
+    phase_deltas: _containers.RepeatedCompositeFieldContainer[PhaseDelta]
+    def __init__(self, lap_id: _Optional[str] = ..., reference_lap_id: _Optional[str] = ..., lap_delta: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., step_m: _Optional[float] = ..., delta_s: _Optional[_Iterable[float]] = ..., corner_deltas: _Optional[_Iterable[_Union[CornerDelta, _Mapping]]] = ..., phase_deltas: _Optional[_Iterable[_Union[PhaseDelta, _Mapping]]] = ...) -> None: ...
+
+class PhaseDelta(_message.Message):
+    __slots__ = ("corner_number", "phase", "start_m", "end_m", "time_loss_s")
+    CORNER_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PHASE_FIELD_NUMBER: _ClassVar[int]
+    START_M_FIELD_NUMBER: _ClassVar[int]
+    END_M_FIELD_NUMBER: _ClassVar[int]
+    TIME_LOSS_S_FIELD_NUMBER: _ClassVar[int]
+    corner_number: int
+    phase: CornerPhase
+    start_m: float
+    end_m: float
+    time_loss_s: float
+    def __init__(self, corner_number: _Optional[int] = ..., phase: _Optional[_Union[CornerPhase, str]] = ..., start_m: _Optional[float] = ..., end_m: _Optional[float] = ..., time_loss_s: _Optional[float] = ...) -> None: ...

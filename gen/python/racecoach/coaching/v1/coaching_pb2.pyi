@@ -20,6 +20,8 @@ class FeedbackType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FEEDBACK_TYPE_COASTING: _ClassVar[FeedbackType]
     FEEDBACK_TYPE_LIFT: _ClassVar[FeedbackType]
     FEEDBACK_TYPE_STRENGTH: _ClassVar[FeedbackType]
+    FEEDBACK_TYPE_BRAKE_RELEASE: _ClassVar[FeedbackType]
+    FEEDBACK_TYPE_INCIDENT: _ClassVar[FeedbackType]
 
 class Severity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -45,6 +47,8 @@ FEEDBACK_TYPE_LATE_THROTTLE: FeedbackType
 FEEDBACK_TYPE_COASTING: FeedbackType
 FEEDBACK_TYPE_LIFT: FeedbackType
 FEEDBACK_TYPE_STRENGTH: FeedbackType
+FEEDBACK_TYPE_BRAKE_RELEASE: FeedbackType
+FEEDBACK_TYPE_INCIDENT: FeedbackType
 SEVERITY_UNSPECIFIED: Severity
 SEVERITY_INFO: Severity
 SEVERITY_MINOR: Severity
@@ -58,7 +62,7 @@ CUE_KIND_THROTTLE_EARLIER: CueKind
 CUE_KIND_NO_COASTING: CueKind
 
 class Feedback(_message.Message):
-    __slots__ = ("corner_number", "distance_m", "type", "severity", "delta_value", "delta_unit", "time_loss_s", "description")
+    __slots__ = ("corner_number", "distance_m", "type", "severity", "delta_value", "delta_unit", "time_loss_s", "description", "phase", "corner_name", "corner_loss_s")
     CORNER_NUMBER_FIELD_NUMBER: _ClassVar[int]
     DISTANCE_M_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -67,6 +71,9 @@ class Feedback(_message.Message):
     DELTA_UNIT_FIELD_NUMBER: _ClassVar[int]
     TIME_LOSS_S_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    PHASE_FIELD_NUMBER: _ClassVar[int]
+    CORNER_NAME_FIELD_NUMBER: _ClassVar[int]
+    CORNER_LOSS_S_FIELD_NUMBER: _ClassVar[int]
     corner_number: int
     distance_m: float
     type: FeedbackType
@@ -75,10 +82,13 @@ class Feedback(_message.Message):
     delta_unit: str
     time_loss_s: float
     description: str
-    def __init__(self, corner_number: _Optional[int] = ..., distance_m: _Optional[float] = ..., type: _Optional[_Union[FeedbackType, str]] = ..., severity: _Optional[_Union[Severity, str]] = ..., delta_value: _Optional[float] = ..., delta_unit: _Optional[str] = ..., time_loss_s: _Optional[float] = ..., description: _Optional[str] = ...) -> None: ...
+    phase: _analysis_pb2.CornerPhase
+    corner_name: str
+    corner_loss_s: float
+    def __init__(self, corner_number: _Optional[int] = ..., distance_m: _Optional[float] = ..., type: _Optional[_Union[FeedbackType, str]] = ..., severity: _Optional[_Union[Severity, str]] = ..., delta_value: _Optional[float] = ..., delta_unit: _Optional[str] = ..., time_loss_s: _Optional[float] = ..., description: _Optional[str] = ..., phase: _Optional[_Union[_analysis_pb2.CornerPhase, str]] = ..., corner_name: _Optional[str] = ..., corner_loss_s: _Optional[float] = ...) -> None: ...
 
 class LapReport(_message.Message):
-    __slots__ = ("session_id", "lap_id", "lap_number", "score", "feedback", "reference_lap_id", "model_version", "summary")
+    __slots__ = ("session_id", "lap_id", "lap_number", "score", "feedback", "reference_lap_id", "model_version", "summary", "time_within_reach_s", "note")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     LAP_ID_FIELD_NUMBER: _ClassVar[int]
     LAP_NUMBER_FIELD_NUMBER: _ClassVar[int]
@@ -87,6 +97,8 @@ class LapReport(_message.Message):
     REFERENCE_LAP_ID_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    TIME_WITHIN_REACH_S_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     lap_id: str
     lap_number: int
@@ -95,17 +107,21 @@ class LapReport(_message.Message):
     reference_lap_id: str
     model_version: str
     summary: str
-    def __init__(self, session_id: _Optional[str] = ..., lap_id: _Optional[str] = ..., lap_number: _Optional[int] = ..., score: _Optional[float] = ..., feedback: _Optional[_Iterable[_Union[Feedback, _Mapping]]] = ..., reference_lap_id: _Optional[str] = ..., model_version: _Optional[str] = ..., summary: _Optional[str] = ...) -> None: ...
+    time_within_reach_s: float
+    note: str
+    def __init__(self, session_id: _Optional[str] = ..., lap_id: _Optional[str] = ..., lap_number: _Optional[int] = ..., score: _Optional[float] = ..., feedback: _Optional[_Iterable[_Union[Feedback, _Mapping]]] = ..., reference_lap_id: _Optional[str] = ..., model_version: _Optional[str] = ..., summary: _Optional[str] = ..., time_within_reach_s: _Optional[float] = ..., note: _Optional[str] = ...) -> None: ...
 
 class ScoreLapRequest(_message.Message):
-    __slots__ = ("lap", "reference", "corner_deltas")
+    __slots__ = ("lap", "reference", "corner_deltas", "phase_deltas")
     LAP_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
     CORNER_DELTAS_FIELD_NUMBER: _ClassVar[int]
+    PHASE_DELTAS_FIELD_NUMBER: _ClassVar[int]
     lap: _analysis_pb2.LapAnalysis
     reference: _analysis_pb2.LapAnalysis
     corner_deltas: _containers.RepeatedCompositeFieldContainer[_analysis_pb2.CornerDelta]
-    def __init__(self, lap: _Optional[_Union[_analysis_pb2.LapAnalysis, _Mapping]] = ..., reference: _Optional[_Union[_analysis_pb2.LapAnalysis, _Mapping]] = ..., corner_deltas: _Optional[_Iterable[_Union[_analysis_pb2.CornerDelta, _Mapping]]] = ...) -> None: ...
+    phase_deltas: _containers.RepeatedCompositeFieldContainer[_analysis_pb2.PhaseDelta]
+    def __init__(self, lap: _Optional[_Union[_analysis_pb2.LapAnalysis, _Mapping]] = ..., reference: _Optional[_Union[_analysis_pb2.LapAnalysis, _Mapping]] = ..., corner_deltas: _Optional[_Iterable[_Union[_analysis_pb2.CornerDelta, _Mapping]]] = ..., phase_deltas: _Optional[_Iterable[_Union[_analysis_pb2.PhaseDelta, _Mapping]]] = ...) -> None: ...
 
 class ScoreLapResponse(_message.Message):
     __slots__ = ("report",)

@@ -118,20 +118,22 @@ class GetReferenceLapResponse(_message.Message):
     def __init__(self, found: _Optional[bool] = ..., lap: _Optional[_Union[_analysis_pb2.LapAnalysis, _Mapping]] = ...) -> None: ...
 
 class TrackCorner(_message.Message):
-    __slots__ = ("number", "entry_m", "apex_m", "exit_m", "direction", "laps_seen")
+    __slots__ = ("number", "entry_m", "apex_m", "exit_m", "direction", "laps_seen", "name")
     NUMBER_FIELD_NUMBER: _ClassVar[int]
     ENTRY_M_FIELD_NUMBER: _ClassVar[int]
     APEX_M_FIELD_NUMBER: _ClassVar[int]
     EXIT_M_FIELD_NUMBER: _ClassVar[int]
     DIRECTION_FIELD_NUMBER: _ClassVar[int]
     LAPS_SEEN_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
     number: int
     entry_m: float
     apex_m: float
     exit_m: float
     direction: _analysis_pb2.CornerDirection
     laps_seen: int
-    def __init__(self, number: _Optional[int] = ..., entry_m: _Optional[float] = ..., apex_m: _Optional[float] = ..., exit_m: _Optional[float] = ..., direction: _Optional[_Union[_analysis_pb2.CornerDirection, str]] = ..., laps_seen: _Optional[int] = ...) -> None: ...
+    name: str
+    def __init__(self, number: _Optional[int] = ..., entry_m: _Optional[float] = ..., apex_m: _Optional[float] = ..., exit_m: _Optional[float] = ..., direction: _Optional[_Union[_analysis_pb2.CornerDirection, str]] = ..., laps_seen: _Optional[int] = ..., name: _Optional[str] = ...) -> None: ...
 
 class GetTrackCornersRequest(_message.Message):
     __slots__ = ("track_name", "layout")
@@ -142,26 +144,32 @@ class GetTrackCornersRequest(_message.Message):
     def __init__(self, track_name: _Optional[str] = ..., layout: _Optional[str] = ...) -> None: ...
 
 class GetTrackCornersResponse(_message.Message):
-    __slots__ = ("corners",)
+    __slots__ = ("corners", "version")
     CORNERS_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
     corners: _containers.RepeatedCompositeFieldContainer[TrackCorner]
-    def __init__(self, corners: _Optional[_Iterable[_Union[TrackCorner, _Mapping]]] = ...) -> None: ...
+    version: int
+    def __init__(self, corners: _Optional[_Iterable[_Union[TrackCorner, _Mapping]]] = ..., version: _Optional[int] = ...) -> None: ...
 
 class PutTrackCornersRequest(_message.Message):
-    __slots__ = ("track_name", "layout", "corners")
+    __slots__ = ("track_name", "layout", "corners", "base_version")
     TRACK_NAME_FIELD_NUMBER: _ClassVar[int]
     LAYOUT_FIELD_NUMBER: _ClassVar[int]
     CORNERS_FIELD_NUMBER: _ClassVar[int]
+    BASE_VERSION_FIELD_NUMBER: _ClassVar[int]
     track_name: str
     layout: str
     corners: _containers.RepeatedCompositeFieldContainer[TrackCorner]
-    def __init__(self, track_name: _Optional[str] = ..., layout: _Optional[str] = ..., corners: _Optional[_Iterable[_Union[TrackCorner, _Mapping]]] = ...) -> None: ...
+    base_version: int
+    def __init__(self, track_name: _Optional[str] = ..., layout: _Optional[str] = ..., corners: _Optional[_Iterable[_Union[TrackCorner, _Mapping]]] = ..., base_version: _Optional[int] = ...) -> None: ...
 
 class PutTrackCornersResponse(_message.Message):
-    __slots__ = ("stored",)
+    __slots__ = ("stored", "version")
     STORED_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
     stored: int
-    def __init__(self, stored: _Optional[int] = ...) -> None: ...
+    version: int
+    def __init__(self, stored: _Optional[int] = ..., version: _Optional[int] = ...) -> None: ...
 
 class WhoAmIRequest(_message.Message):
     __slots__ = ()

@@ -15,8 +15,10 @@ __all__ = (
     "Corner",
     "CornerDelta",
     "CornerDirection",
+    "CornerPhase",
     "LapAnalysis",
     "LapFlag",
+    "PhaseDelta",
     "ReferenceKind",
 )
 
@@ -70,6 +72,71 @@ class CornerDirection(betterproto2.Enum):
         }
 
 
+class CornerPhase(betterproto2.Enum):
+    """
+    CornerPhase is one part of a corner, in the order a car drives it.
+    """
+
+    UNSPECIFIED = 0
+    """
+    CORNER_PHASE_UNSPECIFIED means the phase is not known.
+    """
+
+    APPROACH = 1
+    """
+    CORNER_PHASE_APPROACH runs from where the driver left full throttle (or coasted) to the brake onset.
+    """
+
+    BRAKING = 2
+    """
+    CORNER_PHASE_BRAKING runs from the brake onset to the turn-in.
+    """
+
+    ENTRY = 3
+    """
+    CORNER_PHASE_ENTRY runs from the turn-in to the apex zone.
+    """
+
+    APEX = 4
+    """
+    CORNER_PHASE_APEX is the zone around the minimum speed.
+    """
+
+    EXIT = 5
+    """
+    CORNER_PHASE_EXIT runs from the apex zone to full throttle.
+    """
+
+    STRAIGHT = 6
+    """
+    CORNER_PHASE_STRAIGHT runs from full throttle to the next corner's approach; its loss is the exit speed carried.
+    """
+
+    @classmethod
+    def betterproto_value_to_renamed_proto_names(cls) -> dict[int, str]:
+        return {
+            0: "CORNER_PHASE_UNSPECIFIED",
+            1: "CORNER_PHASE_APPROACH",
+            2: "CORNER_PHASE_BRAKING",
+            3: "CORNER_PHASE_ENTRY",
+            4: "CORNER_PHASE_APEX",
+            5: "CORNER_PHASE_EXIT",
+            6: "CORNER_PHASE_STRAIGHT",
+        }
+
+    @classmethod
+    def betterproto_renamed_proto_names_to_value(cls) -> dict[str, int]:
+        return {
+            "CORNER_PHASE_UNSPECIFIED": 0,
+            "CORNER_PHASE_APPROACH": 1,
+            "CORNER_PHASE_BRAKING": 2,
+            "CORNER_PHASE_ENTRY": 3,
+            "CORNER_PHASE_APEX": 4,
+            "CORNER_PHASE_EXIT": 5,
+            "CORNER_PHASE_STRAIGHT": 6,
+        }
+
+
 class LapFlag(betterproto2.Enum):
     """
     LapFlag is one reason a lap may not count as a clean, comparable lap.
@@ -110,6 +177,16 @@ class LapFlag(betterproto2.Enum):
     LAP_FLAG_PIT marks a lap that used pit road.
     """
 
+    SPIN = 7
+    """
+    LAP_FLAG_SPIN marks a lap in which the car spun (yawed far from its direction of travel).
+    """
+
+    NEAR_STOP = 8
+    """
+    LAP_FLAG_NEAR_STOP marks a lap in which the car almost stopped on track, away from the pits.
+    """
+
     @classmethod
     def betterproto_value_to_renamed_proto_names(cls) -> dict[int, str]:
         return {
@@ -120,6 +197,8 @@ class LapFlag(betterproto2.Enum):
             4: "LAP_FLAG_RESET",
             5: "LAP_FLAG_OFF_TRACK",
             6: "LAP_FLAG_PIT",
+            7: "LAP_FLAG_SPIN",
+            8: "LAP_FLAG_NEAR_STOP",
         }
 
     @classmethod
@@ -132,6 +211,8 @@ class LapFlag(betterproto2.Enum):
             "LAP_FLAG_RESET": 4,
             "LAP_FLAG_OFF_TRACK": 5,
             "LAP_FLAG_PIT": 6,
+            "LAP_FLAG_SPIN": 7,
+            "LAP_FLAG_NEAR_STOP": 8,
         }
 
 
@@ -442,6 +523,13 @@ class CompareLapsResponse(betterproto2.Message):
     corner_deltas splits lap_delta over the lap's segments, in order.
     """
 
+    phase_deltas: "list[PhaseDelta]" = betterproto2.field(
+        7, betterproto2.TYPE_MESSAGE, repeated=True
+    )
+    """
+    phase_deltas splits lap_delta over each corner's phases, in order along the lap; they sum to lap_delta.
+    """
+
 
 default_message_pool.register_message(
     "racecoach.analysis.v1", "CompareLapsResponse", CompareLapsResponse
@@ -504,6 +592,69 @@ class Corner(betterproto2.Message):
     time_in_corner_s: "float" = betterproto2.field(10, betterproto2.TYPE_DOUBLE)
     """
     time_in_corner_s is the time from entry to exit in seconds.
+    """
+
+    braked: "bool" = betterproto2.field(11, betterproto2.TYPE_BOOL)
+    """
+    braked is true when the driver braked for this corner (brake_onset_m is then set).
+    """
+
+    brake_onset_m: "float" = betterproto2.field(12, betterproto2.TYPE_DOUBLE)
+    """
+    brake_onset_m is where braking for the corner starts, found from brake pressure and deceleration together (a
+    light tap before it does not count), metres from the start/finish line; 0 when not braked.
+    """
+
+    peak_brake: "float" = betterproto2.field(13, betterproto2.TYPE_DOUBLE)
+    """
+    peak_brake is the highest brake pedal position braking for the corner, 0 to 1; 0 when not braked.
+    """
+
+    entry_speed_mps: "float" = betterproto2.field(14, betterproto2.TYPE_DOUBLE)
+    """
+    entry_speed_mps is the speed at the brake onset (or at the entry when not braked) in m/s.
+    """
+
+    exit_speed_mps: "float" = betterproto2.field(15, betterproto2.TYPE_DOUBLE)
+    """
+    exit_speed_mps is the speed at full throttle after the apex (or at the exit) in m/s.
+    """
+
+    full_throttle_m: "float" = betterproto2.field(16, betterproto2.TYPE_DOUBLE)
+    """
+    full_throttle_m is where the throttle reaches full after the apex, metres from the start/finish line; 0 when never.
+    """
+
+    approach_coasting_m: "float" = betterproto2.field(17, betterproto2.TYPE_DOUBLE)
+    """
+    approach_coasting_m is the distance with neither brake nor throttle just before the brake onset, in metres.
+    """
+
+    approach_coasting_start_m: "float" = betterproto2.field(
+        18, betterproto2.TYPE_DOUBLE
+    )
+    """
+    approach_coasting_start_m is where that coasting starts, metres from the start/finish line; 0 when none.
+    """
+
+    lift_m: "float" = betterproto2.field(19, betterproto2.TYPE_DOUBLE)
+    """
+    lift_m is the distance of partial throttle on the straight after the corner's full throttle, in metres.
+    """
+
+    lift_start_m: "float" = betterproto2.field(20, betterproto2.TYPE_DOUBLE)
+    """
+    lift_start_m is where the first such lift starts, metres from the start/finish line; 0 when none.
+    """
+
+    brake_release_m: "float" = betterproto2.field(21, betterproto2.TYPE_DOUBLE)
+    """
+    brake_release_m is where the brake is fully released for the corner, metres from the start/finish line; 0 when not braked.
+    """
+
+    name: "str" = betterproto2.field(22, betterproto2.TYPE_STRING)
+    """
+    name is the corner's official name ("Remus") where the track's data file knows it; empty otherwise.
     """
 
 
@@ -629,6 +780,43 @@ class LapAnalysis(betterproto2.Message):
 default_message_pool.register_message(
     "racecoach.analysis.v1", "LapAnalysis", LapAnalysis
 )
+
+
+@dataclass(eq=False, repr=False)
+class PhaseDelta(betterproto2.Message):
+    """
+    PhaseDelta is the time lost (positive) or gained (negative) in one phase of one corner.
+    """
+
+    corner_number: "int" = betterproto2.field(1, betterproto2.TYPE_UINT32)
+    """
+    corner_number is the corner the phase belongs to; 0 for the run from the line to the first corner's approach.
+    """
+
+    phase: "CornerPhase" = betterproto2.field(
+        2, betterproto2.TYPE_ENUM, default_factory=lambda: CornerPhase(0)
+    )
+    """
+    phase is the part of the corner.
+    """
+
+    start_m: "float" = betterproto2.field(3, betterproto2.TYPE_DOUBLE)
+    """
+    start_m is where the phase starts, metres from the start/finish line.
+    """
+
+    end_m: "float" = betterproto2.field(4, betterproto2.TYPE_DOUBLE)
+    """
+    end_m is where the phase ends, metres from the start/finish line.
+    """
+
+    time_loss_s: "float" = betterproto2.field(5, betterproto2.TYPE_DOUBLE)
+    """
+    time_loss_s is the time lost in the phase against the reference in seconds; negative is a gain.
+    """
+
+
+default_message_pool.register_message("racecoach.analysis.v1", "PhaseDelta", PhaseDelta)
 
 
 class AnalysisServiceStub:

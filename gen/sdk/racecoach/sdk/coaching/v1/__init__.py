@@ -133,6 +133,16 @@ class FeedbackType(betterproto2.Enum):
     FEEDBACK_TYPE_STRENGTH praises a corner driven better than the reference.
     """
 
+    BRAKE_RELEASE = 8
+    """
+    FEEDBACK_TYPE_BRAKE_RELEASE means the brake was released early or abruptly instead of trailed into the corner.
+    """
+
+    INCIDENT = 9
+    """
+    FEEDBACK_TYPE_INCIDENT names an incident (off track, spin, near stop, tow or reset), never coached as technique.
+    """
+
     @classmethod
     def betterproto_value_to_renamed_proto_names(cls) -> dict[int, str]:
         return {
@@ -144,6 +154,8 @@ class FeedbackType(betterproto2.Enum):
             5: "FEEDBACK_TYPE_COASTING",
             6: "FEEDBACK_TYPE_LIFT",
             7: "FEEDBACK_TYPE_STRENGTH",
+            8: "FEEDBACK_TYPE_BRAKE_RELEASE",
+            9: "FEEDBACK_TYPE_INCIDENT",
         }
 
     @classmethod
@@ -157,6 +169,8 @@ class FeedbackType(betterproto2.Enum):
             "FEEDBACK_TYPE_COASTING": 5,
             "FEEDBACK_TYPE_LIFT": 6,
             "FEEDBACK_TYPE_STRENGTH": 7,
+            "FEEDBACK_TYPE_BRAKE_RELEASE": 8,
+            "FEEDBACK_TYPE_INCIDENT": 9,
         }
 
 
@@ -253,12 +267,32 @@ class Feedback(betterproto2.Message):
 
     time_loss_s: "float" = betterproto2.field(7, betterproto2.TYPE_DOUBLE)
     """
-    time_loss_s is the time the remark accounts for in seconds; 0 when not measured.
+    time_loss_s is the time the remark's own cause cost in seconds (its share of the corner's loss, booked by
+    phase); negative for a gain; 0 when not measured.
     """
 
     description: "str" = betterproto2.field(8, betterproto2.TYPE_STRING)
     """
     description is the remark in words a driver can act on; never empty.
+    """
+
+    phase: "__analysis__v1__.CornerPhase" = betterproto2.field(
+        9,
+        betterproto2.TYPE_ENUM,
+        default_factory=lambda: __analysis__v1__.CornerPhase(0),
+    )
+    """
+    phase is the part of the corner the cause acts in; unspecified when not about one phase.
+    """
+
+    corner_name: "str" = betterproto2.field(10, betterproto2.TYPE_STRING)
+    """
+    corner_name is the corner's official name where known; empty otherwise.
+    """
+
+    corner_loss_s: "float" = betterproto2.field(11, betterproto2.TYPE_DOUBLE)
+    """
+    corner_loss_s is the whole corner's loss against the reference in seconds (every phase); 0 when not measured.
     """
 
 
@@ -311,6 +345,16 @@ class LapReport(betterproto2.Message):
     summary: "str" = betterproto2.field(8, betterproto2.TYPE_STRING)
     """
     summary is one sentence for the driver.
+    """
+
+    time_within_reach_s: "float" = betterproto2.field(9, betterproto2.TYPE_DOUBLE)
+    """
+    time_within_reach_s is the time the problem remarks account for, the time the driver can find, in seconds.
+    """
+
+    note: "str" = betterproto2.field(10, betterproto2.TYPE_STRING)
+    """
+    note is a short word instead of corner coaching on an out-lap, in-lap, invalid or incident lap; empty otherwise.
     """
 
 
@@ -475,6 +519,13 @@ class ScoreLapRequest(betterproto2.Message):
     )
     """
     corner_deltas is the comparison's per-segment time loss; empty when no reference.
+    """
+
+    phase_deltas: "list[__analysis__v1__.PhaseDelta]" = betterproto2.field(
+        4, betterproto2.TYPE_MESSAGE, repeated=True
+    )
+    """
+    phase_deltas is the comparison's time loss per corner and phase; empty when no reference.
     """
 
 

@@ -553,6 +553,11 @@ class GetTrackCornersResponse(betterproto2.Message):
     corners lists the corners in order; empty when nothing was learned yet.
     """
 
+    version: "int" = betterproto2.field(2, betterproto2.TYPE_UINT32)
+    """
+    version counts the catalogue's published changes from 1; 0 when nothing was stored yet.
+    """
+
 
 default_message_pool.register_message(
     "racecoach.storage.v1", "GetTrackCornersResponse", GetTrackCornersResponse
@@ -739,6 +744,12 @@ class PutTrackCornersRequest(betterproto2.Message):
     corners is the new catalogue, numbered from 1 in order along the lap.
     """
 
+    base_version: "int" = betterproto2.field(4, betterproto2.TYPE_UINT32)
+    """
+    base_version is the version this catalogue was built on (0: none stored yet); a put whose base is not the stored
+    version is refused with ABORTED, so a refinement never silently overwrites another.
+    """
+
 
 default_message_pool.register_message(
     "racecoach.storage.v1", "PutTrackCornersRequest", PutTrackCornersRequest
@@ -754,6 +765,11 @@ class PutTrackCornersResponse(betterproto2.Message):
     stored: "int" = betterproto2.field(1, betterproto2.TYPE_UINT32)
     """
     stored is the number of corners stored.
+    """
+
+    version: "int" = betterproto2.field(2, betterproto2.TYPE_UINT32)
+    """
+    version is the stored catalogue's new version.
     """
 
 
@@ -902,6 +918,11 @@ class TrackCorner(betterproto2.Message):
     laps_seen: "int" = betterproto2.field(6, betterproto2.TYPE_UINT32)
     """
     laps_seen is how many laps the catalogue entry was learned from.
+    """
+
+    name: "str" = betterproto2.field(7, betterproto2.TYPE_STRING)
+    """
+    name is the corner's official name where the track's data file knows it; empty otherwise.
     """
 
 
