@@ -1,0 +1,112 @@
+"""The evaluation's summary: every metric of :mod:`.judge` over a run's laps, as data and as text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .judge import (
+    LapView,
+    brake_point_errors,
+    detection,
+    false_alarms,
+    harmful_remarks,
+    is_judged,
+    lap_time_errors,
+    reference_index,
+    top_advice,
+    unmapped_remarks,
+)
+
+__all__ = ["format_summary", "spread", "summarize"]
+
+WORST_CASES = 5
+
+
+def spread(values: Sequence[float]) -> dict[str, float | int | None]:
+    """Median, 95th percentile, max and count of ``values`` (``None`` where there are none)."""
+    if not values:
+        return {"median": None, "p95": None, "max": None, "count": 0}
+    array = np.asarray(values, dtype=float)
+    return {"median": round(float(np.median(array)), 4), "p95": round(float(np.percentile(array, 95)), 4),
+            "max": round(float(array.max()), 4), "count": len(array)}
+
+
+def _ratio(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def summarize(*, views: Sequence[LapView], sessions: int) -> dict[str, Any]:
+    """Every metric over ``views`` (the timed laps of all sessions of a run), JSON-serialisable."""
+    references = reference_index(views)
+    kinds = detection(laps=views)
+    instances = sum(k.instances for k in kinds.values())
+    remarks = sum(k.remarks for k in kinds.values())
+    advice = top_advice(laps=views, references=references)
+    bp_errors, braking_corners = brake_point_errors(laps=views)
+    return {
+        "sessions": sessions,
+        "timed_laps": len(views),
+        "judged_laps": sum(1 for v in views if is_judged(v)),
+        "kinds": {
+            kind: {"instances": s.instances, "found": s.found, "recall": _ratio(s.recall), "remarks": s.remarks,
+                   "correct": s.correct, "precision": _ratio(s.precision),
+                   "time_cost_mae_s": round(float(np.mean(s.cost_errors_s)), 4) if s.cost_errors_s else None}
+            for kind, s in kinds.items()
+        },
+        "recall": _ratio(sum(k.found for k in kinds.values()) / instances if instances else None),
+        "precision": _ratio(sum(k.correct for k in kinds.values()) / remarks if remarks else None),
+        "top_advice": {"share": _ratio(advice.share), "laps": advice.laps, "correct": advice.correct,
+                       "misses": advice.misses, "silent_laps": advice.silent,
+                       "lost_without_mistake": advice.without_mistake, "unknown_reference": advice.unknown_reference},
+        "harmful": harmful_remarks(laps=views, references=references),
+        "unmapped": unmapped_remarks(laps=views),
+        "false_alarms": false_alarms(laps=views),
+        "brake_point_error_m": {**spread(bp_errors), "braking_corners": braking_corners},
+        "lap_time_error_s": spread(lap_time_errors(laps=views)),
+    }
+
+
+def _pct(value: float | None) -> str:
+    return "   —" if value is None else f"{100 * value:3.0f}%"
+
+
+def _num(value: float | None, fmt: str) -> str:
+    return "—" if value is None else format(value, fmt)
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The printed form of :func:`summarize`'s result."""
+    lines = [f"{summary['sessions']} sessions, {summary['timed_laps']} timed laps, {summary['judged_laps']} judged",
+             "", f"{'mistake':<16}{'instances':>10}{'recall':>8}{'remarks':>9}{'precision':>10}{'cost MAE':>10}"]
+    for kind, s in summary["kinds"].items():
+        mae = "—" if s["time_cost_mae_s"] is None else f"{s['time_cost_mae_s']:.2f} s"
+        lines.append(f"{kind.replace('_', '-'):<16}{s['instances']:>10}{_pct(s['recall']):>8}{s['remarks']:>9}"
+                     f"{_pct(s['precision']):>10}{mae:>10}")
+    lines.append(f"{'all':<16}{sum(s['instances'] for s in summary['kinds'].values()):>10}{_pct(summary['recall']):>8}"
+                 f"{sum(s['remarks'] for s in summary['kinds'].values()):>9}{_pct(summary['precision']):>10}")
+    advice = summary["top_advice"]
+    bp, lt = summary["brake_point_error_m"], summary["lap_time_error_s"]
+    lines += [
+        "",
+        (f"top advice        {_pct(advice['share'])} of {advice['laps']} laps that lost ≥ 0.1 s"
+         + (f" ({len(advice['lost_without_mistake'])} more lost time without a mistake)" if advice["lost_without_mistake"] else "")),
+        (f"silent laps       {len(advice['silent_laps'])}"
+         + (f": {', '.join(advice['silent_laps'])}" if advice["silent_laps"] else "")),
+        f"harmful remarks   {len(summary['harmful'])}",
+        f"unmapped remarks  {len(summary['unmapped'])}",
+        f"false alarms      {len(summary['false_alarms'])} (problem remarks on laps without a mistake)",
+        (f"brake-point error median {_num(bp['median'], '.1f')} m, p95 {_num(bp['p95'], '.1f')} m, "
+         f"max {_num(bp['max'], '.1f')} m ({bp['count']} of {bp['braking_corners']} braking corners matched)"),
+        f"lap-time error    median {_num(lt['median'], '.3f')} s, max {_num(lt['max'], '.3f')} s ({lt['count']} laps)",
+    ]
+    if advice["misses"]:
+        lines += ["", "worst top-advice misses:"]
+        lines += [f"  {m['lap']} (+{m['lost_s']:.2f} s): truth {m['truth']}; report first: {m['first_remark']}"
+                  for m in advice["misses"][:WORST_CASES]]
+    if summary["harmful"]:
+        lines += ["", "harmful remarks:"]
+        lines += [f"  {h['lap']}: {h['remark']}: {h['why']}" for h in summary["harmful"][:WORST_CASES]]
+    return "\n".join(lines)
