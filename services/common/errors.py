@@ -44,6 +44,12 @@ class ConflictError(ServiceError):
     code = grpc.StatusCode.FAILED_PRECONDITION
 
 
+class StaleVersionError(ServiceError):
+    """A write was built on a version that is no longer the stored one: reload, merge and retry."""
+
+    code = grpc.StatusCode.ABORTED
+
+
 class TooLargeError(ServiceError):
     """The request is bigger than allowed."""
 

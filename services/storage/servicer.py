@@ -77,15 +77,16 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
     async def GetTrackCorners(self, request, context):
         async with _translated(context):
             await self._user(context)
-            corners = await catalogue.get_track_corners(self.pool, track_name=request.track_name, layout=request.layout)
-            return storage_pb2.GetTrackCornersResponse(corners=corners)
+            corners, version = await catalogue.get_track_corners(self.pool, track_name=request.track_name, layout=request.layout)
+            return storage_pb2.GetTrackCornersResponse(corners=corners, version=version)
 
     async def PutTrackCorners(self, request, context):
         async with _translated(context):
             await self._user(context)
             async with database.connection(self.pool) as conn:
-                stored = await catalogue.put_track_corners(conn, track_name=request.track_name, layout=request.layout, corners=list(request.corners))
-            return storage_pb2.PutTrackCornersResponse(stored=stored)
+                stored, version = await catalogue.put_track_corners(conn, track_name=request.track_name, layout=request.layout,
+                                                                    corners=list(request.corners), base_version=request.base_version)
+            return storage_pb2.PutTrackCornersResponse(stored=stored, version=version)
 
     async def WhoAmI(self, request, context):
         async with _translated(context):
