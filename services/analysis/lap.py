@@ -15,6 +15,7 @@ import numpy as np
 
 from racecoach import native
 from racecoach.analysis.v1 import analysis_pb2
+from racecoach.services.analysis.phases import measure_corners, phase_deltas
 from racecoach.services.common.batch import Arrays
 
 G = 9.80665
@@ -123,6 +124,7 @@ def analyze_trace(
                 time_in_corner_s=float(np.interp(exit_, trace.grid_m, trace.time_s) - np.interp(entry, trace.grid_m, trace.time_s)),
             )
         )
+    measure_corners(grid_m=trace.grid_m, channels=ch, corners=lap.corners)
     entries = [(c.entry_m, c.exit_m, c.number) for c in lap.corners]
     for index, zone in enumerate(zones, start=1):
         corner = next((n for entry, exit_, n in entries if exit_ >= zone["brake_point_m"] and entry - zone["end_m"] <= 150.0), 0)
@@ -141,7 +143,7 @@ def analyze_trace(
 def compare_traces(
     *, lap: analysis_pb2.LapAnalysis, trace: LapTrace, reference: analysis_pb2.LapAnalysis, reference_trace: LapTrace
 ) -> analysis_pb2.CompareLapsResponse:
-    """Delta trace and per-corner losses of ``lap`` against ``reference``; the losses sum to the lap delta."""
+    """Delta trace, per-corner and per-phase losses of ``lap`` against ``reference``; each sums to the lap delta."""
     length = min(trace.length_m, reference_trace.length_m)
     grid = trace.grid_m[trace.grid_m < length]
     grid = np.append(grid, length)
@@ -164,4 +166,5 @@ def compare_traces(
             analysis_pb2.CornerDelta(corner_number=number, start_m=float(row["start_m"]), end_m=float(row["end_m"]),
                                      time_loss_s=float(row["time_loss_s"]))
         )
+    response.phase_deltas.extend(phase_deltas(lap=lap, reference=reference, grid_m=grid, delta_s=delta))
     return response

@@ -69,7 +69,7 @@ def plan_cues(
     """At most one cue per corner where ``last_lap`` fell short of ``reference``; none without both."""
     if last_lap is None or reference is None:
         return []
-    findings = rules.corner_findings(lap=last_lap, reference=reference, losses=None, track_length_m=track_length_m)
+    findings = rules.corner_findings(lap=last_lap, reference=reference, track_length_m=track_length_m)
     planned: dict[int, PlannedCue] = {}
     for finding in findings:
         cue = _cue_for(finding, reference)

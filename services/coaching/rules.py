@@ -1,60 +1,63 @@
-"""Explicit coaching rules: compare a lap with its reference corner by corner, word the result.
+"""Explicit coaching rules: the causes found at each corner (:mod:`.causes`), worded, ranked.
 
-Conventions (all thresholds are module constants):
+Conventions:
 
-* Corners are matched by number. A corner's braking zone is the first zone whose
-  ``corner_number`` is that corner. A corner's time loss is the ``CornerDelta`` whose
-  ``corner_number`` is that corner (the segment ending after it, so it includes the
-  braking zone into it); positive is time lost, negative time gained.
-* ``delta_value`` is *this lap minus the reference* in ``delta_unit``: BRAKE_EARLY is
-  negative metres, BRAKE_LATE positive metres, LOW_APEX_SPEED negative km/h,
-  LATE_THROTTLE positive metres. COASTING carries the metres coasted in the corner
-  (ideal is 0, so it is judged on its own), STRENGTH the seconds gained (negative) with a
-  reference or the metres trail-braked without one.
-* Every remark on a corner carries that corner's whole time loss in ``time_loss_s`` and
-  its severity follows from it; remarks on the same corner share it, they do not add up.
-* Feedback is sorted by time at stake: problems first, most time lost first, then
+* ``delta_value`` is *this lap minus the reference* in ``delta_unit``: BRAKE_EARLY is negative
+  metres, BRAKE_LATE positive metres, LOW_APEX_SPEED negative km/h, LATE_THROTTLE positive metres,
+  COASTING and LIFT the extra metres; STRENGTH the seconds gained (negative) with a reference or the
+  metres trail-braked without one.
+* ``time_loss_s`` is the time the remark's own cause cost (its phases' share of the corner's loss);
+  ``corner_loss_s`` the corner's whole loss. Causes costing less than ``MIN_CAUSE_S`` are not worth
+  a remark, nor are gains smaller than ``STRENGTH_GAIN_S``.
+* One remark per corner on how it was driven; coasting and lifts on the straights are their own.
+  A corner with a problem is never also a strength. Problems come first, most time first, then
   strengths, most time gained first; ties go along the lap.
+* Laps that are not clean laps (out-lap, in-lap, pit, incomplete, reset, off track, spin, near
+  stop) get a note and, for incidents, an incident remark, never corner coaching.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from racecoach.analysis.v1 import analysis_pb2
 from racecoach.coaching.v1 import coaching_pb2
 from racecoach.services.coaching import laps
+from racecoach.services.coaching.causes import (
+    APEX_SPEED_TOLERANCE_KMH,
+    BRAKE_POINT_TOLERANCE_M,
+    Finding,
+    book_corners,
+    book_phases,
+    brake_onset_m,
+    corner_findings as _findings,
+    corner_loss_s,
+)
 
 FT = coaching_pb2.FeedbackType
 SEV = coaching_pb2.Severity
+LF = analysis_pb2.LapFlag
 
-BRAKE_POINT_TOLERANCE_M = 5.0
-APEX_SPEED_TOLERANCE_KMH = 2.0
-THROTTLE_TOLERANCE_M = 10.0
-COASTING_LIMIT_M = 15.0
+__all__ = ["APEX_SPEED_TOLERANCE_KMH", "BRAKE_POINT_TOLERANCE_M", "Finding", "corner_findings", "describe",
+           "lap_feedback", "lap_note", "severity_for", "summary"]
+
+MIN_CAUSE_S = 0.005
 STRENGTH_GAIN_S = 0.05
 GOOD_TRAIL_BRAKE_FRACTION = 0.25
 NO_TRAIL_BRAKE_FRACTION = 0.05
 _SAID_S = 0.005  # losses smaller than this are not worth a clause
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One measured difference at a corner, before it is worded.
-
-    ``distance_m`` is where this lap did it; ``target_m`` where the reference did it (the
-    place a live cue points at); values are in ``unit`` (``"m"``, ``"km/h"``, ``"s"``).
-    """
-
-    corner_number: int
-    type: int
-    distance_m: float
-    target_m: float
-    this_value: float
-    reference_value: float
-    delta_value: float
-    unit: str
+_INCIDENTS = {
+    LF.LAP_FLAG_RESET: "a reset or tow",
+    LF.LAP_FLAG_OFF_TRACK: "time off track",
+    LF.LAP_FLAG_SPIN: "a spin",
+    LF.LAP_FLAG_NEAR_STOP: "a near stop on track",
+}
+_NOT_TIMED = {
+    LF.LAP_FLAG_OUT_LAP: "an out-lap",
+    LF.LAP_FLAG_IN_LAP: "an in-lap",
+    LF.LAP_FLAG_PIT: "a lap through the pits",
+    LF.LAP_FLAG_INCOMPLETE: "an incomplete lap",
+}
 
 
 def severity_for(*, time_loss_s: float) -> int:
@@ -69,155 +72,91 @@ def severity_for(*, time_loss_s: float) -> int:
 
 
 def corner_findings(
-    *,
-    lap: analysis_pb2.LapAnalysis,
-    reference: analysis_pb2.LapAnalysis | None,
-    losses: Mapping[int, float] | None = None,
-    track_length_m: float = 0.0,
+    *, lap: analysis_pb2.LapAnalysis, reference: analysis_pb2.LapAnalysis | None, track_length_m: float = 0.0,
 ) -> list[Finding]:
-    """Findings per corner of ``lap`` along the lap (STRENGTH from time gained is not among them).
-
-    ``losses`` maps corner number to time lost (s); without it (live coaching) BRAKE_LATE
-    needs the apex speed to be lower than the reference's instead of a measured loss.
-    """
-    length = laps.lap_length_m(lap, reference, track_length_m=track_length_m)
-    ref_corners = laps.corners_by_number(reference) if reference is not None else {}
-    findings: list[Finding] = []
-    for corner in lap.corners:
-        n = corner.number
-        ref = ref_corners.get(n)
-        if ref is not None:
-            findings += _against_reference(lap, reference, corner, ref, losses, length)
-        if corner.coasting_m > COASTING_LIMIT_M:
-            target = ref.entry_m if ref is not None else corner.entry_m
-            ref_coast = ref.coasting_m if ref is not None else 0.0
-            findings.append(
-                Finding(
-                    n,
-                    FT.FEEDBACK_TYPE_COASTING,
-                    corner.entry_m,
-                    target,
-                    corner.coasting_m,
-                    ref_coast,
-                    corner.coasting_m,
-                    "m",
-                )
-            )
-        if reference is None:
-            zone = laps.braking_zone_for(lap, n)
+    """Causes on ``lap`` against ``reference`` without measured times (what live cues are planned from),
+    plus good trail braking when there is no reference."""
+    found = _findings(lap=lap, reference=reference, booking=None, track_length_m=track_length_m)
+    if reference is None:
+        for corner in lap.corners:
+            zone = laps.braking_zone_for(lap, corner.number)
             if zone is not None and zone.trail_brake_fraction >= GOOD_TRAIL_BRAKE_FRACTION:
-                findings.append(
-                    Finding(
-                        n,
-                        FT.FEEDBACK_TYPE_STRENGTH,
-                        zone.brake_point_m,
-                        zone.brake_point_m,
-                        zone.trail_brake_dist_m,
-                        0.0,
-                        zone.trail_brake_dist_m,
-                        "m",
-                    )
-                )
-    return findings
-
-
-def _against_reference(lap, reference, corner, ref, losses, length) -> list[Finding]:
-    n = corner.number
-    found: list[Finding] = []
-    apex_diff_kmh = (corner.apex_speed_mps - ref.apex_speed_mps) * laps.MPS_TO_KMH
-    zone, ref_zone = laps.braking_zone_for(lap, n), laps.braking_zone_for(reference, n)
-    if zone is not None and ref_zone is not None:
-        diff = laps.along_diff_m(zone.brake_point_m, ref_zone.brake_point_m, length)
-        if diff < -BRAKE_POINT_TOLERANCE_M:
-            kind = FT.FEEDBACK_TYPE_BRAKE_EARLY
-        elif diff > BRAKE_POINT_TOLERANCE_M and (
-            losses.get(n, 0.0) > 0 if losses is not None else apex_diff_kmh < -APEX_SPEED_TOLERANCE_KMH
-        ):
-            kind = FT.FEEDBACK_TYPE_BRAKE_LATE
-        else:
-            kind = None
-        if kind is not None:
-            found.append(
-                Finding(
-                    n,
-                    kind,
-                    zone.brake_point_m,
-                    ref_zone.brake_point_m,
-                    zone.brake_point_m,
-                    ref_zone.brake_point_m,
-                    diff,
-                    "m",
-                )
-            )
-    if apex_diff_kmh < -APEX_SPEED_TOLERANCE_KMH:
-        found.append(
-            Finding(
-                n,
-                FT.FEEDBACK_TYPE_LOW_APEX_SPEED,
-                corner.apex_m,
-                ref.apex_m,
-                corner.apex_speed_mps * laps.MPS_TO_KMH,
-                ref.apex_speed_mps * laps.MPS_TO_KMH,
-                apex_diff_kmh,
-                "km/h",
-            )
-        )
-    if corner.throttle_on_m > 0 and ref.throttle_on_m > 0:
-        diff = laps.along_diff_m(corner.throttle_on_m, ref.throttle_on_m, length)
-        if diff > THROTTLE_TOLERANCE_M:
-            found.append(
-                Finding(
-                    n,
-                    FT.FEEDBACK_TYPE_LATE_THROTTLE,
-                    corner.throttle_on_m,
-                    ref.throttle_on_m,
-                    corner.throttle_on_m,
-                    ref.throttle_on_m,
-                    diff,
-                    "m",
-                )
-            )
+                found.append(Finding(corner.number, FT.FEEDBACK_TYPE_STRENGTH, zone.brake_point_m, zone.brake_point_m,
+                                     zone.trail_brake_dist_m, 0.0, zone.trail_brake_dist_m, "m"))
     return found
+
+
+def lap_note(lap: analysis_pb2.LapAnalysis) -> str:
+    """A short note for a lap that is not coached corner by corner; empty for a clean lap."""
+    incidents = [text for flag, text in _INCIDENTS.items() if flag in lap.flags]
+    if incidents:
+        return f"Lap {lap.lap_number} had {' and '.join(incidents)}, so it is not coached corner by corner."
+    kinds = [text for flag, text in _NOT_TIMED.items() if flag in lap.flags]
+    if kinds:
+        return f"Lap {lap.lap_number} is {kinds[0]}: no corner coaching."
+    if not lap.valid:
+        return f"Lap {lap.lap_number} is not a valid lap: no corner coaching."
+    return ""
+
+
+def _incident_feedback(lap: analysis_pb2.LapAnalysis) -> list[coaching_pb2.Feedback]:
+    return [
+        coaching_pb2.Feedback(type=FT.FEEDBACK_TYPE_INCIDENT, severity=SEV.SEVERITY_INFO, delta_unit="s",
+                              description=f"Lap {lap.lap_number}: {text} — reported as an incident, not as technique.")
+        for flag, text in _INCIDENTS.items() if flag in lap.flags
+    ]
 
 
 def _outcome(loss: float | None) -> str:
     if loss is None or abs(loss) < _SAID_S:
         return ""
-    return f" and lost {loss:.2f} s" if loss > 0 else f" yet still gained {-loss:.2f} s"
+    return f", which cost {loss:.2f} s" if loss > 0 else f" yet still gained {-loss:.2f} s"
+
+
+def _turn(finding: Finding, names: dict[int, str]) -> str:
+    name = names.get(finding.corner_number, "")
+    return f"Turn {finding.corner_number}" + (f" ({name})" if name else "")
 
 
 def describe(*, finding: Finding, loss: float | None, lap: analysis_pb2.LapAnalysis | None = None) -> str:
-    """The finding in words a driver can act on, naming the corner, the metres and the cause."""
-    f, turn = finding, f"Turn {finding.corner_number}"
+    """The finding in words a driver can act on, naming the corner, the metres, the cause and its time."""
+    f = finding
+    turn = _turn(f, {c.number: c.name for c in lap.corners} if lap is not None else {})
     if f.type == FT.FEEDBACK_TYPE_BRAKE_EARLY:
         return (
             f"{turn}: you braked {abs(f.delta_value):.0f} m earlier than your reference "
-            f"(at {f.this_value:.0f} m instead of {f.reference_value:.0f} m){_outcome(loss)}."
+            f"(at {f.this_value:.0f} m instead of {f.reference_value:.0f} m){_outcome(loss)}; brake later, at the reference point."
         )
     if f.type == FT.FEEDBACK_TYPE_BRAKE_LATE:
         return (
             f"{turn}: you braked {f.delta_value:.0f} m later than your reference "
-            f"(at {f.this_value:.0f} m instead of {f.reference_value:.0f} m){_outcome(loss)}; "
-            "brake nearer the reference point to make the apex."
+            f"(at {f.this_value:.0f} m instead of {f.reference_value:.0f} m), overshot and came out slower{_outcome(loss)}; "
+            "brake at the reference point to make the apex."
         )
     if f.type == FT.FEEDBACK_TYPE_LOW_APEX_SPEED:
         return (
-            f"{turn}: your apex speed at {f.distance_m:.0f} m was {abs(f.delta_value):.1f} km/h lower than "
-            f"your reference ({f.this_value:.1f} km/h instead of {f.reference_value:.1f} km/h){_outcome(loss)}."
+            f"{turn}: your minimum speed at {f.distance_m:.0f} m was {abs(f.delta_value):.1f} km/h lower than "
+            f"your reference ({f.this_value:.1f} km/h instead of {f.reference_value:.1f} km/h){_outcome(loss)}; "
+            "carry more speed through the apex."
         )
     if f.type == FT.FEEDBACK_TYPE_LATE_THROTTLE:
         return (
-            f"{turn}: you committed to the throttle {f.delta_value:.0f} m later than your reference "
-            f"(at {f.this_value:.0f} m instead of {f.reference_value:.0f} m){_outcome(loss)}."
+            f"{turn}: you reached full throttle {f.delta_value:.0f} m later than your reference "
+            f"(at {f.this_value:.0f} m instead of {f.reference_value:.0f} m){_outcome(loss)}; "
+            "get back to full throttle sooner after the apex."
         )
     if f.type == FT.FEEDBACK_TYPE_COASTING:
-        text = f"{turn}: you coasted for {f.this_value:.0f} m with neither brake nor throttle"
-        if loss is not None:
-            text += f" (reference: {f.reference_value:.0f} m){_outcome(loss)}"
+        text = f"{turn}: you coasted for {f.this_value:.0f} m from {f.distance_m:.0f} m with neither brake nor throttle"
+        text += f" (reference: {f.reference_value:.0f} m){_outcome(loss)}" if f.unit == "m" and loss is not None else ""
         zone = laps.braking_zone_for(lap, f.corner_number) if lap is not None else None
-        if zone is not None and zone.trail_brake_fraction < NO_TRAIL_BRAKE_FRACTION:
+        if zone is not None and zone.trail_brake_fraction < NO_TRAIL_BRAKE_FRACTION and loss is None:
             text += ", releasing the brake before turning in"
-        return text + "; go from brake to throttle without a gap."
+        return text + "; stay on the throttle until you brake."
+    if f.type == FT.FEEDBACK_TYPE_LIFT:
+        return (
+            f"After {turn}: you lifted for {f.this_value:.0f} m from {f.distance_m:.0f} m where your reference "
+            f"stayed flat{_outcome(loss)}; keep your foot in."
+        )
     if f.type == FT.FEEDBACK_TYPE_STRENGTH:
         return (
             f"{turn}: good trail braking, {f.this_value:.0f} m of the braking zone from "
@@ -231,66 +170,66 @@ def lap_feedback(
     lap: analysis_pb2.LapAnalysis,
     reference: analysis_pb2.LapAnalysis | None,
     corner_deltas: Sequence[analysis_pb2.CornerDelta],
+    phase_deltas: Sequence[analysis_pb2.PhaseDelta] = (),
     track_length_m: float = 0.0,
 ) -> list[coaching_pb2.Feedback]:
     """Structured feedback on ``lap``, most time at stake first (see the module notes)."""
-    losses = laps.corner_losses(corner_deltas) if reference is not None else {}
-    measured = reference is not None and len(corner_deltas) > 0
-    findings = corner_findings(
-        lap=lap, reference=reference, losses=losses if measured else None, track_length_m=track_length_m
-    )
-    feedback: list[coaching_pb2.Feedback] = []
-    for finding in findings:
-        loss = losses.get(finding.corner_number) if measured else None
-        stake = loss if loss is not None else 0.0
-        feedback.append(
-            coaching_pb2.Feedback(
-                corner_number=finding.corner_number,
-                distance_m=finding.distance_m,
-                type=finding.type,
-                severity=severity_for(time_loss_s=max(stake, 0.0)),
-                delta_value=finding.delta_value,
-                delta_unit=finding.unit,
-                time_loss_s=stake,
-                description=describe(finding=finding, loss=loss, lap=lap),
-            )
-        )
-    if measured:
-        feedback += _strengths(lap=lap, reference=reference, losses=losses, length=track_length_m)
+    if lap_note(lap):
+        return _incident_feedback(lap)
+    if reference is None:
+        findings = corner_findings(lap=lap, reference=None, track_length_m=track_length_m)
+        return sorted((_feedback(f, lap, None) for f in findings), key=_stake_order)
+    booking = book_phases(phase_deltas) if phase_deltas else book_corners(corner_deltas) if corner_deltas else None
+    findings = _findings(lap=lap, reference=reference, booking=booking, track_length_m=track_length_m)
+    if booking is not None:
+        findings = [f for f in findings if f.time_s is not None and f.time_s >= MIN_CAUSE_S]
+    feedback = [_feedback(f, lap, f.time_s) for f in findings]
+    if booking is not None:
+        flagged = {f.corner_number for f in findings}
+        feedback += _strengths(lap=lap, reference=reference, booking=booking, skip=flagged,
+                               length=laps.lap_length_m(lap, reference, track_length_m=track_length_m))
     feedback.sort(key=_stake_order)
     return feedback
 
 
-def _strengths(*, lap, reference, losses, length) -> list[coaching_pb2.Feedback]:
+def _feedback(finding: Finding, lap: analysis_pb2.LapAnalysis, loss: float | None) -> coaching_pb2.Feedback:
+    names = {c.number: c.name for c in lap.corners}
+    stake = loss if loss is not None else 0.0
+    return coaching_pb2.Feedback(
+        corner_number=finding.corner_number, distance_m=finding.distance_m, type=finding.type,
+        severity=severity_for(time_loss_s=max(stake, 0.0)), delta_value=finding.delta_value, delta_unit=finding.unit,
+        time_loss_s=stake, description=describe(finding=finding, loss=loss, lap=lap), phase=finding.phase,
+        corner_name=names.get(finding.corner_number, ""), corner_loss_s=finding.corner_loss_s or 0.0,
+    )
+
+
+def _strengths(*, lap, reference, booking, skip, length) -> list[coaching_pb2.Feedback]:
     ref_corners = laps.corners_by_number(reference)
-    length = laps.lap_length_m(lap, reference, track_length_m=length)
     result = []
     for corner in lap.corners:
-        gain = -losses.get(corner.number, 0.0)
-        if gain <= STRENGTH_GAIN_S:
+        whole = corner_loss_s(booking.get(corner.number, {}))
+        gain = -(whole or 0.0)
+        if gain <= STRENGTH_GAIN_S or corner.number in skip:
             continue
         causes = []
         ref = ref_corners.get(corner.number)
-        zone, ref_zone = laps.braking_zone_for(lap, corner.number), laps.braking_zone_for(reference, corner.number)
-        if zone is not None and ref_zone is not None:
-            later = laps.along_diff_m(zone.brake_point_m, ref_zone.brake_point_m, length)
-            if later > BRAKE_POINT_TOLERANCE_M:
-                causes.append(f"braking {later:.0f} m later (at {zone.brake_point_m:.0f} m)")
         if ref is not None:
+            onset, ref_onset = brake_onset_m(lap, corner), brake_onset_m(reference, ref)
+            if onset is not None and ref_onset is not None:
+                later = laps.along_diff_m(onset, ref_onset, length)
+                if later > BRAKE_POINT_TOLERANCE_M:
+                    causes.append(f"braking {later:.0f} m later (at {onset:.0f} m)")
             faster = (corner.apex_speed_mps - ref.apex_speed_mps) * laps.MPS_TO_KMH
             if faster > APEX_SPEED_TOLERANCE_KMH:
                 causes.append(f"carrying {faster:.1f} km/h more to the apex at {corner.apex_m:.0f} m")
         how = " by " + " and ".join(causes) if causes else f" between {corner.entry_m:.0f} m and {corner.exit_m:.0f} m"
+        name = f" ({corner.name})" if corner.name else ""
         result.append(
             coaching_pb2.Feedback(
-                corner_number=corner.number,
-                distance_m=corner.apex_m,
-                type=FT.FEEDBACK_TYPE_STRENGTH,
-                severity=severity_for(time_loss_s=gain),
-                delta_value=-gain,
-                delta_unit="s",
-                time_loss_s=-gain,
-                description=f"Turn {corner.number}: you gained {gain:.2f} s on your reference{how}; keep it up.",
+                corner_number=corner.number, distance_m=corner.apex_m, type=FT.FEEDBACK_TYPE_STRENGTH,
+                severity=severity_for(time_loss_s=gain), delta_value=-gain, delta_unit="s", time_loss_s=-gain,
+                description=f"Turn {corner.number}{name}: you gained {gain:.2f} s on your reference{how}; keep it up.",
+                corner_name=corner.name, corner_loss_s=-gain,
             )
         )
     return result
@@ -299,6 +238,12 @@ def _strengths(*, lap, reference, losses, length) -> list[coaching_pb2.Feedback]
 def _stake_order(item: coaching_pb2.Feedback) -> tuple:
     strength = item.type == FT.FEEDBACK_TYPE_STRENGTH
     return (strength, -abs(item.time_loss_s), item.distance_m, item.corner_number, item.type)
+
+
+def within_reach_s(feedback: Sequence[coaching_pb2.Feedback]) -> float:
+    """The time the problem remarks account for: what the driver can find on this lap."""
+    return float(sum(max(f.time_loss_s, 0.0) for f in feedback
+                     if f.type not in (FT.FEEDBACK_TYPE_STRENGTH, FT.FEEDBACK_TYPE_INCIDENT)))
 
 
 def summary(
@@ -311,9 +256,10 @@ def summary(
     """One sentence for the driver: the lap against its reference and where most time went."""
     time_s = laps.lap_time_s(lap)
     head = f"Lap {lap.lap_number}" + (f" ({_clock(time_s)})" if time_s is not None else "")
-    if not lap.valid:
-        head += ", not a valid lap,"
-    problems = [f for f in feedback if f.type != FT.FEEDBACK_TYPE_STRENGTH]
+    note = lap_note(lap)
+    if note:
+        return note if time_s is None else f"{head}: {note[0].lower()}{note[1:]}"
+    problems = [f for f in feedback if f.type not in (FT.FEEDBACK_TYPE_STRENGTH, FT.FEEDBACK_TYPE_INCIDENT)]
     if reference is None:
         tail = (
             "no reference lap yet, so the remarks cover coasting and trail braking only"
@@ -329,7 +275,9 @@ def summary(
     losing = [f for f in problems if f.time_loss_s > _SAID_S]
     if losing:
         worst = losing[0]
-        where = f"; most time went at Turn {worst.corner_number} ({worst.time_loss_s:.2f} s, {_cause(worst.type)})"
+        reach = within_reach_s(feedback)
+        where = (f"; {reach:.2f} s within reach, most at Turn {worst.corner_number}"
+                 f" ({worst.time_loss_s:.2f} s, {_cause(worst.type)})")
     elif problems:
         where = f"; {len(problems)} thing{'s' if len(problems) != 1 else ''} to tidy up"
     else:
@@ -341,9 +289,10 @@ def _cause(kind: int) -> str:
     return {
         FT.FEEDBACK_TYPE_BRAKE_EARLY: "braking too early",
         FT.FEEDBACK_TYPE_BRAKE_LATE: "braking too late",
-        FT.FEEDBACK_TYPE_LOW_APEX_SPEED: "low apex speed",
+        FT.FEEDBACK_TYPE_LOW_APEX_SPEED: "low minimum speed",
         FT.FEEDBACK_TYPE_LATE_THROTTLE: "late throttle",
         FT.FEEDBACK_TYPE_COASTING: "coasting",
+        FT.FEEDBACK_TYPE_LIFT: "a lift",
     }.get(kind, "time lost")
 
 

@@ -17,6 +17,7 @@ def score_lap(
     reference: analysis_pb2.LapAnalysis | None,
     corner_deltas: Sequence[analysis_pb2.CornerDelta],
     model: ScoringModel,
+    phase_deltas: Sequence[analysis_pb2.PhaseDelta] = (),
     track_length_m: float = 0.0,
 ) -> coaching_pb2.LapReport:
     """Score ``lap`` (0–100) against ``reference`` (None: on its own) and explain where time went.
@@ -27,7 +28,9 @@ def score_lap(
     deltas = list(corner_deltas) if reference is not None else []
     features = lap_features(lap=lap, reference=reference, corner_deltas=deltas)
     score = min(max(model.score(features), 0.0), 100.0)
-    feedback = rules.lap_feedback(lap=lap, reference=reference, corner_deltas=deltas, track_length_m=track_length_m)
+    phases = list(phase_deltas) if reference is not None else []
+    feedback = rules.lap_feedback(lap=lap, reference=reference, corner_deltas=deltas, phase_deltas=phases,
+                                  track_length_m=track_length_m)
     delta = lap_delta_s(lap=lap, reference=reference, corner_deltas=deltas)
     return coaching_pb2.LapReport(
         session_id=lap.session_id,
@@ -38,4 +41,6 @@ def score_lap(
         reference_lap_id=reference.lap_id if reference is not None else "",
         model_version=model.version,
         summary=rules.summary(lap=lap, reference=reference, lap_delta_s=delta, feedback=feedback),
+        time_within_reach_s=rules.within_reach_s(feedback),
+        note=rules.lap_note(lap),
     )

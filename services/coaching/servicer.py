@@ -51,7 +51,8 @@ class CoachingServicer(coaching_pb2_grpc.CoachingServiceServicer):
                 reference_lap_id=reference.lap_id if reference is not None else "",
             )
             report = score_lap(
-                lap=request.lap, reference=reference, corner_deltas=request.corner_deltas, model=self.model
+                lap=request.lap, reference=reference, corner_deltas=request.corner_deltas, model=self.model,
+                phase_deltas=request.phase_deltas,
             )
             call_log.info(
                 "lap scored",

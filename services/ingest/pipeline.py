@@ -168,6 +168,7 @@ class SessionPipeline:
         if event.HasField("reference"):
             request.reference.CopyFrom(event.reference)
             request.corner_deltas.extend(event.comparison.corner_deltas)
+            request.phase_deltas.extend(event.comparison.phase_deltas)
         try:
             scored = await self.links.coaching.ScoreLap(request, metadata=self.metadata, timeout=self.links.timeout_s)
             report = scored.report

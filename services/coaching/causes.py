@@ -1,0 +1,217 @@
+"""Causes: what the driver did differently at each corner, and the time each cause cost.
+
+A corner is compared with the same-numbered corner of the reference lap on the measures analysis
+took of both (brake onset, minimum speed, full throttle, approach coasting, lifts). Each cause owns
+the phases it acts in, and its time is the loss of those phases (``PhaseDelta``):
+
+==================  =================================================  ==========================
+cause               evidence (this lap against the reference)           phases it owns
+==================  =================================================  ==========================
+brake late          brake onset later, and a lower minimum speed or a   braking → straight
+                    later full throttle (the overshoot)
+brake early         brake onset earlier                                 braking, entry (+ apex)
+low minimum speed   minimum speed lower                                 apex, exit, straight
+late throttle       full throttle later, minimum speed not lower        exit, straight
+coasting in corner  more distance with neither pedal in the corner      entry, apex
+coasting            more coasting just before the brake onset          approach
+lift                more partial throttle on the straight after        the straight from the
+                                                                        lift's start
+==================  =================================================  ==========================
+
+A corner gets at most one remark on how it was driven (braking to exit): the cause that cost
+most. Coasting into a corner and a lift on the straight after it are remarks of their own, each
+with its own time. Without phase deltas (older callers, live cues) a cause carries the whole
+corner's loss when one is given, else none.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from racecoach.analysis.v1 import analysis_pb2
+from racecoach.coaching.v1 import coaching_pb2
+from racecoach.services.coaching import laps
+
+FT = coaching_pb2.FeedbackType
+PH = analysis_pb2.CornerPhase
+
+BRAKE_POINT_TOLERANCE_M = 5.0
+APEX_SPEED_TOLERANCE_KMH = 1.5
+THROTTLE_TOLERANCE_M = 10.0
+COASTING_TOLERANCE_M = 10.0
+COASTING_LIMIT_M = 15.0  # without a reference: coasting this long is worth a remark on its own
+LIFT_TOLERANCE_M = 8.0
+
+TECHNIQUE_PHASES = (PH.CORNER_PHASE_BRAKING, PH.CORNER_PHASE_ENTRY, PH.CORNER_PHASE_APEX, PH.CORNER_PHASE_EXIT)
+CARRY = "carry"  # the straight after the exit, up to a lift
+LIFTED = "lift"  # the straight from a lift's start
+WHOLE = "whole"  # the corner's whole loss, when only per-corner deltas are known
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One cause at a corner, before it is worded.
+
+    ``distance_m`` is where this lap did it; ``target_m`` where the reference did it (the place a
+    live cue points at); values are in ``unit`` (``"m"``, ``"km/h"``, ``"s"``). ``time_s`` is the
+    time the cause cost (None: not measured); ``corner_loss_s`` the whole corner's loss.
+    """
+
+    corner_number: int
+    type: int
+    distance_m: float
+    target_m: float
+    this_value: float
+    reference_value: float
+    delta_value: float
+    unit: str
+    time_s: float | None = None
+    phase: int = PH.CORNER_PHASE_UNSPECIFIED
+    corner_loss_s: float | None = None
+
+
+Booking = Mapping[int, Mapping[object, float]]
+
+
+def book_phases(phase_deltas: Sequence[analysis_pb2.PhaseDelta]) -> dict[int, dict[object, float]]:
+    """Time lost per corner and phase; a corner's straight is split into the exit speed carried and,
+    when the straight was cut at a lift, the part from the lift on."""
+    booked: dict[int, dict[object, float]] = defaultdict(lambda: defaultdict(float))
+    straights: dict[int, int] = defaultdict(int)
+    for delta in phase_deltas:
+        key: object = delta.phase
+        if delta.phase == PH.CORNER_PHASE_STRAIGHT:
+            key = CARRY if straights[delta.corner_number] == 0 else LIFTED
+            straights[delta.corner_number] += 1
+        booked[delta.corner_number][key] += delta.time_loss_s
+    return booked
+
+
+def book_corners(corner_deltas: Sequence[analysis_pb2.CornerDelta]) -> dict[int, dict[object, float]]:
+    """The older per-corner deltas as a booking with one whole-corner entry each."""
+    return {n: {WHOLE: loss} for n, loss in laps.corner_losses(corner_deltas).items()}
+
+
+def _share(booked: Mapping[object, float] | None, *phases: object) -> float | None:
+    if booked is None:
+        return None
+    if WHOLE in booked:
+        return booked[WHOLE]
+    return float(sum(booked.get(p, 0.0) for p in phases))
+
+
+def corner_loss_s(booked: Mapping[object, float] | None) -> float | None:
+    """The corner's loss from its braking to the straight after it (approach and lift apart)."""
+    return _share(booked, *TECHNIQUE_PHASES, CARRY)
+
+
+def brake_onset_m(lap: analysis_pb2.LapAnalysis, corner: analysis_pb2.Corner) -> float | None:
+    """Where braking for ``corner`` starts: the robust onset, else the first braking zone into it."""
+    if corner.braked:
+        return corner.brake_onset_m
+    zone = laps.braking_zone_for(lap, corner.number)
+    return zone.brake_point_m if zone is not None else None
+
+
+def is_flat(corner: analysis_pb2.Corner) -> bool:
+    """Whether analysis saw the corner taken flat out (not braked, full throttle by the apex)."""
+    return not corner.braked and 0 < corner.full_throttle_m <= corner.apex_m + 2.0
+
+
+def full_throttle_m(corner: analysis_pb2.Corner) -> float | None:
+    """Where the throttle is full after the apex, else where it is committed; None when never."""
+    value = corner.full_throttle_m or corner.throttle_on_m
+    return value if value > 0 else None
+
+
+def technique_finding(
+    *, lap: analysis_pb2.LapAnalysis, reference: analysis_pb2.LapAnalysis, corner: analysis_pb2.Corner,
+    ref: analysis_pb2.Corner, booked: Mapping[object, float] | None, length_m: float,
+) -> Finding | None:
+    """The main cause of how ``corner`` was driven from braking to exit, or None when it matched the reference."""
+    n = corner.number
+    if is_flat(corner) and is_flat(ref):
+        return None  # a flat-out kink: its speed is the straight's
+    whole = corner_loss_s(booked)
+    candidates: list[Finding] = []
+    min_diff = (corner.apex_speed_mps - ref.apex_speed_mps) * laps.MPS_TO_KMH
+    # a lower minimum speed counts when the driver lost it here, not when it was carried in from before
+    carried = (corner.entry_speed_mps - ref.entry_speed_mps) * laps.MPS_TO_KMH if corner.entry_speed_mps and ref.entry_speed_mps else 0.0
+    slower_apex = min_diff < -APEX_SPEED_TOLERANCE_KMH and min_diff < min(carried, 0.0) - APEX_SPEED_TOLERANCE_KMH
+    onset, ref_onset = brake_onset_m(lap, corner), brake_onset_m(reference, ref)
+    full, ref_full = full_throttle_m(corner), full_throttle_m(ref)
+    throttle_diff = laps.along_diff_m(full, ref_full, length_m) if full is not None and ref_full is not None else 0.0
+    brake_diff = laps.along_diff_m(onset, ref_onset, length_m) if onset is not None and ref_onset is not None else 0.0
+
+    def add(kind: int, distance: float, target: float, this: float, other: float, diff: float, unit: str,
+            time_s: float | None, phase: int) -> None:
+        candidates.append(Finding(n, kind, distance, target, this, other, diff, unit, time_s, phase, whole))
+
+    if brake_diff > BRAKE_POINT_TOLERANCE_M and (slower_apex or throttle_diff > THROTTLE_TOLERANCE_M):
+        add(FT.FEEDBACK_TYPE_BRAKE_LATE, onset, ref_onset, onset, ref_onset, brake_diff, "m", whole, PH.CORNER_PHASE_BRAKING)
+    else:
+        if brake_diff < -BRAKE_POINT_TOLERANCE_M:
+            phases = (PH.CORNER_PHASE_BRAKING, PH.CORNER_PHASE_ENTRY) + (() if slower_apex else (PH.CORNER_PHASE_APEX,))
+            add(FT.FEEDBACK_TYPE_BRAKE_EARLY, onset, ref_onset, onset, ref_onset, brake_diff, "m",
+                _share(booked, *phases), PH.CORNER_PHASE_BRAKING)
+        if slower_apex:
+            add(FT.FEEDBACK_TYPE_LOW_APEX_SPEED, corner.apex_m, ref.apex_m, corner.apex_speed_mps * laps.MPS_TO_KMH,
+                ref.apex_speed_mps * laps.MPS_TO_KMH, min_diff, "km/h",
+                _share(booked, PH.CORNER_PHASE_APEX, PH.CORNER_PHASE_EXIT, CARRY), PH.CORNER_PHASE_APEX)
+        elif throttle_diff > THROTTLE_TOLERANCE_M:
+            add(FT.FEEDBACK_TYPE_LATE_THROTTLE, full, ref_full, full, ref_full, throttle_diff, "m",
+                _share(booked, PH.CORNER_PHASE_EXIT, CARRY), PH.CORNER_PHASE_EXIT)
+    if corner.coasting_m - ref.coasting_m > COASTING_TOLERANCE_M:  # a gap between brake and throttle mid-corner
+        add(FT.FEEDBACK_TYPE_COASTING, corner.entry_m, ref.entry_m, corner.coasting_m, ref.coasting_m,
+            corner.coasting_m - ref.coasting_m, "m", _share(booked, PH.CORNER_PHASE_ENTRY, PH.CORNER_PHASE_APEX),
+            PH.CORNER_PHASE_ENTRY)
+    if not candidates:
+        return None
+    if booked is None:
+        return candidates[0]
+    return max(candidates, key=lambda f: f.time_s or 0.0)
+
+
+def straight_findings(
+    *, corner: analysis_pb2.Corner, ref: analysis_pb2.Corner | None, booked: Mapping[object, float] | None,
+) -> list[Finding]:
+    """Coasting into ``corner`` and a lift on the straight after it, each with its own time."""
+    n = corner.number
+    found: list[Finding] = []
+    ref_coast = ref.approach_coasting_m if ref is not None else 0.0
+    coast = corner.approach_coasting_m
+    if ref is not None and coast - ref_coast > COASTING_TOLERANCE_M:
+        found.append(Finding(n, FT.FEEDBACK_TYPE_COASTING, corner.approach_coasting_start_m,
+                             ref.brake_onset_m or ref.entry_m, coast, ref_coast, coast - ref_coast, "m",
+                             _share(booked, PH.CORNER_PHASE_APPROACH), PH.CORNER_PHASE_APPROACH))
+    elif ref is None and max(coast, corner.coasting_m) > COASTING_LIMIT_M:
+        metres = max(coast, corner.coasting_m)
+        start = corner.approach_coasting_start_m if coast >= corner.coasting_m else corner.entry_m
+        found.append(Finding(n, FT.FEEDBACK_TYPE_COASTING, start, start, metres, 0.0, metres, "m"))
+    if ref is not None and corner.lift_m - ref.lift_m > LIFT_TOLERANCE_M:
+        found.append(Finding(n, FT.FEEDBACK_TYPE_LIFT, corner.lift_start_m, corner.lift_start_m, corner.lift_m,
+                             ref.lift_m, corner.lift_m - ref.lift_m, "m", _share(booked, LIFTED, CARRY)
+                             if booked is not None and LIFTED not in booked else _share(booked, LIFTED),
+                             PH.CORNER_PHASE_STRAIGHT))
+    return found
+
+
+def corner_findings(
+    *, lap: analysis_pb2.LapAnalysis, reference: analysis_pb2.LapAnalysis | None,
+    booking: Booking | None = None, track_length_m: float = 0.0,
+) -> list[Finding]:
+    """Every cause found on ``lap`` against ``reference`` along the lap (strengths are not findings)."""
+    length = laps.lap_length_m(lap, reference, track_length_m=track_length_m)
+    refs = laps.corners_by_number(reference) if reference is not None else {}
+    findings: list[Finding] = []
+    for corner in lap.corners:
+        ref = refs.get(corner.number)
+        booked = booking.get(corner.number, {}) if booking is not None else None
+        if ref is not None:
+            found = technique_finding(lap=lap, reference=reference, corner=corner, ref=ref, booked=booked, length_m=length)
+            if found is not None:
+                findings.append(found)
+        findings += straight_findings(corner=corner, ref=ref, booked=booked)
+    return findings

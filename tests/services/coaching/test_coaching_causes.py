@@ -1,0 +1,96 @@
+"""Causes booked by phase: each remark carries its own cause's time, the next corner is not blamed."""
+
+from __future__ import annotations
+
+import pytest
+from racecoach.analysis.v1 import analysis_pb2
+from racecoach.coaching.v1 import coaching_pb2
+from racecoach.services.coaching import rules
+
+from .factories import reference_lap
+
+FT = coaching_pb2.FeedbackType
+PH = analysis_pb2.CornerPhase
+
+# the measures analysis takes of each reference corner: onset, full throttle
+MEASURES = {1: (426.0, 540.0), 2: (1200.0, 1290.0), 3: (2700.0, 2810.0)}
+
+
+def measured(lap: analysis_pb2.LapAnalysis, changes: dict[int, dict[str, float]] | None = None) -> analysis_pb2.LapAnalysis:
+    for corner in lap.corners:
+        onset, full = MEASURES[corner.number]
+        corner.braked, corner.brake_onset_m, corner.full_throttle_m = True, onset, full
+        corner.entry_speed_mps = 60.0
+        for name, value in (changes or {}).get(corner.number, {}).items():
+            if name == "kmh":
+                corner.apex_speed_mps = value / 3.6
+            else:
+                setattr(corner, name, value)
+    return lap
+
+
+def phases(losses: dict[tuple[int, int], float]) -> list[analysis_pb2.PhaseDelta]:
+    """Phase deltas along the lap, every phase of every corner, with ``losses`` keyed (corner, phase)."""
+    out = [analysis_pb2.PhaseDelta(corner_number=0, phase=PH.CORNER_PHASE_STRAIGHT, time_loss_s=losses.get((0, 0), 0.0))]
+    for n in (1, 2, 3):
+        for phase in (PH.CORNER_PHASE_APPROACH, PH.CORNER_PHASE_BRAKING, PH.CORNER_PHASE_ENTRY, PH.CORNER_PHASE_APEX,
+                      PH.CORNER_PHASE_EXIT, PH.CORNER_PHASE_STRAIGHT):
+            out.append(analysis_pb2.PhaseDelta(corner_number=n, phase=phase, time_loss_s=losses.get((n, phase), 0.0)))
+    return out
+
+
+def feedback(changes, losses, **lap_fields):
+    reference = measured(reference_lap())
+    lap = measured(reference_lap(lap_number=3), changes)
+    for name, value in lap_fields.items():
+        getattr(lap, name).extend(value) if isinstance(value, list) else setattr(lap, name, value)
+    return rules.lap_feedback(lap=lap, reference=reference, corner_deltas=[], phase_deltas=phases(losses))
+
+
+def test_late_throttle_loss_carried_down_the_straight_stays_with_its_corner():
+    items = feedback({1: {"full_throttle_m": 600.0}},
+                     {(1, PH.CORNER_PHASE_EXIT): 0.25, (1, PH.CORNER_PHASE_STRAIGHT): 0.15, (2, PH.CORNER_PHASE_BRAKING): 0.01})
+    (item,) = items
+    assert (item.type, item.corner_number, item.phase) == (FT.FEEDBACK_TYPE_LATE_THROTTLE, 1, PH.CORNER_PHASE_EXIT)
+    assert item.time_loss_s == pytest.approx(0.40)
+    assert item.delta_value == pytest.approx(60.0)
+    assert "0.40 s" in item.description
+
+
+def test_braking_late_is_an_overshoot_booked_over_the_whole_corner():
+    items = feedback({2: {"brake_onset_m": 1215.0, "kmh": 114.0}},
+                     {(2, PH.CORNER_PHASE_BRAKING): -0.1, (2, PH.CORNER_PHASE_ENTRY): -0.05, (2, PH.CORNER_PHASE_APEX): 0.1,
+                      (2, PH.CORNER_PHASE_EXIT): 0.1, (2, PH.CORNER_PHASE_STRAIGHT): 0.3})
+    (item,) = items  # one remark: not also "low minimum speed", and never a strength for the braking gain
+    assert (item.type, item.corner_number) == (FT.FEEDBACK_TYPE_BRAKE_LATE, 2)
+    assert item.time_loss_s == pytest.approx(0.35)
+    assert item.corner_loss_s == pytest.approx(0.35)
+
+
+def test_each_cause_has_its_own_share():
+    items = feedback({1: {"brake_onset_m": 406.0}, 3: {"approach_coasting_m": 40.0, "approach_coasting_start_m": 2660.0}},
+                     {(1, PH.CORNER_PHASE_BRAKING): 0.2, (1, PH.CORNER_PHASE_ENTRY): 0.05, (1, PH.CORNER_PHASE_STRAIGHT): 0.02,
+                      (3, PH.CORNER_PHASE_APPROACH): 0.03})
+    got = [(f.corner_number, f.type, round(f.time_loss_s, 3)) for f in items]
+    assert got == [(1, FT.FEEDBACK_TYPE_BRAKE_EARLY, 0.25), (3, FT.FEEDBACK_TYPE_COASTING, 0.03)]  # the braking and entry
+
+
+def test_a_corner_gaining_time_is_praised_once_and_never_also_criticised():
+    items = feedback({1: {"brake_onset_m": 440.0}, 2: {"brake_onset_m": 1180.0}},
+                     {(1, PH.CORNER_PHASE_BRAKING): -0.12, (2, PH.CORNER_PHASE_BRAKING): 0.3, (2, PH.CORNER_PHASE_EXIT): -0.4})
+    kinds = {(f.corner_number, f.type) for f in items}
+    assert (1, FT.FEEDBACK_TYPE_STRENGTH) in kinds
+    assert (2, FT.FEEDBACK_TYPE_BRAKE_EARLY) in kinds and (2, FT.FEEDBACK_TYPE_STRENGTH) not in kinds
+
+
+def test_an_incident_lap_gets_a_note_and_no_corner_coaching():
+    flags = [analysis_pb2.LAP_FLAG_SPIN]
+    items = feedback({1: {"brake_onset_m": 380.0}}, {(1, PH.CORNER_PHASE_BRAKING): 2.0}, flags=flags, valid=False)
+    assert [f.type for f in items] == [FT.FEEDBACK_TYPE_INCIDENT]
+    lap = measured(reference_lap(lap_number=3))
+    lap.flags.extend(flags)
+    assert "spin" in rules.lap_note(lap)
+    out_lap = measured(reference_lap(lap_number=0))
+    out_lap.flags.append(analysis_pb2.LAP_FLAG_OUT_LAP)
+    assert rules.lap_note(out_lap) == "Lap 0 is an out-lap: no corner coaching."
+    assert rules.lap_feedback(lap=out_lap, reference=reference_lap(), corner_deltas=[], phase_deltas=phases({})) == []
