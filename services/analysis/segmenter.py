@@ -14,6 +14,12 @@ WRAP_HIGH = 0.9
 WRAP_LOW = 0.1
 RESET_JUMP_PCT = 0.05  # a jump of 5 % of a lap between two samples is a reset or a tow
 OFF_TRACK_MIN_S = 0.5
+NEAR_STOP_MPS = 5.0  # slower than this on track, away from the pits, for NEAR_STOP_MIN_S: a near stop
+NEAR_STOP_MIN_S = 1.0
+SPIN_YAW_RATE_RPS = 2.0  # yawing faster than this (or sliding more than SPIN_SLIP_RAD) for SPIN_MIN_S: a spin
+SPIN_SLIP_RAD = 0.6
+SPIN_MIN_SPEED_MPS = 5.0
+SPIN_MIN_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,19 @@ def lap_flags(arrays: Arrays) -> tuple[int, ...]:
         dt = np.diff(arrays["session_time_s"], prepend=arrays["session_time_s"][0])
         if float(dt[off].sum()) >= OFF_TRACK_MIN_S:
             flags.append(analysis_pb2.LAP_FLAG_OFF_TRACK)
+    dt = np.diff(arrays["session_time_s"], prepend=arrays["session_time_s"][0]) if len(pct) else np.zeros(0)
+    speed = arrays.get("speed_mps")
+    if speed is not None and len(speed) > 1:
+        moving = speed >= SPIN_MIN_SPEED_MPS
+        if float(dt[(speed < NEAR_STOP_MPS) & ~in_pits].sum()) >= NEAR_STOP_MIN_S:
+            flags.append(analysis_pb2.LAP_FLAG_NEAR_STOP)
+        spinning = np.zeros(len(speed), bool)
+        if "yaw_rate_rps" in arrays:
+            spinning |= np.abs(arrays["yaw_rate_rps"]) > SPIN_YAW_RATE_RPS
+        if "velocity_x_mps" in arrays and "velocity_y_mps" in arrays:
+            spinning |= np.abs(np.arctan2(arrays["velocity_y_mps"], np.abs(arrays["velocity_x_mps"]))) > SPIN_SLIP_RAD
+        if float(dt[spinning & moving].sum()) >= SPIN_MIN_S:
+            flags.append(analysis_pb2.LAP_FLAG_SPIN)
     return tuple(flags)
 
 

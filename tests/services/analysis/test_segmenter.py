@@ -79,6 +79,32 @@ def test_off_track_needs_half_a_second(seconds_off, flagged):
     assert (pb.LAP_FLAG_OFF_TRACK in _flags_of_lap(a, 1)) is flagged
 
 
+def test_a_near_stop_on_track_is_an_incident():
+    a = laps()
+    t = a["session_time_s"]
+    stopped = (t >= crossing_time(1) + 5.0) & (t < crossing_time(1) + 6.5)
+    a["speed_mps"][stopped] = 2.0
+    assert pb.LAP_FLAG_NEAR_STOP in _flags_of_lap(a, 1)
+    a["on_pit_road"][stopped] = 1.0  # waiting on pit road is no incident
+    assert pb.LAP_FLAG_NEAR_STOP not in _flags_of_lap(a, 1)
+
+
+@pytest.mark.parametrize("channel", ["yaw_rate_rps", "slip"])
+def test_a_spin_is_an_incident(channel):
+    a = laps()
+    t = a["session_time_s"]
+    a["yaw_rate_rps"] = np.full(len(t), 0.3)  # an ordinary corner's yaw rate
+    a["velocity_x_mps"], a["velocity_y_mps"] = np.full(len(t), SPEED), np.zeros(len(t))
+    assert _flags_of_lap(a, 2) == ()
+    spin = (t >= crossing_time(2) + 4.0) & (t < crossing_time(2) + 4.5)
+    if channel == "yaw_rate_rps":
+        a["yaw_rate_rps"][spin] = 3.5
+    else:
+        a["velocity_y_mps"][spin] = 0.9 * SPEED  # sliding sideways at about 42 degrees
+    assert pb.LAP_FLAG_SPIN in _flags_of_lap(a, 2)
+    assert pb.LAP_FLAG_SPIN not in _flags_of_lap(a, 1)
+
+
 def _feed_in_parts(arrays, cuts):
     seg, out = LapSegmenter(), []
     edges = [0, *sorted(set(cuts)), len(arrays["session_time_s"])]
