@@ -14,8 +14,12 @@ The rules, in the order a lap goes through them (:func:`observe_lap`):
   tolerance) into candidates. A candidate is published when it was seen on at least
   max(``MIN_LAPS_TO_PUBLISH``, half) of the laps observed since it was first seen, unless it lies
   within ``MIN_SEPARATION_M`` of a published corner of its direction (that one claims it).
-* **Numbers.** The first publication numbers its corners 1..N in apex order. A corner published
-  later gets the next number after the highest ever given (appended, not slotted in): a published
+* **Numbers.** Until something is published, the stream's first valid lap numbers its corners
+  1..N in apex order and later laps take those numbers by matching. The first publication keeps
+  them (a spurious first-lap corner leaves its number unused, so numbers may have gaps), and
+  numbers corners the first lap missed after them. A corner published later (seen at least
+  ``MIN_SIGHTINGS_TO_ADD`` times as well) gets the next number after the highest ever given
+  (appended, not slotted in between): a published
   corner keeps its number for as long as it is published, so "Turn 3" is the same place on every
   lap and in every stored session. A corner seen on fewer than ``DROP_SHARE`` of at least
   ``DROP_AFTER_LAPS`` laps is dropped and its number is not given again in this stream.
@@ -39,6 +43,7 @@ MAX_STEP_M = 3.0
 WINDOW = 15
 STORED_WEIGHT = 7
 MIN_LAPS_TO_PUBLISH = 2
+MIN_SIGHTINGS_TO_ADD = 3
 MIN_SEPARATION_M = 25.0
 DROP_SHARE = 0.25
 DROP_AFTER_LAPS = 8
@@ -71,6 +76,7 @@ class ModelCorner:
     stream_laps: int = 0  # laps observed in this stream since first seen (or loaded)
     recent: list[Sighting] = field(default_factory=list)
     name: str = ""
+    provisional: int = 0  # the number the stream's first lap gave it while nothing was published
 
 
 @dataclass
@@ -143,17 +149,22 @@ def model_from_stored(*, corners: Sequence, version: int) -> TrackModel:
 
 
 def provisional_numbers(*, model: TrackModel, corners: Sequence[LapCorner]) -> list[int]:
-    """Numbers for a lap while nothing is published: the rank (apex order) of the candidate each
+    """Numbers for a lap while nothing is published: those the first lap gave the candidates each
     corner matches, 0 for none; on the very first lap, the lap's own apex order."""
     if not model.candidates:
-        order = sorted(range(len(corners)), key=lambda i: corners[i].apex_m)
-        numbers = [0] * len(corners)
-        for rank, i in enumerate(order, start=1):
-            numbers[i] = rank
-        return numbers
-    ranked = sorted(model.candidates, key=lambda c: c.apex_m)
-    return match_corners(apexes_m=[c.apex_m for c in corners], catalogue_apexes_m=[c.apex_m for c in ranked],
-                         directions=[c.direction for c in corners], catalogue_directions=[c.direction for c in ranked])
+        return _apex_ranks(corners)
+    ranked = sorted((c for c in model.candidates if c.provisional), key=lambda c: c.apex_m)
+    index = match_corners(apexes_m=[c.apex_m for c in corners], catalogue_apexes_m=[c.apex_m for c in ranked],
+                          directions=[c.direction for c in corners], catalogue_directions=[c.direction for c in ranked])
+    return [ranked[k - 1].provisional if k else 0 for k in index]
+
+
+def _apex_ranks(corners: Sequence[LapCorner]) -> list[int]:
+    order = sorted(range(len(corners)), key=lambda i: corners[i].apex_m)
+    numbers = [0] * len(corners)
+    for rank, i in enumerate(order, start=1):
+        numbers[i] = rank
+    return numbers
 
 
 def published_numbers(*, model: TrackModel, corners: Sequence[LapCorner]) -> list[int]:
@@ -179,7 +190,7 @@ def _absorb(corner: ModelCorner, seen: LapCorner, *, max_step_m: float | None) -
 
 
 def _qualifies(candidate: ModelCorner, *, published: Sequence[ModelCorner]) -> bool:
-    wanted = max(MIN_LAPS_TO_PUBLISH, math.ceil(candidate.stream_laps / 2))
+    wanted = max(MIN_LAPS_TO_PUBLISH if not published else MIN_SIGHTINGS_TO_ADD, math.ceil(candidate.stream_laps / 2))
     if candidate.stream_seen < wanted:
         return False
     return not any(p.direction == candidate.direction and abs(p.apex_m - candidate.apex_m) < MIN_SEPARATION_M
@@ -192,6 +203,7 @@ def _fading(corner: ModelCorner) -> bool:
 
 def observe_lap(*, model: TrackModel, corners: Sequence[LapCorner]) -> LapChanges:
     """Take in one valid lap's corners (updates ``model`` in place) and say what changed."""
+    first = not model.published and not model.candidates
     model.laps_observed += 1
     for c in (*model.published, *model.candidates):
         c.stream_laps += 1
@@ -205,20 +217,27 @@ def observe_lap(*, model: TrackModel, corners: Sequence[LapCorner]) -> LapChange
     ranked = sorted(model.candidates, key=lambda c: c.apex_m)
     index = match_corners(apexes_m=[c.apex_m for c in rest], catalogue_apexes_m=[c.apex_m for c in ranked],
                           directions=[c.direction for c in rest], catalogue_directions=[c.direction for c in ranked])
-    for seen, k in zip(rest, index):
+    ranks = _apex_ranks(rest) if first else [0] * len(rest)
+    for seen, k, rank in zip(rest, index, ranks):
         if k:
             _absorb(ranked[k - 1], seen, max_step_m=None)
         else:
             fresh = ModelCorner(direction=seen.direction, entry_m=seen.entry_m, apex_m=seen.apex_m, exit_m=seen.exit_m,
-                                stream_laps=1)
+                                stream_laps=1, provisional=rank)
             _absorb(fresh, seen, max_step_m=None)
             model.candidates.append(fresh)
 
     ready = sorted((c for c in model.candidates if _qualifies(c, published=model.published)), key=lambda c: c.apex_m)
+    if ready and not model.published:  # the first publication keeps the first lap's numbers
+        for c in ready:
+            c.number = c.provisional
+        given = [c.provisional for c in model.candidates if c.provisional]
+        model.next_number = max(model.next_number, max(given, default=0) + 1)
     added = []
     for c in ready:
-        c.number = model.next_number
-        model.next_number += 1
+        if not c.number:
+            c.number = model.next_number
+            model.next_number += 1
         added.append(c.number)
     dropped = [c.number for c in model.published if _fading(c)]
     if dropped:

@@ -166,3 +166,14 @@ async def test_save_names_its_base_and_a_conflict_reloads_and_merges_once():
     assert storage.puts == [0, 1, 2] and storage.version == 3 and cat.base_version == 3
     assert [c.laps_seen for c in storage.corners] == [21, 21]  # merged onto the other writer's catalogue
     assert 107.0 <= storage.corners[0].apex_m <= 110.0
+
+
+def test_the_first_publication_keeps_the_first_laps_numbers():
+    cat = CornerCatalogue(track_name="t", layout="", corners=[])
+    first = feed(cat, lap(100, 300, 500, 1200))  # 300: found on this lap only
+    second = feed(cat, lap(102, 498, 1203))
+    assert [c.number for c in first.corners] == [1, 2, 3, 4]
+    assert [c.number for c in second.corners] == [1, 3, 4]  # numbered like lap 1
+    assert [(c.number, round(c.apex_m)) for c in cat.corners] == [(1, 101), (3, 499), (4, 1202)]  # 2 stays unused
+    third = feed(cat, lap(101, 650, 500, 1201))
+    assert [c.number for c in third.corners] == [1, 3, 4]
