@@ -2,6 +2,8 @@
 
 >>> s = simulate_session(track="Spielberg", laps=3,                       # doctest: +SKIP
 ...                      profile=DriverProfile(mistakes=(brake_early(corner=3, metres=15),)))
+>>> s = simulate_session(track="Monza", laps=5, seed=1,                   # doctest: +SKIP
+...                      profile=DriverProfile(variability=Variability.typical()))
 >>> write_session(s, "out.ibt")   # out.ibt + out.truth.json                 # doctest: +SKIP
 """
 
@@ -20,9 +22,11 @@ from .mistakes import (
     parse_mistake,
 )
 from .profile import DriverProfile
+from .variability import CornerDeviation, Variability
 from .session import (
     SimulatedSession,
     ideal_corners,
+    mistake_time_cost_s,
     simulate_session,
     truth_path_for,
     write_session,
@@ -33,6 +37,7 @@ __all__ = [
     "CARS",
     "Car",
     "Corner",
+    "CornerDeviation",
     "CornerPass",
     "DriverProfile",
     "Mistake",
@@ -40,6 +45,7 @@ __all__ = [
     "MistakeParseError",
     "SimulatedSession",
     "Track",
+    "Variability",
     "available_tracks",
     "brake_early",
     "brake_late",
@@ -49,6 +55,7 @@ __all__ = [
     "lift",
     "load_track",
     "low_apex_speed",
+    "mistake_time_cost_s",
     "parse_mistake",
     "simulate_session",
     "truth_path_for",

@@ -27,7 +27,10 @@ class Drive:
 
     ``t_nodes`` (s, session time) has one entry per node; ``wait_s`` seconds are spent
     stationary at the first node before it (in the pit stall). ``pit_end`` is the first
-    session node past the pit exit (``start`` if the drive starts on track).
+    session node past the pit exit (``start`` if the drive starts on track). ``v_line`` is
+    the speed along the race line where the car runs wide (default ``v``: on the line); its
+    path then curves by ``kappa·(v_line/v)²``. ``lateral_m`` offsets the positions per node
+    (m, to the left of the line; default none).
     """
 
     start: int
@@ -39,6 +42,8 @@ class Drive:
     pit_end: int
     crossing_times: np.ndarray   # session time of each start/finish crossing, in order
     timed_laps: int
+    v_line: np.ndarray | None = None
+    lateral_m: np.ndarray | None = None
 
 
 def _gears(v: np.ndarray, car: Car) -> tuple[np.ndarray, np.ndarray]:
@@ -93,12 +98,19 @@ def sample_channels(*, drive: Drive, track: Track, car: Car, tick_rate_hz: int, 
     wrap = lambda a: np.append(a, a[0])
     node_in_lap = g_nodes - lap * n
     kappa = np.interp(node_in_lap, idx_lap, wrap(track.kappa_per_m))
+    if drive.v_line is not None:  # running wide: the path curves less than the line
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(drive.v > 0, drive.v_line / np.maximum(drive.v, 1e-9), 1.0)
+        kappa = kappa * np.interp(pos, node_pos, np.minimum(ratio, 1.0)) ** 2
     x = np.interp(node_in_lap, idx_lap, wrap(track.x_m))
     y = np.interp(node_in_lap, idx_lap, wrap(track.y_m))
     heading_u = np.unwrap(track.heading_rad)
     closing = np.angle(np.exp(1j * (track.heading_rad[0] - track.heading_rad[-1])))
     heading_u = np.append(heading_u, heading_u[-1] + closing)
     heading = np.interp(node_in_lap, idx_lap, heading_u)
+    if drive.lateral_m is not None:  # the line wanders a little: offset along the left normal
+        side = np.interp(pos, node_pos, drive.lateral_m)
+        x, y = x - side * np.sin(heading), y + side * np.cos(heading)
     yaw = np.angle(np.exp(1j * heading))
 
     in_pits = g_nodes < drive.pit_end

@@ -6,25 +6,31 @@ Every cap starts from the ideal (mistake-free) flying-lap speed ``v_ideal``:
 
 * brake early  – from ``bp - N`` a braking curve at 99.5 % of the car's grip, floored at the
   ideal apex speed, held to the apex (the driver crawls to the corner);
-* brake late   – keeps accelerating to ``bp + N``, brakes at 99.5 % grip through the corner
-  limit (overshoot) down to 92 % of the ideal apex speed, held to 20 m past the apex;
+* brake late   – keeps accelerating to ``bp + N``, brakes at 99.5 % grip from there and so
+  arrives too fast: above the corner's limit the car runs wide (see
+  :func:`~.qss.line_speed`), its minimum speed is 92 % of the ideal apex speed, held to 20 m
+  past the apex at least and to the ideal full-throttle point plus the overshoot (how far
+  past the ideal turn-in it is still slowing down, at least ``N``) -- a later throttle;
 * low apex     – apex speed capped ``kph`` lower (or by ``fraction``) over ±10 m;
 * late throttle – apex speed held until ``N`` m past the ideal full-throttle point;
-* coasting     – both pedals released from ``bp - N`` to ``bp`` (drag + engine braking);
+* coasting     – both pedals released from ``bp - N`` to ``bp`` (drag + engine braking), then
+  braking at the usual marker ``bp`` at 99.5 % grip, floored at the ideal apex speed (the
+  coasting car is slower there, so it reaches the apex speed early and crawls);
 * lift         – coasting for ``seconds`` from ``at_m``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .car import Car, G
-from .corners import Corner
+from .corners import Corner, CornerPass
 from .mistakes import Mistake, MistakeKind
+from .variability import Variability
 
 __all__ = ["DriverProfile", "apply_mistake", "mistake_start_m", "uses_current_speed"]
 
@@ -36,10 +42,14 @@ LOW_APEX_HALF_WIDTH_M = 10.0
 
 @dataclass(frozen=True)
 class DriverProfile:
-    """A simulated driver: a name and the mistakes they make (default: none, the ideal lap)."""
+    """A simulated driver: a name, the mistakes they make and how much their laps vary.
+
+    Defaults: no mistakes and no variability -- every lap the ideal lap.
+    """
 
     name: str = "Sim Driver"
     mistakes: tuple[Mistake, ...] = field(default=())
+    variability: Variability = field(default_factory=Variability)
 
     def mistakes_on(self, lap: int) -> list[Mistake]:
         return [m for m in self.mistakes if m.applies_to(lap)]
@@ -118,9 +128,7 @@ def apply_mistake(*, limit: np.ndarray, v_ideal: np.ndarray, lap_start: int, lap
         _cap(limit, apex - half, np.full(2 * half + 1, max(target, 1.0)))
         return
     if kind is MistakeKind.LATE_THROTTLE:
-        tp_m = ideal.throttle_point_m if ideal.throttle_point_m is not None else ideal.apex_m
-        tp = node(tp_m) + (lap_nodes if tp_m < ideal.apex_m else 0)  # on the next lap
-        end = tp + round(mistake.metres / ds)  # type: ignore[operator]
+        end = _throttle_node(ideal, node=node, lap_nodes=lap_nodes) + round(mistake.metres / ds)  # type: ignore[operator]
         _cap(limit, apex, np.full(end - apex + 1, v_apex))
         return
 
@@ -134,17 +142,29 @@ def apply_mistake(*, limit: np.ndarray, v_ideal: np.ndarray, lap_start: int, lap
         _cap(limit, start, np.maximum(curve, v_apex))
     elif kind is MistakeKind.COASTING:
         start = bp - metres
-        _cap(limit, start, _coast_curve(float(v_now[start]), metres + 1, ds, car))
+        coast = _coast_curve(float(v_now[start]), metres + 1, ds, car)
+        brake = _braking_curve(float(coast[-1]), apex - bp + 1, ds, car, fraction=BRAKE_CAP_FRACTION)
+        _cap(limit, start, np.concatenate([coast[:-1], np.maximum(brake, v_apex)]))
     elif kind is MistakeKind.BRAKE_LATE:
         accel = _accel_curve(float(v_now[bp]), metres + 1, ds, car)
         brake = _braking_curve(float(accel[-1]), round(600 / ds), ds, car, fraction=BRAKE_CAP_FRACTION)
         recover = LATE_BRAKE_RECOVERY * v_apex
         below = np.flatnonzero(brake <= recover)
-        reach = int(below[0]) if len(below) else len(brake) - 1
-        hold_end = max(apex + round(LATE_BRAKE_HOLD_M / ds), bp + metres + reach)
-        cap = np.concatenate([accel[:-1], np.maximum(brake[:reach + 1], recover)])
-        cap = np.concatenate([cap, np.full(max(hold_end - bp - len(cap) + 1, 0), recover)])
+        reach = bp + metres + (int(below[0]) if len(below) else len(brake) - 1)
+        turn_in = bp
+        while turn_in < apex and v_ideal[turn_in + 1] < v_ideal[turn_in] - 1e-9:
+            turn_in += 1
+        tp = _throttle_node(ideal, node=node, lap_nodes=lap_nodes)
+        hold_end = max(apex + round(LATE_BRAKE_HOLD_M / ds), reach, tp + max(reach - turn_in, metres))
+        cap = np.concatenate([accel[:-1], np.maximum(brake[:reach - bp - metres + 1], recover)])
         _cap(limit, bp, cap, replace=True)
+        _cap(limit, reach, np.full(hold_end - reach + 1, recover))
+
+
+def _throttle_node(ideal: CornerPass, *, node: Callable[[float], int], lap_nodes: int) -> int:
+    """Node of the ideal full-throttle point after the apex (on the next lap if it wraps)."""
+    tp_m = ideal.throttle_point_m if ideal.throttle_point_m is not None else ideal.apex_m
+    return node(tp_m) + (lap_nodes if tp_m < ideal.apex_m else 0)
 
 
 def mistake_start_m(mistake: Mistake, corners: Sequence[Corner], lap_length_m: float) -> float:

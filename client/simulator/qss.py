@@ -19,7 +19,7 @@ import numpy as np
 
 from .car import Car, G
 
-__all__ = ["Pedals", "pedals", "periodic_profile", "segment_times", "solve_profile"]
+__all__ = ["Pedals", "line_speed", "pedals", "periodic_profile", "segment_times", "solve_profile"]
 
 
 def solve_profile(*, limit: np.ndarray, ds: float, car: Car, v_start: float | None = None,
@@ -68,6 +68,22 @@ def segment_times(v: np.ndarray, ds: float) -> np.ndarray:
         return np.where(vsum > 0, 2.0 * ds / np.maximum(vsum, 1e-300), np.inf)
 
 
+def line_speed(v: np.ndarray, corner_limit: np.ndarray) -> np.ndarray:
+    """Speed along the race line (m/s) of a car at speed ``v`` on a line whose steady cornering
+    speed is ``corner_limit``.
+
+    A car faster than the corner allows cannot hold the line: its path curves only as much as
+    the tyres can hold, ``kappa·limit²/v²``, so it runs wide and covers race-line distance at
+    ``limit²/v`` -- slower than at the limit itself, and the more so the faster it arrives.
+    Elsewhere (``v <= limit``) the car is on the line and this is ``v``.
+    """
+    v = np.asarray(v, dtype=float)
+    lim = np.asarray(corner_limit, dtype=float)[:len(v)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wide = np.where(v > 0, lim * lim / np.maximum(v, 1e-9), v)
+    return np.where(v > lim, wide, v)
+
+
 @dataclass(frozen=True, slots=True)
 class Pedals:
     """Per-segment values: ``accel_mps2`` (dv/dt), ``throttle`` and ``brake`` (0..1)."""
@@ -77,10 +93,18 @@ class Pedals:
     brake: np.ndarray
 
 
-def pedals(v: np.ndarray, ds: float, car: Car) -> Pedals:
-    """The constant acceleration of each segment and the pedal positions that produce it."""
+def pedals(v: np.ndarray, ds: float, car: Car, *, v_line: np.ndarray | None = None) -> Pedals:
+    """The constant acceleration of each segment and the pedal positions that produce it.
+
+    ``v_line`` (see :func:`line_speed`) is the speed along the line where the car runs wide;
+    a segment then takes ``2·ds/(v_line_i + v_line_{i+1})`` and the acceleration in time is
+    the speed change over that time (without it, ``(v_{i+1}² - v_i²)/(2·ds)``).
+    """
     v0, v1 = v[:-1], v[1:]
-    accel = (v1 * v1 - v0 * v0) / (2.0 * ds)
+    if v_line is None:
+        accel = (v1 * v1 - v0 * v0) / (2.0 * ds)
+    else:
+        accel = (v1 - v0) * (v_line[:-1] + v_line[1:]) / (2.0 * ds)
     eb = car.engine_brake_n / car.mass_kg
     throttle = np.clip((accel + car.coast(v0)) / (car.drive(v0) + eb), 0.0, 1.0)
     brake = np.clip((-accel - car.coast(v1)) / (car.grip(v1) - eb), 0.0, 1.0)

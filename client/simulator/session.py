@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +24,16 @@ from ..ibt import write_ibt
 from .car import Car, get_car
 from .channels import Drive, sample_channels
 from .corners import Corner, find_corner_peaks, measure_corners
+from .judge import Instance, apply_instances, lap_time_s, marginal_costs
 from .mistakes import Mistake
-from .profile import DriverProfile, apply_mistake, mistake_start_m, uses_current_speed
-from .qss import pedals, periodic_profile, segment_times, solve_profile
+from .profile import DriverProfile, apply_mistake, mistake_start_m
+from .qss import line_speed, pedals, periodic_profile, segment_times, solve_profile
 from .session_info import build_session_info
 from .track import Track, available_tracks, load_track
+from .variability import Variability, apply_deviation, line_offsets
 
-__all__ = ["SimulatedSession", "available_tracks", "ideal_corners", "simulate_session", "truth_path_for", "write_session"]
+__all__ = ["SimulatedSession", "available_tracks", "ideal_corners", "mistake_time_cost_s", "simulate_session",
+           "truth_path_for", "write_session"]
 
 TICK_RATE_HZ = 60
 LEAD_IN_M = 600.0
@@ -61,6 +65,13 @@ class SimulatedSession:
 
 
 def _ideal(track: Track, car: Car) -> tuple[np.ndarray, np.ndarray, list[Corner], float]:
+    """The ideal flying lap of ``car`` on ``track``: limit, speeds, corners, lap time (cached)."""
+    return _ideal_cached(track.name, car.key)
+
+
+@lru_cache(maxsize=32)
+def _ideal_cached(track_name: str, car_key: str) -> tuple[np.ndarray, np.ndarray, list[Corner], float]:
+    track, car = load_track(track_name), get_car(car_key)
     limit = car.corner_speed(track.kappa_per_m)
     v = periodic_profile(limit=limit, ds=track.ds_m, car=car)
     n = track.n
@@ -74,12 +85,26 @@ def _ideal(track: Track, car: Car) -> tuple[np.ndarray, np.ndarray, list[Corner]
         for i, (p, cp) in enumerate(zip(peaks, passes))
     ]
     lap_time = float(segment_times(np.append(v, v[0]), track.ds_m).sum())
+    for a in (limit, v):
+        a.flags.writeable = False
     return limit, v, corners, lap_time
 
 
 def ideal_corners(*, track: str = "Spielberg", car: str = "gt3") -> list[Corner]:
     """The corners of ``track`` numbered from the line, with the ideal pass of ``car``."""
-    return _ideal(load_track(track), get_car(car))[2]
+    return list(_ideal(load_track(track), get_car(car))[2])
+
+
+def mistake_time_cost_s(*, mistake: Mistake, track: str = "Spielberg", car: str = "gt3") -> float:
+    """Time (s) ``mistake`` alone costs ``car`` on a lap of ``track`` between two ideal laps.
+
+    This is the truth's ``expected_time_cost_s``; ``time_cost_s`` is the marginal cost on the
+    lap as driven (with its variability and other mistakes).
+    """
+    trk, vehicle = load_track(track), get_car(car)
+    limit, v, corners, ideal_s = _ideal(trk, vehicle)
+    _validate((mistake,), corners, max(mistake.laps or (1,)), trk)
+    return _lap_time_with(mistake, limit=limit, v_ideal=v, corners=corners, track=trk, car=vehicle, ideal_lap_s=ideal_s)
 
 
 def _validate(mistakes: tuple[Mistake, ...], corners: list[Corner], laps: int, track: Track) -> None:
@@ -104,13 +129,17 @@ def _lap_time_with(mistake: Mistake, *, limit: np.ndarray, v_ideal: np.ndarray, 
     apply_mistake(limit=lim3, v_ideal=v3, lap_start=n, lap_nodes=n, mistake=mistake, corners=corners,
                   ds=track.ds_m, car=car)
     v = solve_profile(limit=lim3, ds=track.ds_m, car=car)
-    return float(segment_times(v[n:2 * n + 1], track.ds_m).sum()) - ideal_lap_s
+    return lap_time_s(v=v, corner_limit=np.tile(limit, 3), lap_start=n, lap_nodes=n, ds=track.ds_m) - ideal_lap_s
 
 
 def simulate_session(*, track: str = "Spielberg", laps: int = 3, car: str = "gt3",
                      profile: DriverProfile | None = None, seed: int = 0,
                      start_in_pits: bool = False) -> SimulatedSession:
-    """Simulate ``laps`` timed laps (see the module docstring for the partial laps around them)."""
+    """Simulate ``laps`` timed laps (see the module docstring for the partial laps around them).
+
+    Everything random (weather, sensor noise, the profile's variability) is drawn from
+    ``numpy.random.default_rng(seed)``: a seed reproduces a session exactly.
+    """
     if laps < 1:
         raise ValueError(f"laps must be >= 1, got {laps}")
     profile = profile or DriverProfile()
@@ -118,9 +147,13 @@ def simulate_session(*, track: str = "Spielberg", laps: int = 3, car: str = "gt3
     n, ds = trk.n, trk.ds_m
     limit_lap, v_ideal_lap, corners, ideal_lap_s = _ideal(trk, vehicle)
     _validate(profile.mistakes, corners, laps, trk)
+    rng = np.random.default_rng(seed)
+    air = round(float(rng.uniform(16.0, 28.0)), 2)
+    track_temp = round(air + float(rng.uniform(6.0, 16.0)), 2)
 
     end = (laps + 1) * n + round(RUN_OUT_M / ds) + 1
-    limit = np.tile(limit_lap, laps + 3)[:end]
+    corner_limit = np.tile(limit_lap, laps + 3)[:end]
+    limit = corner_limit.copy()
     v_ideal = np.tile(v_ideal_lap, laps + 3)[:end]
     if start_in_pits:
         start = round(PIT_STALL_M / ds)
@@ -131,41 +164,51 @@ def simulate_session(*, track: str = "Spielberg", laps: int = 3, car: str = "gt3
         start = n - round(LEAD_IN_M / ds)
         pit_end, v_start, wait = start, float(v_ideal[start]), 0.0
 
-    injected = []
-    costs: dict[Mistake, float] = {}
+    spread = profile.variability
+    varied = not spread.is_zero
+    deviations = spread.draw(rng=rng, corners=corners, laps=laps) if varied else [[] for _ in range(laps)]
+    for lap, lap_devs in enumerate(deviations, start=1):
+        for c, dev in zip(corners, lap_devs):
+            apply_deviation(limit=limit, v_ideal=v_ideal, lap_start=lap * n, lap_nodes=n, corner=c,
+                            deviation=dev, ds=ds, car=vehicle)
+    base_limit = limit.copy()
+
     instances = sorted(
-        ((lap * n + mistake_start_m(m, corners, trk.length_m) / ds, lap, i, m)
+        (Instance(lap=lap, index=i, mistake=m, start_node=lap * n + mistake_start_m(m, corners, trk.length_m) / ds)
          for lap in range(1, laps + 1) for i, m in enumerate(profile.mistakes_on(lap))),
-        key=lambda x: x[:3])
-    v_now, stale = v_ideal, False
-    for _, lap, _, m in instances:
-        if stale and uses_current_speed(m):  # start from the speed the car really has there
-            v_now = v_ideal.copy()
-            v_now[start:] = solve_profile(limit=limit[start:], ds=ds, car=vehicle, v_start=v_start)
-            stale = False
-        apply_mistake(limit=limit, v_ideal=v_ideal, v_now=v_now, lap_start=lap * n, lap_nodes=n, mistake=m,
-                      corners=corners, ds=ds, car=vehicle)
-        stale = True
+        key=lambda x: (x.start_node, x.lap, x.index))
+    apply_instances(limit=limit, v_ideal=v_ideal, instances=instances, lo=0, drive_from=start, v_start=v_start,
+                    corners=corners, lap_nodes=n, ds=ds, car=vehicle, stale=varied)
+    judged = marginal_costs(base_limit=base_limit, corner_limit=corner_limit, v_ideal=v_ideal, instances=instances,
+                            corners=corners, start=start, v_start=v_start, lap_nodes=n, ds=ds, car=vehicle,
+                            varied=varied)
+    costs: dict[Mistake, float] = {}
+    injected = []
+    for inst, judge in zip(instances, judged):
+        m = inst.mistake
         if m not in costs:
             costs[m] = _lap_time_with(m, limit=limit_lap, v_ideal=v_ideal_lap, corners=corners,
                                       track=trk, car=vehicle, ideal_lap_s=ideal_lap_s)
         amount, unit = m.amount
-        injected.append({"lap": lap, "corner": m.corner, "kind": m.kind.value, "amount": amount,
+        r = lambda x: None if x is None else round(x, 1)
+        injected.append({"lap": inst.lap, "corner": m.corner, "kind": m.kind.value, "amount": amount,
                          "unit": unit, "at_m": m.at_m, "spec": m.describe(),
-                         "expected_time_cost_s": round(costs[m], 4)})
+                         "expected_time_cost_s": round(costs[m], 4), "time_cost_s": round(judge.time_cost_s, 4),
+                         "start_m": r(judge.start_m), "end_m": r(judge.end_m)})
     injected.sort(key=lambda e: e["lap"])
 
     v = solve_profile(limit=limit[start:], ds=ds, car=vehicle, v_start=v_start)
-    ped = pedals(v, ds, vehicle)
-    t_nodes = SESSION_START_S + wait + np.concatenate([[0.0], np.cumsum(segment_times(v, ds))])
+    v_line = line_speed(v, corner_limit[start:])
+    ped = pedals(v, ds, vehicle, v_line=v_line)
+    t_nodes = SESSION_START_S + wait + np.concatenate([[0.0], np.cumsum(segment_times(v_line, ds))])
     crossing_nodes = np.arange(1, laps + 2) * n - start
     crossings = t_nodes[crossing_nodes]
+    v_clean = solve_profile(limit=base_limit[start:], ds=ds, car=vehicle, v_start=v_start) if instances else v
+    clean_s = [lap_time_s(v=v_clean, corner_limit=corner_limit[start:], lap_start=lap * n - start, lap_nodes=n, ds=ds)
+               for lap in range(1, laps + 1)]
+    lateral = line_offsets(rng=rng, nodes=len(v), ds=ds, sd_m=spread.line_sd_m) if varied else None
     drive = Drive(start=start, v=v, pedals=ped, t_nodes=t_nodes, t_begin=SESSION_START_S, wait_s=wait,
-                  pit_end=pit_end, crossing_times=crossings, timed_laps=laps)
-
-    rng = np.random.default_rng(seed)
-    air = round(float(rng.uniform(16.0, 28.0)), 2)
-    track_temp = round(air + float(rng.uniform(6.0, 16.0)), 2)
+                  pit_end=pit_end, crossing_times=crossings, timed_laps=laps, v_line=v_line, lateral_m=lateral)
     channels = sample_channels(drive=drive, track=trk, car=vehicle, tick_rate_hz=TICK_RATE_HZ, rng=rng,
                                air_temp_c=air, track_temp_c=track_temp,
                                fuel_start_l=round(0.4 * vehicle.fuel_capacity_l, 1))
@@ -181,10 +224,12 @@ def simulate_session(*, track: str = "Spielberg", laps: int = 3, car: str = "gt3
             "out_lap": False, "in_lap": False,
             "mistakes": [e["spec"] for e in injected if e["lap"] == lap],
             "corners": [{"corner": c.number, **p.as_dict()} for c, p in zip(corners, passes)],
+            "clean_lap_time_s": clean_s[lap - 1],
+            "variability": [d.as_dict() for d in deviations[lap - 1] if not d.is_ideal],
         })
     t = channels["SessionTime"]
     truth = {
-        "format": "racecoach-simulator-truth/1",
+        "format": "racecoach-simulator-truth/2",
         "track": {"name": trk.name, "display_name": trk.meta.display_name, "length_m": round(trk.length_m, 3),
                   "corners": [c.as_dict() for c in corners]},
         "car": {"key": vehicle.key, "screen_name": vehicle.screen_name, "car_path": vehicle.car_path,
@@ -192,6 +237,7 @@ def simulate_session(*, track: str = "Spielberg", laps: int = 3, car: str = "gt3
         "driver": profile.name, "seed": seed, "start_in_pits": start_in_pits, "tick_rate_hz": TICK_RATE_HZ,
         "session_time_start_s": float(t[0]), "session_time_end_s": float(t[-1]), "record_count": len(t),
         "lap_count": laps, "ideal_lap_time_s": ideal_lap_s,
+        "variability": {"spreads": asdict(spread), "typical": spread == Variability.typical()},
         "partial_laps": [
             {"lap": 0, "start_time_s": float(t[0]), "end_time_s": float(crossings[0]), "out_lap": start_in_pits,
              "complete": False},
