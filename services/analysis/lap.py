@@ -124,7 +124,6 @@ def analyze_trace(
                 time_in_corner_s=float(np.interp(exit_, trace.grid_m, trace.time_s) - np.interp(entry, trace.grid_m, trace.time_s)),
             )
         )
-    measure_corners(grid_m=trace.grid_m, channels=ch, corners=lap.corners)
     entries = [(c.entry_m, c.exit_m, c.number) for c in lap.corners]
     for index, zone in enumerate(zones, start=1):
         corner = next((n for entry, exit_, n in entries if exit_ >= zone["brake_point_m"] and entry - zone["end_m"] <= 150.0), 0)
@@ -138,6 +137,12 @@ def analyze_trace(
             )
         )
     return lap
+
+
+def number_and_measure(*, catalogue, lap: analysis_pb2.LapAnalysis, trace: LapTrace) -> None:
+    """Number ``lap``'s corners from the layout's catalogue, then measure how each numbered corner was driven."""
+    catalogue.number(lap)
+    measure_corners(grid_m=trace.grid_m, channels=trace.channels, corners=lap.corners)
 
 
 def compare_traces(

@@ -19,8 +19,8 @@ Phases (``phase_deltas``) are cut at the same distances on both laps, taken from
 measures so each phase holds what either lap did there: approach (coast start → brake onset),
 braking (→ turn-in), entry (→ apex zone), apex (±``APEX_HALF_WIDTH_M`` around both apexes),
 exit (→ full throttle), straight (→ the next corner's approach; split at a lift's start so the
-lift's loss is kept apart from the exit speed carried). A corner taken flat out on both laps is no
-corner for this: it lies on the straight of the corner before it. The losses telescope, so per corner and
+lift's loss is kept apart from the exit speed carried). A corner the reference takes flat out (and this
+lap did not brake for) is no corner for this: it lies on the straight of the corner before it. The losses telescope, so per corner and
 phase they sum to the lap delta exactly.
 """
 
@@ -38,17 +38,23 @@ BRAKE_ON = 0.05
 ONSET_SHARE = 0.3
 BRAKE_MERGE_M = 30.0
 BRAKE_MIN_M = 10.0
+THROTTLE_BACK = 0.2
+LIGHT_SHARE = 0.5
 BRAKE_SEARCH_M = 800.0
 FULL_THROTTLE = 0.95
 FULL_THROTTLE_HOLD_M = 20.0
 THROTTLE_COMMITTED = 0.75
 PEDAL_OFF = 0.05
 APPROACH_M = 200.0
-COAST_END_M = 20.0
+COAST_END_M = 40.0
 LIFT_THROTTLE = 0.9
 LIFT_MIN_M = 3.0
 APEX_HALF_WIDTH_M = 15.0
 FLAT_APEX_M = 2.0
+
+
+MEASURES = ("braked", "brake_onset_m", "brake_release_m", "peak_brake", "entry_speed_mps", "exit_speed_mps",
+            "full_throttle_m", "approach_coasting_m", "approach_coasting_start_m", "lift_m", "lift_start_m")
 
 
 @dataclass(frozen=True)
@@ -69,16 +75,25 @@ def _index(grid: np.ndarray, metres: float) -> int:
     return int(np.clip(np.searchsorted(grid, metres), 0, len(grid) - 1))
 
 
-def _braking(brake: np.ndarray, lo: int, apex: int, step_m: float) -> tuple[int, int, float] | None:
+def _braking(brake: np.ndarray, throttle: np.ndarray, lo: int, apex: int, step_m: float) -> tuple[int, int, float] | None:
     """Onset index, release index and peak of the braking that leads into the apex at ``apex``."""
     runs = _runs(brake[lo:apex + 1] >= BRAKE_ON)
     if not len(runs.starts):
         return None
     starts, ends = runs.starts + lo, runs.ends + lo
+    long_enough = (ends - starts + 1) * step_m >= BRAKE_MIN_M
+    if long_enough.any():  # taps are never the braking
+        starts, ends = starts[long_enough], ends[long_enough]
     first = len(starts) - 1  # the last application before the apex, merged with those just before it
-    while (first > 0 and (starts[first] - ends[first - 1]) * step_m <= BRAKE_MERGE_M
-           and (ends[first - 1] - starts[first - 1] + 1) * step_m >= BRAKE_MIN_M):  # a tap before braking is no onset
+    group_peak = float(brake[starts[first]:ends[first] + 1].max())
+    while first > 0:
+        before_peak = float(brake[starts[first - 1]:ends[first - 1] + 1].max())
+        if not ((starts[first] - ends[first - 1]) * step_m <= BRAKE_MERGE_M
+                or throttle[ends[first - 1]:starts[first]].max(initial=0.0) < THROTTLE_BACK
+                or group_peak < LIGHT_SHARE * before_peak):
+            break  # braking in stages, or a light correction after the braking, is one braking; a tap before it is not
         first -= 1
+        group_peak = max(group_peak, before_peak)
     begin, release = int(starts[first]), int(ends[-1])
     # the braking may go on past the apex (trail braking deep into the corner)
     while release + 1 < len(brake) and brake[release + 1] >= BRAKE_ON:
@@ -109,14 +124,19 @@ def _full_throttle(throttle: np.ndarray, brake: np.ndarray, start: int, stop: in
     runs = _runs(committed)
     for s, e in zip(runs.starts, runs.ends):
         full = np.flatnonzero(throttle[start + s:start + e + 1] >= FULL_THROTTLE)
-        if len(full) and (e - s - full[0] + 1 >= hold or e + start >= stop - 1):
+        to_braking = start + e + 1 < len(brake) and brake[start + e + 1] >= BRAKE_ON  # flat out until the next braking
+        if len(full) and (e - s - full[0] + 1 >= hold or e + start >= stop - 1 or to_braking):
             return int(start + s + full[0])
     return None
 
 
 def measure_corners(*, grid_m: np.ndarray, channels: dict[str, np.ndarray], corners: Sequence[analysis_pb2.Corner]) -> None:
     """Fill each corner's brake onset, release, peak, entry/exit speed, full throttle, approach
-    coasting and lift fields in place (``corners`` in order along the lap)."""
+    coasting and lift fields in place (``corners`` in order along the lap). Run it on the numbered
+    corners: a corner the catalogue leaves out must not cut its neighbour's braking short."""
+    for corner in corners:
+        for name in MEASURES:
+            corner.ClearField(name)
     if not len(corners) or len(grid_m) < 2:
         return
     step = float(grid_m[1] - grid_m[0])
@@ -128,7 +148,7 @@ def measure_corners(*, grid_m: np.ndarray, channels: dict[str, np.ndarray], corn
         apex = apexes[k]
         lo = apexes[k - 1] + 1 if k else max(apex - int(BRAKE_SEARCH_M / step), 0)
         lo = max(lo, apex - int(BRAKE_SEARCH_M / step))
-        found = _braking(brake, lo, apex, step)
+        found = _braking(brake, throttle, lo, apex, step)
         if found is not None:
             onset, release, peak = found
             corner.braked = True
@@ -149,7 +169,9 @@ def measure_corners(*, grid_m: np.ndarray, channels: dict[str, np.ndarray], corn
                 corner.approach_coasting_m = coast[1]
         stop = apexes[k + 1] if k + 1 < len(corners) else len(grid_m)
         full = _full_throttle(throttle, brake, apex, stop, step)
-        if full is None:  # still not flat out at the next apex: look on to the next braking
+        after = found[1] + 1 if found is not None else apex
+        if full is None and not (brake[after:stop] >= BRAKE_ON).any():
+            # still not flat out at the next apex, and not braked for it: look on to the next braking
             braking = np.flatnonzero(brake[stop:] >= BRAKE_ON)
             full = _full_throttle(throttle, brake, apex, stop + int(braking[0]) if len(braking) else len(grid_m), step)
         if full is not None:
@@ -200,8 +222,8 @@ def _phase_cuts(lap: analysis_pb2.LapAnalysis, reference: analysis_pb2.LapAnalys
     coasting = {c.approach_coasting_start_m for c in lap.corners if c.approach_coasting_m > 0}
     for corner in sorted(lap.corners, key=lambda c: c.apex_m):
         pair = [corner] + ([ref[corner.number]] if corner.number in ref else [])
-        if all(is_flat(c) for c in pair):
-            continue  # a flat-out kink is part of the straight it lies on
+        if is_flat(pair[-1]) and not corner.braked:
+            continue  # a kink the reference takes flat out (and this lap did not brake for) lies on the straight
         n = corner.number
         cuts.append(_Cut(n, PH.CORNER_PHASE_APPROACH, min(approach_start_m(c) for c in pair)))
         braked = [c.brake_onset_m for c in pair if c.braked]

@@ -9,7 +9,8 @@ import numpy as np
 
 from racecoach.analysis.v1 import analysis_pb2, analysis_pb2_grpc
 from racecoach.services.analysis.catalogue import CatalogueStore
-from racecoach.services.analysis.lap import analyze_trace, compare_traces, trace_from_samples
+from racecoach.services.analysis.lap import analyze_trace, compare_traces, number_and_measure, trace_from_samples
+from racecoach.services.analysis.phases import measure_corners
 from racecoach.services.analysis.segmenter import LapSegmenter
 from racecoach.services.analysis.stream import StreamAnalyzer
 from racecoach.services.common.batch import BatchValidationError, arrays_from_typed, concat, validate
@@ -87,7 +88,7 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
             metadata = _forwarded(context)
             track = request.session.track
             catalogue = await self.catalogues.load(track_name=track.name, layout=track.layout, metadata=metadata)
-            catalogue.number(lap)
+            number_and_measure(catalogue=catalogue, lap=lap, trace=trace)
             if not catalogue.corners:  # a single request may define a catalogue, never move one
                 catalogue.learn(lap)
                 await self.catalogues.save(catalogue, metadata=metadata)
@@ -138,7 +139,8 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
                     await context.abort(exc.code(), exc.details())
                 raise DependencyUnavailableError(f"storage unavailable: {exc.details()}") from None
             catalogue = await self.catalogues.load(track_name=track.name, layout=track.layout, metadata=metadata)
-            catalogue.number(lap)
+            number_and_measure(catalogue=catalogue, lap=lap, trace=trace)
+            measure_corners(grid_m=reference_trace.grid_m, channels=reference_trace.channels, corners=reference.corners)
             response = compare_traces(lap=lap, trace=trace, reference=reference, reference_trace=reference_trace)
             if request.step_m and request.step_m > 1.0:
                 stride = int(round(request.step_m))

@@ -10,6 +10,7 @@ from racecoach.services.analysis.lap import (
     LapTrace,
     analyze_trace,
     compare_traces,
+    number_and_measure,
     trace_from_samples,
 )
 from racecoach.services.analysis.segmenter import LapSegmenter
@@ -50,7 +51,7 @@ class StreamAnalyzer:
                 start_time_s=done.start_time_s, end_time_s=done.end_time_s, flags=done.flags,
                 sample_count=len(done.arrays["session_time_s"]),
             )
-            self.catalogue.number(lap)
+            number_and_measure(catalogue=self.catalogue, lap=lap, trace=trace)
             self.catalogue.learn(lap)
             event = analysis_pb2.AnalyzeStreamResponse(lap=lap, through_seq=done.through_seq)
             if self.best is not None:

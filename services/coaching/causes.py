@@ -132,8 +132,8 @@ def technique_finding(
 ) -> Finding | None:
     """The main cause of how ``corner`` was driven from braking to exit, or None when it matched the reference."""
     n = corner.number
-    if is_flat(corner) and is_flat(ref):
-        return None  # a flat-out kink: its speed is the straight's
+    if is_flat(ref) and not corner.braked:
+        return None  # a kink the reference takes flat out: its speed is the straight's
     whole = corner_loss_s(booked)
     candidates: list[Finding] = []
     min_diff = (corner.apex_speed_mps - ref.apex_speed_mps) * laps.MPS_TO_KMH

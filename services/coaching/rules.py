@@ -114,8 +114,8 @@ def _outcome(loss: float | None) -> str:
 
 
 def _turn(finding: Finding, names: dict[int, str]) -> str:
-    name = names.get(finding.corner_number, "")
-    return f"Turn {finding.corner_number}" + (f" ({name})" if name else "")
+    """The corner as a driver knows it: its official name (and number) where known, else its number."""
+    return names.get(finding.corner_number) or f"Turn {finding.corner_number}"
 
 
 def describe(*, finding: Finding, loss: float | None, lap: analysis_pb2.LapAnalysis | None = None) -> str:
@@ -223,12 +223,12 @@ def _strengths(*, lap, reference, booking, skip, length) -> list[coaching_pb2.Fe
             if faster > APEX_SPEED_TOLERANCE_KMH:
                 causes.append(f"carrying {faster:.1f} km/h more to the apex at {corner.apex_m:.0f} m")
         how = " by " + " and ".join(causes) if causes else f" between {corner.entry_m:.0f} m and {corner.exit_m:.0f} m"
-        name = f" ({corner.name})" if corner.name else ""
+        turn = corner.name or f"Turn {corner.number}"
         result.append(
             coaching_pb2.Feedback(
                 corner_number=corner.number, distance_m=corner.apex_m, type=FT.FEEDBACK_TYPE_STRENGTH,
                 severity=severity_for(time_loss_s=gain), delta_value=-gain, delta_unit="s", time_loss_s=-gain,
-                description=f"Turn {corner.number}{name}: you gained {gain:.2f} s on your reference{how}; keep it up.",
+                description=f"{turn}: you gained {gain:.2f} s on your reference{how}; keep it up.",
                 corner_name=corner.name, corner_loss_s=-gain,
             )
         )
@@ -276,7 +276,7 @@ def summary(
     if losing:
         worst = losing[0]
         reach = within_reach_s(feedback)
-        where = (f"; {reach:.2f} s within reach, most at Turn {worst.corner_number}"
+        where = (f"; {reach:.2f} s within reach, most at {worst.corner_name or f'Turn {worst.corner_number}'}"
                  f" ({worst.time_loss_s:.2f} s, {_cause(worst.type)})")
     elif problems:
         where = f"; {len(problems)} thing{'s' if len(problems) != 1 else ''} to tidy up"

@@ -53,7 +53,7 @@ async def test_simulated_session_gives_laps_reports_and_rest_views(mesh, storage
     report = laps[2].report
     early = [f for f in report.feedback if f.type == coaching_pb2.FEEDBACK_TYPE_BRAKE_EARLY]
     assert early and early[0].corner_number == 3 and early[0].delta_value == pytest.approx(-20, abs=3)
-    assert "Turn 3" in early[0].description and report.score < laps[3].report.score
+    assert (early[0].corner_name or "Turn 3") in early[0].description and report.score < laps[3].report.score
 
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=mesh.gateway_url, headers=headers, timeout=10) as http:
