@@ -15,7 +15,7 @@ from racecoach.services.analysis.segmenter import LapSegmenter
 from racecoach.services.analysis.stream import StreamAnalyzer
 from racecoach.services.common.batch import BatchValidationError, arrays_from_typed, concat, validate
 from racecoach.services.common.errors import (
-    DependencyUnavailableError, InvalidInputError, NotFoundError, translate_errors,
+    ConflictError, DependencyUnavailableError, InvalidInputError, NotFoundError, translate_errors,
 )
 from racecoach.services.common.logging import get_logger
 from racecoach.services.common.metrics import ANALYSIS_LAPS
@@ -28,6 +28,11 @@ _FORWARD = ("authorization",)
 
 def _forwarded(context: grpc.aio.ServicerContext) -> list[tuple[str, str]]:
     return [(k, v) for k, v in context.invocation_metadata() or () if k in _FORWARD]
+
+
+def _layout(track) -> str:
+    name = track.display_name or track.name or "an unnamed track"
+    return f"{name} ({track.layout})" if track.layout else name
 
 
 class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
@@ -133,11 +138,16 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
                     if not found.found:
                         raise NotFoundError("no valid reference lap of that kind exists yet")
                     reference_id = found.lap.lap_id
-                reference, reference_trace, _ = await self._lap_trace(reference_id, metadata)
+                reference, reference_trace, reference_track = await self._lap_trace(reference_id, metadata)
             except grpc.aio.AioRpcError as exc:
                 if exc.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED):
                     await context.abort(exc.code(), exc.details())
                 raise DependencyUnavailableError(f"storage unavailable: {exc.details()}") from None
+            if (reference_track.name, reference_track.layout) != (track.name, track.layout):
+                raise ConflictError(
+                    f"reference lap {reference_id} was driven on {_layout(reference_track)}, lap {request.lap_id} on "
+                    f"{_layout(track)}: choose a reference lap of the same track and layout"
+                )
             catalogue = await self.catalogues.load(track_name=track.name, layout=track.layout, metadata=metadata)
             number_and_measure(catalogue=catalogue, lap=lap, trace=trace)
             measure_corners(grid_m=reference_trace.grid_m, channels=reference_trace.channels, corners=reference.corners)

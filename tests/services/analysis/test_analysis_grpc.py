@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 import grpc
+import httpx
 import numpy as np
 import pytest
 from racecoach.analysis.v1 import analysis_pb2 as pb
@@ -177,3 +178,28 @@ async def test_compare_laps_and_the_stored_catalogue(mesh, token_for, own_ibt):
     assert [c.number for c in catalogue.corners] == list(range(1, len(truth_apexes) + 1))
     assert [c.apex_m for c in catalogue.corners] == pytest.approx(truth_apexes, abs=10.0)
     assert all(c.laps_seen == 3 for c in catalogue.corners)  # learned from lap 1, refined by laps 2 and 3
+
+
+async def test_a_reference_of_another_track_is_refused(mesh, token_for, own_ibt, tmp_path):
+    token = await token_for()
+    auth = [("authorization", f"Bearer {token}")]
+    other = simulate_session(track="Norisring", laps=1, seed=405)
+    other_ibt, _ = write_session(other, tmp_path / "norisring.ibt")
+    ids = []
+    for path in (own_ibt[0], other_ibt):
+        session, arrays = load_ibt(path)
+        result = await Uploader(address=mesh.address("ingest"), token=token, session=session).run(
+            split_batches(session_id=session.session_id, arrays=arrays, samples_per_batch=600))
+        ids.append(result.laps[0].lap.lap_id)
+        other_name = session.track.display_name or session.track.name
+    async with grpc.aio.insecure_channel(mesh.address("analysis")) as channel:
+        stub = analysis_pb2_grpc.AnalysisServiceStub(channel)
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stub.CompareLaps(pb.CompareLapsRequest(lap_id=ids[0], reference=pb.REFERENCE_KIND_LAP,
+                                                         reference_lap_id=ids[1]), metadata=auth)
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "same track and layout" in err.value.details() and other_name in err.value.details()
+    async with httpx.AsyncClient(base_url=mesh.gateway_url, headers={"Authorization": f"Bearer {token}"}) as http:
+        reply = await http.get(f"/api/v1/laps/{ids[0]}/delta",
+                               params={"reference": "REFERENCE_KIND_LAP", "referenceLapId": ids[1]})
+    assert reply.status_code == 409 and "same track and layout" in reply.json()["detail"]
