@@ -50,7 +50,8 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
             if kind == "session":
                 track = request.session.track
                 catalogue = await self.catalogues.load(track_name=track.name, layout=track.layout, metadata=metadata)
-                analyzer = StreamAnalyzer(session=request.session, catalogue=catalogue)
+                best = await self._personal_best(request.session, metadata)
+                analyzer = StreamAnalyzer(session=request.session, catalogue=catalogue, best=best)
                 continue
             if analyzer is None:
                 await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "send the session before any batch")
@@ -98,6 +99,26 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
                 catalogue.learn(lap)
                 await self.catalogues.save(catalogue, metadata=metadata)
             return analysis_pb2.AnalyzeLapResponse(lap=lap)
+
+    async def _personal_best(self, session, metadata):
+        """The driver's best valid lap of this track, layout and car from earlier sessions, with its trace: the
+        stream's first reference. None without storage or such a lap; never fails the stream."""
+        if self.storage is None or not session.track.name:
+            return None
+        try:
+            found = await self.storage.GetReferenceLap(
+                storage_pb2.GetReferenceLapRequest(session=session, reference=analysis_pb2.REFERENCE_KIND_PERSONAL_BEST),
+                metadata=metadata, timeout=self.timeout_s,
+            )
+            if not found.found:
+                return None
+            lap, trace, _ = await self._lap_trace(found.lap.lap_id, metadata)
+        except (grpc.aio.AioRpcError, NotFoundError, ValueError) as exc:
+            log.warning("personal best unavailable; the stream's own best lap is its reference",
+                        session_id=session.session_id, reason=str(exc.details() if isinstance(exc, grpc.aio.AioRpcError) else exc))
+            return None
+        measure_corners(grid_m=trace.grid_m, channels=trace.channels, corners=lap.corners)
+        return lap, trace
 
     async def _lap_trace(self, lap_id: str, metadata):
         stub = self.storage

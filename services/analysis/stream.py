@@ -24,7 +24,8 @@ log = get_logger(__name__)
 @dataclass
 class StreamAnalyzer:
     """Feed a session's batches in seq order; each completed lap comes back analysed, its corners
-    numbered by the layout's catalogue (learned from the first valid lap when it is empty)."""
+    numbered by the layout's catalogue, and compared with the best valid lap so far: ``best`` may start
+    as the driver's personal best of the track, layout and car from earlier sessions."""
 
     session: telemetry_pb2.Session
     catalogue: CornerCatalogue | None = None

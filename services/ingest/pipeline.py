@@ -180,8 +180,9 @@ class SessionPipeline:
             completed.report.CopyFrom(report)
         await self.out.put(ingest_pb2.StreamResponse(lap_completed=completed))
         bound.info("lap completed", lap_time_s=lap.lap_time.ToNanoseconds() / 1e9, valid=lap.valid)
-        if lap.valid and (self._best is None or lap.lap_time.ToNanoseconds() < self._best.lap_time.ToNanoseconds()):
-            self._best = lap
+        for candidate in ([event.reference] if event.HasField("reference") else []) + ([lap] if lap.valid else []):
+            if self._best is None or candidate.lap_time.ToNanoseconds() < self._best.lap_time.ToNanoseconds():
+                self._best = candidate  # the live cues' reference: the analysis' reference (personal best) or better
         if self._live_up and self._best is not None:
             context = coaching_pb2.LiveContext(session=self.session, reference=self._best, last_lap=lap)
             try:

@@ -207,19 +207,28 @@ async def lap_comparison(
 
 
 async def reference_lap(
-    conn: asyncpg.Connection | asyncpg.Pool, *, user: User, lap_id: str, kind: int
+    conn: asyncpg.Connection | asyncpg.Pool, *, user: User, lap_id: str, kind: int,
+    session: telemetry_pb2.Session | None = None,
 ) -> analysis_pb2.LapAnalysis | None:
     """The fastest other valid lap of the same session (session best) or of the same track,
-    layout and car (personal best); None when there is none."""
+    layout and car (personal best, also for a ``session`` not stored yet); None when there is none."""
     if kind == analysis_pb2.REFERENCE_KIND_LAP:
         raise InvalidInputError("REFERENCE_KIND_LAP names its lap itself; ask for that lap directly")
-    found = await find_lap(conn, user=user, lap_id=lap_id)
+    if not lap_id:
+        if session is None or not session.track.name:
+            raise InvalidInputError("lap_id is required (or session, with its track, for a personal best)")
+        if kind != analysis_pb2.REFERENCE_KIND_PERSONAL_BEST:
+            raise InvalidInputError("a reference for a session (no lap_id) is its personal best: REFERENCE_KIND_PERSONAL_BEST")
+        track, car = session.track, session.car.name
+    else:
+        found = await find_lap(conn, user=user, lap_id=lap_id)
+        track, car = found.session.track, found.session.car.name
     if kind == analysis_pb2.REFERENCE_KIND_PERSONAL_BEST:
         row = await conn.fetchrow(
             "SELECT l.analysis FROM laps l JOIN sessions s USING (session_pk) WHERE s.user_id = $1"
             " AND s.track_name = $2 AND s.track_layout = $3 AND s.car_name = $4 AND l.valid"
             " AND l.lap_time_s IS NOT NULL AND l.lap_id <> $5 ORDER BY l.lap_time_s, l.lap_pk LIMIT 1",
-            user.user_id, found.session.track.name, found.session.track.layout, found.session.car.name, lap_id,
+            user.user_id, track.name, track.layout, car, lap_id,
         )
     else:
         row = await conn.fetchrow(

@@ -69,7 +69,8 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
     async def GetReferenceLap(self, request, context):
         async with _translated(context):
             user = await self._user(context)
-            lap = await queries.reference_lap(self.pool, user=user, lap_id=request.lap_id, kind=request.reference)
+            lap = await queries.reference_lap(self.pool, user=user, lap_id=request.lap_id, kind=request.reference,
+                                              session=request.session if request.HasField("session") else None)
             if lap is None:
                 return storage_pb2.GetReferenceLapResponse(found=False)
             return storage_pb2.GetReferenceLapResponse(found=True, lap=lap)

@@ -461,8 +461,9 @@ __all__.append("StorageGetLapResponse")
 class StorageGetReferenceLapRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
     """GetReferenceLapRequest names the lap and the kind of reference."""
 
-    lapId: Annotated[str | None, msgspec.Meta(description='lap_id is the lap to find a reference for; never empty.')] = None
+    lapId: Annotated[str | None, msgspec.Meta(description='lap_id is the lap to find a reference for; empty when session is set instead.')] = None
     reference: Annotated[Literal["REFERENCE_KIND_UNSPECIFIED", "REFERENCE_KIND_SESSION_BEST", "REFERENCE_KIND_PERSONAL_BEST", "REFERENCE_KIND_LAP"] | None, msgspec.Meta(description='reference is the kind wanted; unspecified means the session best; REFERENCE_KIND_LAP is refused.')] = None
+    session: Annotated[TelemetrySession | None, msgspec.Meta(description='session asks, when lap_id is empty, for the personal best of its track, layout and car (the session need not be stored yet: a live stream asks at its start); reference must then be REFERENCE_KIND_PERSONAL_BEST.')] = None
 
 __all__.append("StorageGetReferenceLapRequest")
 

@@ -102,12 +102,14 @@ class GetCommittedSeqResponse(_message.Message):
     def __init__(self, committed_seq: _Optional[int] = ..., exists: _Optional[bool] = ...) -> None: ...
 
 class GetReferenceLapRequest(_message.Message):
-    __slots__ = ("lap_id", "reference")
+    __slots__ = ("lap_id", "reference", "session")
     LAP_ID_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    SESSION_FIELD_NUMBER: _ClassVar[int]
     lap_id: str
     reference: _analysis_pb2.ReferenceKind
-    def __init__(self, lap_id: _Optional[str] = ..., reference: _Optional[_Union[_analysis_pb2.ReferenceKind, str]] = ...) -> None: ...
+    session: _telemetry_pb2.Session
+    def __init__(self, lap_id: _Optional[str] = ..., reference: _Optional[_Union[_analysis_pb2.ReferenceKind, str]] = ..., session: _Optional[_Union[_telemetry_pb2.Session, _Mapping]] = ...) -> None: ...
 
 class GetReferenceLapResponse(_message.Message):
     __slots__ = ("found", "lap")

@@ -433,7 +433,7 @@ class GetReferenceLapRequest(betterproto2.Message):
 
     lap_id: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
     """
-    lap_id is the lap to find a reference for; never empty.
+    lap_id is the lap to find a reference for; empty when session is set instead.
     """
 
     reference: "__analysis__v1__.ReferenceKind" = betterproto2.field(
@@ -443,6 +443,14 @@ class GetReferenceLapRequest(betterproto2.Message):
     )
     """
     reference is the kind wanted; unspecified means the session best; REFERENCE_KIND_LAP is refused.
+    """
+
+    session: "__telemetry__v1__.Session | None" = betterproto2.field(
+        3, betterproto2.TYPE_MESSAGE, optional=True
+    )
+    """
+    session asks, when lap_id is empty, for the personal best of its track, layout and car (the session need not
+    be stored yet: a live stream asks at its start); reference must then be REFERENCE_KIND_PERSONAL_BEST.
     """
 
 
