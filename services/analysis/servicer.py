@@ -152,8 +152,9 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
                     if not reference_id:
                         raise InvalidInputError("reference_lap_id is required with REFERENCE_KIND_LAP")
                 else:
+                    kind = request.reference or analysis_pb2.REFERENCE_KIND_PERSONAL_BEST
                     found = await self.storage.GetReferenceLap(
-                        storage_pb2.GetReferenceLapRequest(lap_id=request.lap_id, reference=request.reference),
+                        storage_pb2.GetReferenceLapRequest(lap_id=request.lap_id, reference=kind),
                         metadata=metadata, timeout=self.timeout_s,
                     )
                     if not found.found:

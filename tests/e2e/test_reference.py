@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import grpc
 import pytest
+from racecoach.analysis.v1 import analysis_pb2, analysis_pb2_grpc
 from racecoach.client.simulator import DriverProfile, Variability, brake_early, simulate_session, write_session
 from racecoach.client.source import load_ibt
 from racecoach.client.uploader import Uploader, split_batches
@@ -31,6 +33,12 @@ async def test_a_later_session_is_coached_against_the_personal_best(mesh, token_
     report = second_laps[1].report
     assert report.reference_lap_id == best.lap_id  # a lap of the earlier session, not "no reference yet"
     assert report.feedback and report.feedback[0].type != 0
+    async with grpc.aio.insecure_channel(mesh.address("analysis")) as channel:  # CompareLaps defaults to it too
+        stub = analysis_pb2_grpc.AnalysisServiceStub(channel)
+        got = await stub.CompareLaps(analysis_pb2.CompareLapsRequest(lap_id=second_laps[1].lap.lap_id),
+                                     metadata=[("authorization", f"Bearer {token}")])
+    assert got.reference_lap_id == best.lap_id
+    assert sum(p.time_loss_s for p in got.phase_deltas) == pytest.approx(got.lap_delta.ToNanoseconds() / 1e9, abs=1e-3)
 
     other_car = simulate_session(track="Norisring", laps=1, seed=63, car="gt4")
     _, car_laps = await _replay(mesh, token, write_session(other_car, tmp_path / "gt4.ibt")[0])

@@ -70,7 +70,7 @@ class AnalysisCompareLapsRequest(msgspec.Struct, kw_only=True, omit_defaults=Tru
     """CompareLapsRequest names the lap to compare and the reference."""
 
     lapId: Annotated[str | None, msgspec.Meta(description='lap_id is the lap being judged; never empty.')] = None
-    reference: Annotated[Literal["REFERENCE_KIND_UNSPECIFIED", "REFERENCE_KIND_SESSION_BEST", "REFERENCE_KIND_PERSONAL_BEST", "REFERENCE_KIND_LAP"] | None, msgspec.Meta(description='reference chooses the reference lap; unspecified means the session best.')] = None
+    reference: Annotated[Literal["REFERENCE_KIND_UNSPECIFIED", "REFERENCE_KIND_SESSION_BEST", "REFERENCE_KIND_PERSONAL_BEST", "REFERENCE_KIND_LAP"] | None, msgspec.Meta(description='reference chooses the reference lap; unspecified means the personal best of the track, layout and car.')] = None
     referenceLapId: Annotated[str | None, msgspec.Meta(description='reference_lap_id names the reference when reference is REFERENCE_KIND_LAP; otherwise ignored.')] = None
     stepM: Annotated[float | None, msgspec.Meta(description='step_m is the distance grid step in metres; 0 means 1 m.')] = None
 

@@ -32,7 +32,7 @@ async def analysis_service_compare_laps(
     lap_id: Annotated[str, PathParameter(description='lap_id is the lap being judged; never empty.')],
     request: Request,
     backend: NamedDependency[RestBackend],
-    reference: Annotated[Literal["REFERENCE_KIND_UNSPECIFIED", "REFERENCE_KIND_SESSION_BEST", "REFERENCE_KIND_PERSONAL_BEST", "REFERENCE_KIND_LAP"] | None, QueryParameter(name='reference', required=False, description='reference chooses the reference lap; unspecified means the session best.')] = None,
+    reference: Annotated[Literal["REFERENCE_KIND_UNSPECIFIED", "REFERENCE_KIND_SESSION_BEST", "REFERENCE_KIND_PERSONAL_BEST", "REFERENCE_KIND_LAP"] | None, QueryParameter(name='reference', required=False, description='reference chooses the reference lap; unspecified means the personal best of the track, layout and car.')] = None,
     reference_lap_id: Annotated[str | None, QueryParameter(name='referenceLapId', required=False, description='reference_lap_id names the reference when reference is REFERENCE_KIND_LAP; otherwise ignored.')] = None,
     step_m: Annotated[float | None, QueryParameter(name='stepM', required=False, description='step_m is the distance grid step in metres; 0 means 1 m.')] = None,
 ) -> AnalysisCompareLapsResponse:

@@ -223,7 +223,7 @@ class ReferenceKind(betterproto2.Enum):
 
     UNSPECIFIED = 0
     """
-    REFERENCE_KIND_UNSPECIFIED means REFERENCE_KIND_SESSION_BEST.
+    REFERENCE_KIND_UNSPECIFIED means REFERENCE_KIND_PERSONAL_BEST (the driver's best across sessions).
     """
 
     SESSION_BEST = 1
@@ -459,7 +459,7 @@ class CompareLapsRequest(betterproto2.Message):
         2, betterproto2.TYPE_ENUM, default_factory=lambda: ReferenceKind(0)
     )
     """
-    reference chooses the reference lap; unspecified means the session best.
+    reference chooses the reference lap; unspecified means the personal best of the track, layout and car.
     """
 
     reference_lap_id: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
