@@ -3,10 +3,12 @@ delta-time trace cut into each corner's phases.
 
 Per corner (``measure_corners``), between the previous corner's apex and the next one's:
 
-* the brake onset is where the brake pressure first reaches ``ONSET_SHARE`` of its peak in the
-  braking for the corner (applications less than ``BRAKE_MERGE_M`` apart are one braking, but an
-  application shorter than ``BRAKE_MIN_M`` before the braking is a tap), so a light or short tap
-  before the real braking never moves the brake point; release is where it ends;
+* the brake onset is where the brake pressure first reaches ``ONSET_SHARE`` of its peak, and holds
+  it for ``ONSET_HOLD_M``, in the
+  braking for the corner: applications with no throttle between them are one braking, and so are
+  those less than ``BRAKE_MERGE_M`` apart or a light correction after the braking, when the one
+  before is at least ``BRAKE_MIN_M`` long; a tap the driver comes off to get back on the throttle
+  never moves the brake point; release is where it ends;
 * full throttle is the first point after the apex at ``FULL_THROTTLE`` from which the throttle
   stays committed (``THROTTLE_COMMITTED``, a short dip is no lift) for ``FULL_THROTTLE_HOLD_M``
   (or up to the next braking);
@@ -36,6 +38,7 @@ from racecoach.analysis.v1 import analysis_pb2
 PH = analysis_pb2.CornerPhase
 BRAKE_ON = 0.05
 ONSET_SHARE = 0.3
+ONSET_HOLD_M = 5.0
 BRAKE_MERGE_M = 30.0
 BRAKE_MIN_M = 10.0
 THROTTLE_BACK = 0.2
@@ -81,25 +84,25 @@ def _braking(brake: np.ndarray, throttle: np.ndarray, lo: int, apex: int, step_m
     if not len(runs.starts):
         return None
     starts, ends = runs.starts + lo, runs.ends + lo
-    long_enough = (ends - starts + 1) * step_m >= BRAKE_MIN_M
-    if long_enough.any():  # taps are never the braking
-        starts, ends = starts[long_enough], ends[long_enough]
-    first = len(starts) - 1  # the last application before the apex, merged with those just before it
+    first = len(starts) - 1  # the last application before the apex, merged with those that belong to it
     group_peak = float(brake[starts[first]:ends[first] + 1].max())
     while first > 0:
-        before_peak = float(brake[starts[first - 1]:ends[first - 1] + 1].max())
-        if not ((starts[first] - ends[first - 1]) * step_m <= BRAKE_MERGE_M
-                or throttle[ends[first - 1]:starts[first]].max(initial=0.0) < THROTTLE_BACK
-                or group_peak < LIGHT_SHARE * before_peak):
-            break  # braking in stages, or a light correction after the braking, is one braking; a tap before it is not
-        first -= 1
+        before = slice(starts[first - 1], ends[first - 1] + 1)
+        before_peak, before_long = float(brake[before].max()), (ends[first - 1] - starts[first - 1] + 1) * step_m >= BRAKE_MIN_M
+        gap_m = (starts[first] - ends[first - 1]) * step_m
+        back_on = throttle[ends[first - 1]:starts[first]].max(initial=0.0) >= THROTTLE_BACK
+        if back_on and not (before_long and (gap_m <= BRAKE_MERGE_M or group_peak < LIGHT_SHARE * before_peak)):
+            break  # a tap the driver came off to get back on the throttle is not the braking
+        first -= 1  # braking in stages, or a light correction after the braking, is one braking
         group_peak = max(group_peak, before_peak)
     begin, release = int(starts[first]), int(ends[-1])
     # the braking may go on past the apex (trail braking deep into the corner)
     while release + 1 < len(brake) and brake[release + 1] >= BRAKE_ON:
         release += 1
     peak = float(brake[begin:release + 1].max())
-    onset = begin + int(np.argmax(brake[begin:release + 1] >= ONSET_SHARE * peak))
+    firm = _runs(brake[begin:release + 1] >= ONSET_SHARE * peak)  # held for ONSET_HOLD_M: a spike is no onset
+    held = np.flatnonzero((firm.ends - firm.starts + 1) * step_m >= ONSET_HOLD_M)
+    onset = begin + int(firm.starts[held[0]] if len(held) else firm.starts[0])
     return onset, release, peak
 
 
