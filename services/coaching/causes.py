@@ -13,7 +13,9 @@ brake early         brake onset earlier                                 braking,
 low minimum speed   minimum speed lower                                 apex, exit, straight
 late throttle       full throttle later, minimum speed not lower        exit, straight
 coasting in corner  more distance with neither pedal in the corner      entry, apex
-coasting            more coasting just before the brake onset          approach
+coasting            more coasting just before the brake onset          approach (+ braking, entry
+                                                                        when nothing else explains
+                                                                        the corner)
 lift                more partial throttle on the straight after        the straight from the
                                                                         lift's start
 ==================  =================================================  ==========================
@@ -26,6 +28,7 @@ corner's loss when one is given, else none.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -43,6 +46,7 @@ THROTTLE_TOLERANCE_M = 10.0
 COASTING_TOLERANCE_M = 10.0
 COASTING_LIMIT_M = 15.0  # without a reference: coasting this long is worth a remark on its own
 LIFT_TOLERANCE_M = 8.0
+IN_CORNER_COAST_S = 0.02  # a gap between the pedals mid-corner is a remark when it costs this much
 
 TECHNIQUE_PHASES = (PH.CORNER_PHASE_BRAKING, PH.CORNER_PHASE_ENTRY, PH.CORNER_PHASE_APEX, PH.CORNER_PHASE_EXIT)
 CARRY = "carry"  # the straight after the exit, up to a lift
@@ -100,6 +104,10 @@ def _share(booked: Mapping[object, float] | None, *phases: object) -> float | No
     if WHOLE in booked:
         return booked[WHOLE]
     return float(sum(booked.get(p, 0.0) for p in phases))
+
+
+def _add(a: float | None, b: float | None) -> float | None:
+    return None if a is None and b is None else (a or 0.0) + (b or 0.0)
 
 
 def corner_loss_s(booked: Mapping[object, float] | None) -> float | None:
@@ -163,7 +171,8 @@ def technique_finding(
         elif throttle_diff > THROTTLE_TOLERANCE_M:
             add(FT.FEEDBACK_TYPE_LATE_THROTTLE, full, ref_full, full, ref_full, throttle_diff, "m",
                 _share(booked, PH.CORNER_PHASE_EXIT, CARRY), PH.CORNER_PHASE_EXIT)
-    if corner.coasting_m - ref.coasting_m > COASTING_TOLERANCE_M:  # a gap between brake and throttle mid-corner
+    in_corner = _share(booked, PH.CORNER_PHASE_ENTRY, PH.CORNER_PHASE_APEX)
+    if corner.coasting_m - ref.coasting_m > COASTING_TOLERANCE_M and (in_corner is None or in_corner >= IN_CORNER_COAST_S):
         add(FT.FEEDBACK_TYPE_COASTING, corner.entry_m, ref.entry_m, corner.coasting_m, ref.coasting_m,
             corner.coasting_m - ref.coasting_m, "m", _share(booked, PH.CORNER_PHASE_ENTRY, PH.CORNER_PHASE_APEX),
             PH.CORNER_PHASE_ENTRY)
@@ -209,9 +218,22 @@ def corner_findings(
     for corner in lap.corners:
         ref = refs.get(corner.number)
         booked = booking.get(corner.number, {}) if booking is not None else None
+        found = None
         if ref is not None:
             found = technique_finding(lap=lap, reference=reference, corner=corner, ref=ref, booked=booked, length_m=length)
             if found is not None:
                 findings.append(found)
-        findings += straight_findings(corner=corner, ref=ref, booked=booked)
+        for finding in straight_findings(corner=corner, ref=ref, booked=booked):
+            if finding.phase == PH.CORNER_PHASE_APPROACH and found is not None and found.type == FT.FEEDBACK_TYPE_COASTING:
+                # coasting into the corner and on through it: one remark, both stretches, both times
+                findings.remove(found)
+                finding = dataclasses.replace(finding, this_value=finding.this_value + found.this_value,
+                                              reference_value=finding.reference_value + found.reference_value,
+                                              delta_value=finding.delta_value + found.delta_value,
+                                              time_s=_add(finding.time_s, found.time_s), corner_loss_s=found.corner_loss_s)
+            elif finding.phase == PH.CORNER_PHASE_APPROACH and found is None and booked is not None:
+                # braking at the usual marker after coasting arrives too slow: the crawl to the corner is the coasting's
+                time = _share(booked, PH.CORNER_PHASE_APPROACH, PH.CORNER_PHASE_BRAKING, PH.CORNER_PHASE_ENTRY)
+                finding = dataclasses.replace(finding, time_s=time, corner_loss_s=corner_loss_s(booked))
+            findings.append(finding)
     return findings
