@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: install gen lint breaking test demo bench up clean browser
+.PHONY: install gen lint breaking test demo bench eval up clean browser
 
 install: $(STAMP)
 
@@ -41,6 +41,11 @@ bench: install
 	$(PY) benchmarks/bench_storage.py
 	$(PY) benchmarks/bench_collector.py
 	$(PY) benchmarks/bench_mesh.py
+
+# Coaching quality against the simulator's truth, on a throw-away mesh: make eval EVAL_ARGS='--tracks Spa --seeds 1'
+EVAL_ARGS ?=
+eval: install
+	$(PY) -m racecoach.client.cli eval --start-mesh $(EVAL_ARGS)
 
 up: install
 	$(VENV)/bin/racing-coach up
