@@ -208,7 +208,7 @@ def top_advice(*, laps: Sequence[LapView], references: Mapping[str, LapView]) ->
             continue
         remarks = problem_remarks(view.report)
         if not remarks:
-            result.silent.append(f"{view.label} (+{lost:.2f} s)")
+            result.silent.append(f"{view.label} (+{lost:.2f} s{'' if view.mistakes else ', no mistake'})")
         if not view.mistakes:
             result.without_mistake.append(f"{view.label} (+{lost:.2f} s)")
             continue
@@ -222,6 +222,7 @@ def top_advice(*, laps: Sequence[LapView], references: Mapping[str, LapView]) ->
             "first_remark": _describe_remark(view, remarks[0]) if remarks else "no problem remark",
         })
     result.misses.sort(key=lambda m: -m["lost_s"])
+    result.silent.sort(key=lambda label: label.endswith("no mistake)"))  # laps with a mistake first
     return result
 
 
@@ -245,10 +246,13 @@ def harm_reason(*, view: LapView, remark: coaching_pb2.Feedback, reference: LapV
     BRAKE_EARLY when the lap did not brake earlier (diff ≥ −1 m), BRAKE_LATE when it did not
     brake later (≤ +1 m), LOW_APEX_SPEED when the apex was not slower (≥ −0.5 km/h),
     LATE_THROTTLE when full throttle did not come later (≤ +1 m); and brake-early advice where
-    the lap's truth mistake at that corner is brake-late, or the other way round.
+    the lap's truth mistake at that corner is brake-late, or the other way round. A remark that
+    names a truth mistake of its lap is never harmful: the injected mistake outranks the pass
+    measured on the simulated trace (a driver who braked early and crawled to the apex may
+    touch the brake again just before it, which the pass reports as a late brake point).
     """
     corner = view.corner_of(remark)
-    if corner is None:
+    if corner is None or any(view.names(remark, m) for m in view.mistakes):
         return None
     opposite = {FT.Value("FEEDBACK_TYPE_BRAKE_EARLY"): "brake_late", FT.Value("FEEDBACK_TYPE_BRAKE_LATE"): "brake_early"}
     if remark.type in opposite and any(m["kind"] == opposite[remark.type] and m.get("corner") == corner

@@ -93,8 +93,9 @@ def format_summary(summary: dict[str, Any]) -> str:
         "",
         (f"top advice        {_pct(advice['share'])} of {advice['laps']} laps that lost ≥ 0.1 s"
          + (f" ({len(advice['lost_without_mistake'])} more lost time without a mistake)" if advice["lost_without_mistake"] else "")),
-        (f"silent laps       {len(advice['silent_laps'])}"
-         + (f": {', '.join(advice['silent_laps'])}" if advice["silent_laps"] else "")),
+        (f"silent laps       {len(advice['silent_laps'])} lost ≥ 0.1 s without a problem remark"
+         + (f": {', '.join(advice['silent_laps'][:WORST_CASES])}" if advice["silent_laps"] else "")
+         + (", …" if len(advice["silent_laps"]) > WORST_CASES else "")),
         f"harmful remarks   {len(summary['harmful'])}",
         f"unmapped remarks  {len(summary['unmapped'])}",
         f"false alarms      {len(summary['false_alarms'])} (problem remarks on laps without a mistake)",

@@ -163,6 +163,16 @@ def test_top_advice_uses_the_true_cost_and_lists_silent_laps():
     # a reference that is not among the run's laps: the lap cannot be placed
     advice = judge.top_advice(laps=views, references={})
     assert advice.laps == 0 and advice.unknown_reference == 2
+    # a lap that lost time without an injected mistake is listed, after those with one, and not scored
+    truth = make_truth()
+    truth["laps"][2]["lap_time_s"] = 60.3
+    laps = [(v.analysis, v.report) for v in make_views(lap2_remarks=[])]
+    laps[2][0].lap_time.FromNanoseconds(round(60.3e9))
+    del laps[2][1].feedback[:]
+    views = judge.lap_views(session="Test s1", truth=truth, laps=laps)
+    advice = judge.top_advice(laps=views, references=judge.reference_index(views))
+    assert advice.silent == ["Test s1 lap 2 (+0.61 s)", "Test s1 lap 3 (+0.30 s, no mistake)"]
+    assert advice.without_mistake == ["Test s1 lap 3 (+0.30 s)"] and advice.laps == 1
 
 
 def test_harmful_remarks_contradict_the_truth():
@@ -176,6 +186,13 @@ def test_harmful_remarks_contradict_the_truth():
     assert judge.harm_reason(view=view, remark=remark("LATE_THROTTLE", 3), reference=ref) is None  # 10 m later
     assert judge.harm_reason(view=view, remark=remark("LOW_APEX_SPEED", 3), reference=ref) is None  # 3.6 km/h slower
     assert judge.harm_reason(view=view, remark=remark("COASTING", 1), reference=ref) is None
+    # naming the lap's injected mistake is never harmful, whatever the pass measured on the trace says
+    truth = make_truth()
+    truth["laps"][1]["corners"] = [dict(LAP2[0], brake_point_m=50.0), *LAP2[1:]]
+    views = make_views(truth=truth)
+    assert judge.harm_reason(view=views[1], remark=remark("BRAKE_EARLY", 1), reference=views[0]) is None
+    clean = views[2]  # lap 3 has no mistake: the same advice there contradicts the truth
+    assert "+0.0 m" in judge.harm_reason(view=clean, remark=remark("BRAKE_EARLY", 1), reference=views[0])
 
 
 def test_unmapped_and_false_alarms():
