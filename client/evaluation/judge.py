@@ -116,6 +116,8 @@ class KindStats:
     remarks: int = 0
     correct: int = 0
     cost_errors_s: list[float] = field(default_factory=list)
+    missed: list[dict[str, Any]] = field(default_factory=list)
+    wrong: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def recall(self) -> float | None:
@@ -171,6 +173,9 @@ def detection(*, laps: Sequence[LapView]) -> dict[str, KindStats]:
             if named is not None:
                 kind.found += 1
                 kind.cost_errors_s.append(abs(named.time_loss_s - mistake_cost_s(mistake)))
+            else:
+                kind.missed.append({"lap": view.label, "truth": _describe_mistake(mistake),
+                                    "cost_s": round(mistake_cost_s(mistake), 4)})
         for remark in remarks:
             kind = feedback_kind(remark.type)
             if kind is None:
@@ -178,6 +183,8 @@ def detection(*, laps: Sequence[LapView]) -> dict[str, KindStats]:
             stats[kind].remarks += 1
             if any(view.names(remark, m) for m in view.mistakes):
                 stats[kind].correct += 1
+            else:
+                stats[kind].wrong.append({"lap": view.label, "remark": _describe_remark(view, remark)})
     return stats
 
 

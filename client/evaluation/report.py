@@ -53,7 +53,8 @@ def summarize(*, views: Sequence[LapView], sessions: int) -> dict[str, Any]:
         "kinds": {
             kind: {"instances": s.instances, "found": s.found, "recall": _ratio(s.recall), "remarks": s.remarks,
                    "correct": s.correct, "precision": _ratio(s.precision),
-                   "time_cost_mae_s": round(float(np.mean(s.cost_errors_s)), 4) if s.cost_errors_s else None}
+                   "time_cost_mae_s": round(float(np.mean(s.cost_errors_s)), 4) if s.cost_errors_s else None,
+                   "missed": s.missed, "wrong": s.wrong}
             for kind, s in kinds.items()
         },
         "recall": _ratio(sum(k.found for k in kinds.values()) / instances if instances else None),
@@ -103,6 +104,10 @@ def format_summary(summary: dict[str, Any]) -> str:
          f"max {_num(bp['max'], '.1f')} m ({bp['count']} of {bp['braking_corners']} braking corners matched)"),
         f"lap-time error    median {_num(lt['median'], '.3f')} s, max {_num(lt['max'], '.3f')} s ({lt['count']} laps)",
     ]
+    missed = sorted((m for s in summary["kinds"].values() for m in s["missed"]), key=lambda m: -m["cost_s"])
+    if missed:
+        lines += ["", "costliest missed mistakes:"]
+        lines += [f"  {m['lap']}: {m['truth']}" for m in missed[:WORST_CASES]]
     if advice["misses"]:
         lines += ["", "worst top-advice misses:"]
         lines += [f"  {m['lap']} (+{m['lost_s']:.2f} s): truth {m['truth']}; report first: {m['first_remark']}"

@@ -130,6 +130,11 @@ def test_recall_precision_and_cost_error_per_kind():
     assert stats["brake_early"].cost_errors_s == [pytest.approx(0.1)]      # |0.2 - expected 0.3|
     assert stats["brake_late"].cost_errors_s == [pytest.approx(0.1)]       # |0.25 - time_cost_s 0.35|
     assert stats["lift"].cost_errors_s == [pytest.approx(0.02)]
+    assert [w["remark"].split(",")[0] for w in stats["brake_early"].wrong] == ["brake_early T3 (truth T2)"]
+    assert all(not s.missed for s in stats.values())
+    stats = judge.detection(laps=make_views(lap2_remarks=LAP2_REMARKS[1:]))
+    assert stats["brake_late"].missed == [{"lap": "Test s1 lap 2", "truth": "brake-late:corner=2:metres=15:laps=2 (0.35 s)",
+                                           "cost_s": 0.35}]
 
 
 def test_lift_matches_by_distance_or_by_the_straight_it_is_on():
@@ -224,3 +229,4 @@ def test_summary_gathers_every_metric():
     assert summary["kinds"]["brake_late"]["time_cost_mae_s"] == pytest.approx(0.1)
     text = format_summary(copy.deepcopy(summary))
     assert "brake-early" in text and "harmful remarks   2" in text and "unmapped remarks  1" in text
+    assert "missed" not in text  # every injected mistake was named
