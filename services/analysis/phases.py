@@ -13,16 +13,17 @@ Per corner (``measure_corners``), between the previous corner's apex and the nex
   stays committed (``THROTTLE_COMMITTED``, a short dip is no lift) for ``FULL_THROTTLE_HOLD_M``
   (or up to the next braking);
 * approach coasting is the run with neither pedal (both under ``PEDAL_OFF``) that ends within
-  ``COAST_END_M`` of the brake onset, within ``APPROACH_M`` before it; a lift is throttle under ``LIFT_THROTTLE`` while the car slows (partial throttle
-  that holds a top speed is no lift) on the straight between full throttle and the next corner's
-  approach.
+  ``COAST_END_M`` of the brake onset, within ``APPROACH_M`` before it; a lift is throttle under ``LIFT_THROTTLE`` while the car slows or is below
+  ``TOP_SPEED_SHARE`` of the lap's top speed (partial throttle that holds a top speed is no lift)
+  on the straight from ``LIFT_AFTER_M`` past full throttle to the next corner's approach.
 
 Phases (``phase_deltas``) are cut at the same distances on both laps, taken from both laps'
 measures so each phase holds what either lap did there: approach (coast start → brake onset),
 braking (→ turn-in), entry (→ apex zone), apex (±``APEX_HALF_WIDTH_M`` around both apexes),
 exit (→ full throttle), straight (→ the next corner's approach; split at a lift's start so the
 lift's loss is kept apart from the exit speed carried). A corner the reference takes flat out (and this
-lap did not brake for) is no corner for this: it lies on the straight of the corner before it. The losses telescope, so per corner and
+lap did not brake for, nor reach full throttle ``KINK_LATE_M`` later at) is no corner for this: it
+lies on the straight of the corner before it. The losses telescope, so per corner and
 phase they sum to the lap delta exactly.
 """
 
@@ -51,9 +52,12 @@ PEDAL_OFF = 0.05
 APPROACH_M = 200.0
 COAST_END_M = 40.0
 LIFT_THROTTLE = 0.9
+TOP_SPEED_SHARE = 0.97
 LIFT_MIN_M = 3.0
+LIFT_AFTER_M = 30.0
 APEX_HALF_WIDTH_M = 15.0
 FLAT_APEX_M = 2.0
+KINK_LATE_M = 10.0
 
 
 MEASURES = ("braked", "brake_onset_m", "brake_release_m", "peak_brake", "entry_speed_mps", "exit_speed_mps",
@@ -183,13 +187,15 @@ def measure_corners(*, grid_m: np.ndarray, channels: dict[str, np.ndarray], corn
         else:
             corner.exit_speed_mps = float(speed[_index(grid_m, corner.exit_m)])
     driven = [c for c in corners if not is_flat(c)]
+    top = float(speed.max())
     for k, corner in enumerate(driven):  # lifts on the straight after each corner, through flat-out kinks
         if not corner.full_throttle_m:
             continue
-        start = _index(grid_m, corner.full_throttle_m)
+        start = _index(grid_m, corner.full_throttle_m + LIFT_AFTER_M)  # a lift is on the straight, not the exit
         end = _index(grid_m, approach_start_m(driven[k + 1])) if k + 1 < len(driven) else len(grid_m)
         slowing = np.diff(speed[start:end + 1], append=speed[min(end, len(speed) - 1)]) < 0
-        part = (throttle[start:end] < LIFT_THROTTLE) & (brake[start:end] < BRAKE_ON) & slowing[: end - start]
+        below_top = speed[start:end] < TOP_SPEED_SHARE * top
+        part = (throttle[start:end] < LIFT_THROTTLE) & (brake[start:end] < BRAKE_ON) & (slowing[: end - start] | below_top)
         metres = float(part.sum() * step)
         if metres >= LIFT_MIN_M:
             corner.lift_m = metres
@@ -225,8 +231,8 @@ def _phase_cuts(lap: analysis_pb2.LapAnalysis, reference: analysis_pb2.LapAnalys
     coasting = {c.approach_coasting_start_m for c in lap.corners if c.approach_coasting_m > 0}
     for corner in sorted(lap.corners, key=lambda c: c.apex_m):
         pair = [corner] + ([ref[corner.number]] if corner.number in ref else [])
-        if is_flat(pair[-1]) and not corner.braked:
-            continue  # a kink the reference takes flat out (and this lap did not brake for) lies on the straight
+        if is_flat(pair[-1]) and not corner.braked and corner.full_throttle_m <= pair[-1].full_throttle_m + KINK_LATE_M:
+            continue  # a kink the reference takes flat out (and this lap did not brake or stay off full throttle for)
         n = corner.number
         cuts.append(_Cut(n, PH.CORNER_PHASE_APPROACH, min(approach_start_m(c) for c in pair)))
         braked = [c.brake_onset_m for c in pair if c.braked]

@@ -46,6 +46,7 @@ THROTTLE_TOLERANCE_M = 10.0
 COASTING_TOLERANCE_M = 10.0
 COASTING_LIMIT_M = 15.0  # without a reference: coasting this long is worth a remark on its own
 LIFT_TOLERANCE_M = 8.0
+KINK_LIFT_M = 30.0
 IN_CORNER_COAST_S = 0.02  # a gap between the pedals mid-corner is a remark when it costs this much
 
 TECHNIQUE_PHASES = (PH.CORNER_PHASE_BRAKING, PH.CORNER_PHASE_ENTRY, PH.CORNER_PHASE_APEX, PH.CORNER_PHASE_EXIT)
@@ -140,9 +141,8 @@ def technique_finding(
 ) -> Finding | None:
     """The main cause of how ``corner`` was driven from braking to exit, or None when it matched the reference."""
     n = corner.number
-    if is_flat(ref) and not corner.braked:
-        return None  # a kink the reference takes flat out: its speed is the straight's
     whole = corner_loss_s(booked)
+    kink = is_flat(ref) and not corner.braked  # a kink the reference takes flat out: its speed is the straight's
     candidates: list[Finding] = []
     min_diff = (corner.apex_speed_mps - ref.apex_speed_mps) * laps.MPS_TO_KMH
     # a lower minimum speed counts when the driver lost it here, not when it was carried in from before
@@ -157,7 +157,11 @@ def technique_finding(
             time_s: float | None, phase: int) -> None:
         candidates.append(Finding(n, kind, distance, target, this, other, diff, unit, time_s, phase, whole))
 
-    if brake_diff > BRAKE_POINT_TOLERANCE_M and (slower_apex or throttle_diff > THROTTLE_TOLERANCE_M):
+    if kink:  # only staying off full throttle there is this kink's own
+        if throttle_diff > THROTTLE_TOLERANCE_M:
+            add(FT.FEEDBACK_TYPE_LATE_THROTTLE, full, ref_full, full, ref_full, throttle_diff, "m",
+                _share(booked, PH.CORNER_PHASE_APEX, PH.CORNER_PHASE_EXIT, CARRY), PH.CORNER_PHASE_EXIT)
+    elif brake_diff > BRAKE_POINT_TOLERANCE_M and (slower_apex or throttle_diff > THROTTLE_TOLERANCE_M):
         add(FT.FEEDBACK_TYPE_BRAKE_LATE, onset, ref_onset, onset, ref_onset, brake_diff, "m", whole, PH.CORNER_PHASE_BRAKING)
     else:
         if brake_diff < -BRAKE_POINT_TOLERANCE_M:
@@ -172,7 +176,7 @@ def technique_finding(
             add(FT.FEEDBACK_TYPE_LATE_THROTTLE, full, ref_full, full, ref_full, throttle_diff, "m",
                 _share(booked, PH.CORNER_PHASE_EXIT, CARRY), PH.CORNER_PHASE_EXIT)
     in_corner = _share(booked, PH.CORNER_PHASE_ENTRY, PH.CORNER_PHASE_APEX)
-    if corner.coasting_m - ref.coasting_m > COASTING_TOLERANCE_M and (in_corner is None or in_corner >= IN_CORNER_COAST_S):
+    if not kink and corner.coasting_m - ref.coasting_m > COASTING_TOLERANCE_M and (in_corner is None or in_corner >= IN_CORNER_COAST_S):
         add(FT.FEEDBACK_TYPE_COASTING, corner.entry_m, ref.entry_m, corner.coasting_m, ref.coasting_m,
             corner.coasting_m - ref.coasting_m, "m", _share(booked, PH.CORNER_PHASE_ENTRY, PH.CORNER_PHASE_APEX),
             PH.CORNER_PHASE_ENTRY)
@@ -236,4 +240,17 @@ def corner_findings(
                 time = _share(booked, PH.CORNER_PHASE_APPROACH, PH.CORNER_PHASE_BRAKING, PH.CORNER_PHASE_ENTRY)
                 finding = dataclasses.replace(finding, time_s=time, corner_loss_s=corner_loss_s(booked))
             findings.append(finding)
-    return findings
+    return [_kink_exit(f, lap=lap, refs=refs) for f in findings]
+
+
+def _kink_exit(finding: Finding, *, lap: analysis_pb2.LapAnalysis, refs: Mapping[int, analysis_pb2.Corner]) -> Finding:
+    """A lift that starts at the apex of a kink the reference takes flat is a late throttle at that kink."""
+    if finding.type != FT.FEEDBACK_TYPE_LIFT:
+        return finding
+    for corner in lap.corners:
+        ref = refs.get(corner.number)
+        if ref is not None and is_flat(ref) and abs(finding.distance_m - corner.apex_m) <= KINK_LIFT_M:
+            return dataclasses.replace(finding, corner_number=corner.number, type=FT.FEEDBACK_TYPE_LATE_THROTTLE,
+                                       target_m=ref.full_throttle_m, this_value=finding.distance_m + finding.this_value,
+                                       reference_value=ref.full_throttle_m, phase=PH.CORNER_PHASE_EXIT)
+    return finding
