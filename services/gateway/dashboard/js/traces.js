@@ -79,6 +79,7 @@ function cornerPlugin(corners, labels) {
         ctx.setLineDash([3 * px, 3 * px]);
         ctx.font = `${11 * px}px system-ui`;
         ctx.textBaseline = "top";
+        ctx.textAlign = "left";  // uPlot leaves the axes' alignment on the context
         let lastRight = -Infinity;
         for (const c of corners) {
           const x = u.valToPos(c.apexM || 0, "x", true);
