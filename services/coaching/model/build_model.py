@@ -1,7 +1,7 @@
 """Build the lap-score ONNX model from :mod:`.spec` (development only: needs ``onnx``).
 
 Run ``python -m racecoach.services.coaching.model.build_model`` to rewrite the committed
-``lap_score_v1.onnx`` next to this file. The output is byte-for-byte deterministic: fixed
+``lap_score_v2.onnx`` next to this file. The output is byte-for-byte deterministic: fixed
 producer, IR and opset versions, no timestamps, deterministic protobuf serialisation.
 
 Graph (N laps at once)::

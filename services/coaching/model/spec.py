@@ -11,9 +11,9 @@ Features, in input order (:data:`FEATURE_NAMES`), computed by
 ==  =========================  ===========  ========  =====================================================
  i  name                       unit         weight    meaning
 ==  =========================  ===========  ========  =====================================================
- 0  rel_lap_delta              fraction     -150.0    (lap time - reference lap time) / reference lap time;
+ 0  rel_lap_delta              fraction     -400.0    (lap time - reference lap time) / reference lap time;
                                                       negative when faster; 0 without a reference
- 1  corner_loss_fraction       fraction     -100.0    sum of the positive per-segment time losses / lap time;
+ 1  corner_loss_fraction       fraction     -250.0    sum of the positive per-segment time losses / lap time;
                                                       0 without a reference
  2  extra_braking_zones        count          -0.5    braking zones beyond the reference's count (never
                                                       negative); 0 without a reference
@@ -26,9 +26,10 @@ Features, in input order (:data:`FEATURE_NAMES`), computed by
 ==  =========================  ===========  ========  =====================================================
 
 BIAS is +2.5, so a clean valid lap as fast as its reference with no coasting and 30 %
-trail braking scores 100·sigmoid(4.8) ≈ 99.2; 1 % slower costs 1.5 in z (≈ 97.6 from
-that lap), 5 % slower brings it near 5. Without a reference the score reflects only the
-lap's own technique (trail braking, coasting) and validity.
+trail braking scores 100·sigmoid(4.8) ≈ 99.2. The lap delta weighs enough for the score to
+spread over the range real laps cover: 0.5 % slower than the reference (0.4 s on an 80 s lap,
+its corner losses the same) scores about 82, 1 % slower about 15, 2 % slower near 0. Without a
+reference the score reflects only the lap's own technique (trail braking, coasting) and validity.
 
 This module must not import ``onnx`` (a development-only dependency): the runtime and
 the tests read the formula from here.
@@ -37,8 +38,8 @@ the tests read the formula from here.
 from __future__ import annotations
 
 MODEL_NAME = "lap_score"
-MODEL_VERSION = "lap_score_v1"
-MODEL_FILE = "lap_score_v1.onnx"
+MODEL_VERSION = "lap_score_v2"
+MODEL_FILE = "lap_score_v2.onnx"
 INPUT_NAME = "features"
 OUTPUT_NAME = "score"
 
@@ -51,7 +52,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "apex_deficit_fraction",
     "lap_valid",
 )
-WEIGHTS: tuple[float, ...] = (-150.0, -100.0, -0.5, 1.0, -0.05, -1.5, 2.0)
+WEIGHTS: tuple[float, ...] = (-400.0, -250.0, -0.5, 1.0, -0.05, -1.5, 2.0)
 BIAS: float = 2.5
 SCALE: float = 100.0
 

@@ -99,7 +99,7 @@ def test_runtime_is_single_threaded_loaded_once_and_versioned():
     options = model.session.get_session_options()
     assert options.intra_op_num_threads == 1
     assert options.inter_op_num_threads == 1
-    assert model.version == "lap_score_v1"
+    assert model.version == "lap_score_v2"
 
 
 def test_missing_model_file_is_a_clear_error(tmp_path: Path):

@@ -55,7 +55,7 @@ def test_report_combines_model_score_and_rules():
     assert report.score == pytest.approx(expected, rel=1e-5)
     assert (report.session_id, report.lap_id, report.lap_number) == (lap.session_id, lap.lap_id, 3)
     assert report.reference_lap_id == ref.lap_id
-    assert report.model_version == "lap_score_v1"
+    assert report.model_version == "lap_score_v2"
     assert [(f.type, f.corner_number) for f in report.feedback] == [(FT.FEEDBACK_TYPE_BRAKE_EARLY, 1)]
     assert "0.840 s slower" in report.summary and "Turn 1" in report.summary
 
