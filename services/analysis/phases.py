@@ -13,9 +13,11 @@ Per corner (``measure_corners``), between the previous corner's apex and the nex
   stays committed (``THROTTLE_COMMITTED``, a short dip is no lift) for ``FULL_THROTTLE_HOLD_M``
   (or up to the next braking);
 * approach coasting is the run with neither pedal (both under ``PEDAL_OFF``) that ends within
-  ``COAST_END_M`` of the brake onset, within ``APPROACH_M`` before it; a lift is throttle under ``LIFT_THROTTLE`` while the car slows or is below
-  ``TOP_SPEED_SHARE`` of the lap's top speed (partial throttle that holds a top speed is no lift)
-  on the straight from ``LIFT_AFTER_M`` past full throttle to the next corner's approach.
+  ``COAST_END_M`` of the brake onset (of the apex, for a corner not braked for), within
+  ``APPROACH_M`` before it;
+* a lift is throttle under ``LIFT_THROTTLE`` while the car slows or is below ``TOP_SPEED_SHARE``
+  of the lap's top speed (partial throttle that holds a top speed is no lift), on the straight
+  from ``LIFT_AFTER_M`` past full throttle to the next corner's approach.
 
 Phases (``phase_deltas``) are cut at the same distances on both laps, taken from both laps'
 measures so each phase holds what either lap did there: approach (coast start → brake onset),
