@@ -21,11 +21,13 @@ _KEY_WIRE = {"session_pk": ">i8", "seq": ">i8", "idx": ">i4"}
 
 @dataclass(frozen=True)
 class BatchRows:
-    """One batch's samples, ready to copy."""
+    """One batch's samples, ready to copy; ``indexes`` are their positions in the batch as sent
+    (None: all of them, in order) when some of its samples were stored before."""
 
     seq: int
     arrays: Mapping[str, np.ndarray]
     sample_count: int
+    indexes: np.ndarray | None = None
 
 
 @lru_cache(maxsize=64)
@@ -77,7 +79,10 @@ def encode_joined(run: Sequence[BatchRows], *, columns: Mapping[str, np.ndarray]
     rows["session_pk"] = 0
     starts = np.cumsum(counts) - counts
     rows["seq"] = np.repeat(np.fromiter((b.seq for b in run), dtype=np.int64, count=len(run)), counts)
-    rows["idx"] = np.arange(total) - np.repeat(starts, counts)
+    if any(b.indexes is not None for b in run):
+        rows["idx"] = np.concatenate([np.arange(b.sample_count) if b.indexes is None else b.indexes for b in run])
+    else:
+        rows["idx"] = np.arange(total) - np.repeat(starts, counts)
     for channel in CHANNELS:
         if channel.field in columns:
             rows[f"{channel.field}__len"] = np.dtype(_WIRE[channel.dtype]).itemsize

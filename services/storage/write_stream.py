@@ -181,7 +181,7 @@ async def commit_one(pool: asyncpg.Pool, *, user: User, request) -> storage_pb2.
             if kind == "session":
                 state = await writes.upsert_session(conn, user=user, session=request.session)
                 return storage_pb2.WriteResponse(request_id=request.request_id, session_id=request.session.session_id,
-                                                 committed_seq=state.committed_seq)
+                                                 committed_seq=state.committed_seq, committed_tick=state.stored_through_tick or 0)
             if kind == "lap":
                 await writes.write_lap(conn, user=user, lap=request.lap)
                 return storage_pb2.WriteResponse(request_id=request.request_id, session_id=request.lap.session_id)

@@ -1,4 +1,4 @@
-"""Durable writes: sessions, telemetry batches (binary COPY, idempotent on seq), laps, reports."""
+"""Durable writes: sessions, telemetry samples (binary COPY, each sample stored once: see new_samples.py), laps, reports."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from racecoach.services.storage.copy import COLUMNS, BatchRows, encode_rows
 from racecoach.services.storage.copy import payload as copy_payload
 from racecoach.services.storage.database import ensure_partition
 from racecoach.services.storage.identity import User
+from racecoach.services.storage.new_samples import all_new, batch_ticks, select_new, whole
 from racecoach.telemetry.v1 import telemetry_pb2
 
 
@@ -25,6 +26,7 @@ from racecoach.telemetry.v1 import telemetry_pb2
 class SessionState:
     session_pk: int
     committed_seq: int
+    stored_through_tick: int | None = None  # the highest tick stored (see new_samples.py); None when nothing is
 
 
 async def upsert_session(conn: asyncpg.Connection, *, user: User, session: telemetry_pb2.Session) -> SessionState:
@@ -42,9 +44,11 @@ async def upsert_session(conn: asyncpg.Connection, *, user: User, session: telem
             track_layout = EXCLUDED.track_layout, track_length_m = EXCLUDED.track_length_m,
             car_id = EXCLUDED.car_id, car_name = EXCLUDED.car_name, car_path = EXCLUDED.car_path,
             session_type = EXCLUDED.session_type, source = EXCLUDED.source, source_name = EXCLUDED.source_name,
-            driver_name = EXCLUDED.driver_name, tick_rate_hz = EXCLUDED.tick_rate_hz,
+            driver_name = EXCLUDED.driver_name,
+            -- a sample's identity is its tick at this rate: it stays as it was once samples are stored
+            tick_rate_hz = CASE WHEN sessions.stored_through_tick IS NULL THEN EXCLUDED.tick_rate_hz ELSE sessions.tick_rate_hz END,
             started_at = coalesce(sessions.started_at, EXCLUDED.started_at)
-        RETURNING session_pk, committed_seq
+        RETURNING session_pk, committed_seq, stored_through_tick
         """,
         session.session_id, user.user_id, session.track.track_id, session.track.name, session.track.display_name,
         session.track.layout, session.track.length_m, session.car.car_id, session.car.name, session.car.path,
@@ -52,7 +56,8 @@ async def upsert_session(conn: asyncpg.Connection, *, user: User, session: telem
         session.tick_rate_hz or 60.0, started,
     )
     await ensure_partition(conn, session_pk=row["session_pk"])
-    return SessionState(session_pk=row["session_pk"], committed_seq=row["committed_seq"])
+    return SessionState(session_pk=row["session_pk"], committed_seq=row["committed_seq"],
+                        stored_through_tick=row["stored_through_tick"])
 
 
 async def session_state(conn: asyncpg.Connection | asyncpg.Pool, *, user: User, session_id: str) -> SessionState | None:
@@ -69,55 +74,69 @@ async def write_batches(
     conn: asyncpg.Connection, *, user: User, session_id: str, batches: Sequence[BatchRows],
     encoded: Sequence[np.ndarray] | None = None,
 ) -> int:
-    """Store the batches that are new, in one transaction; returns the committed seq afterwards.
+    """Store the samples that are new, in one transaction; returns the committed seq afterwards.
 
-    A seq at or below the committed seq is a duplicate and is skipped. Batches must follow
-    the committed seq without gaps; a gap raises ConflictError after nothing was written.
+    A sample is identified by its session and its tick (see new_samples.py): one the session holds
+    already is skipped, whatever batch or seq carries it, so any resend in any batching stores
+    nothing twice. ``seq`` orders the batches and names the resume point: batches must follow
+    the committed seq without gaps (a gap raises ConflictError after nothing was written); a
+    batch at or below the committed seq only adds the samples the session lacks; a batch whose
+    samples were all stored before is committed like any other (nothing is written for it).
     ``encoded`` is :func:`copy.encode_batches` of exactly ``batches``, when the caller made it
     ahead of time (the write stream does, while the previous transaction commits).
     """
     async with conn.transaction():
         row = await conn.fetchrow(
-            "SELECT session_pk, committed_seq FROM sessions WHERE session_id = $1 AND user_id = $2 FOR UPDATE",
+            "SELECT session_pk, committed_seq, tick_rate_hz, stored_through_tick FROM sessions"
+            " WHERE session_id = $1 AND user_id = $2 FOR UPDATE",
             session_id, user.user_id,
         )
         if row is None:
             raise NotFoundError(f"session {session_id} is unknown; send the session before its batches")
         committed = row["committed_seq"]
-        fresh: list[BatchRows] = []
+        ordered = sorted(batches, key=lambda b: b.seq)
         expected = committed + 1
-        for batch in sorted(batches, key=lambda b: b.seq):
-            if batch.seq < expected:
-                continue
-            if batch.seq != expected:
+        for batch in ordered:
+            if batch.seq > expected:
                 raise ConflictError(
                     f"batch seq {batch.seq} of session {session_id} skips ahead: committed seq is {expected - 1};"
                     f" resend from {expected}"
                 )
-            fresh.append(batch)
-            expected += 1
-        if not fresh:
+            expected += batch.seq == expected
+        if not ordered:
             return committed
-        session_pk = row["session_pk"]
-        await conn.execute(
-            "INSERT INTO telemetry_batches (session_pk, seq, sample_count, first_session_time_s)"
-            " SELECT $1, * FROM unnest($2::bigint[], $3::integer[], $4::double precision[])",
-            session_pk, [b.seq for b in fresh], [b.sample_count for b in fresh],
-            [float(b.arrays["session_time_s"][0]) for b in fresh],
-        )
-        if encoded is not None and len(fresh) == len(batches):  # nothing skipped: the rows made ahead are exact
-            payload = copy_payload(encoded, session_pk=session_pk)
+        session_pk, rate, through = row["session_pk"], row["tick_rate_hz"] or 60.0, row["stored_through_tick"]
+        ticks, increasing = batch_ticks(ordered, tick_rate_hz=rate)
+        if all(b.seq > committed for b in ordered) and all_new(ticks, increasing=increasing, stored_through_tick=through):
+            new = whole(ordered, ticks)  # the usual write: nothing of it is stored yet
         else:
-            payload = encode_rows(session_pk=session_pk, batches=fresh)
-        await conn.copy_to_table("telemetry_samples", source=io.BytesIO(payload), columns=list(COLUMNS), format="binary")
-        new_committed = fresh[-1].seq
+            new = await select_new(conn, session_pk=session_pk, batches=ordered, ticks=ticks,
+                                   stored_through_tick=through, tick_rate_hz=rate)
+        fresh = [b for b in ordered if b.seq > committed]
+        if fresh:
+            await conn.execute(
+                "INSERT INTO telemetry_batches (session_pk, seq, sample_count, first_session_time_s)"
+                " SELECT $1, * FROM unnest($2::bigint[], $3::integer[], $4::double precision[])"
+                " ON CONFLICT (session_pk, seq) DO NOTHING",
+                session_pk, [b.seq for b in fresh], [new.stored_per_seq.get(b.seq, 0) for b in fresh],
+                [float(b.arrays["session_time_s"][0]) for b in fresh],
+            )
+        if new.batches:
+            whole_run = len(new.batches) == len(batches) and all(b.indexes is None for b in new.batches)
+            if encoded is not None and whole_run:  # nothing skipped: the rows made ahead are exact
+                payload = copy_payload(encoded, session_pk=session_pk)
+            else:
+                payload = encode_rows(session_pk=session_pk, batches=new.batches)
+            await conn.copy_to_table("telemetry_samples", source=io.BytesIO(payload), columns=list(COLUMNS), format="binary")
+        new_committed = expected - 1
         await conn.execute(
-            "UPDATE sessions SET committed_seq = $2, sample_count = sample_count + $3 WHERE session_pk = $1",
-            session_pk, new_committed, sum(b.sample_count for b in fresh),
+            "UPDATE sessions SET committed_seq = $2, sample_count = sample_count + $3,"
+            " stored_through_tick = greatest(stored_through_tick, $4) WHERE session_pk = $1",
+            session_pk, new_committed, new.count, new.top_tick,
         )
     # Counted once the transaction has committed.
     STORAGE_BATCHES.inc(len(fresh))
-    STORAGE_SAMPLES.inc(sum(b.sample_count for b in fresh))
+    STORAGE_SAMPLES.inc(new.count)
     return new_committed
 
 

@@ -13,6 +13,7 @@ import pytest_asyncio
 from racecoach.services.storage import database, identity, queries, writes
 from racecoach.services.storage.copy import BatchRows
 from racecoach.services.storage.service import open_storage
+from old_writes import copy_batch_as_before
 from seeding import lap_message
 from telemetry_factories import make_arrays, make_session
 
@@ -65,10 +66,7 @@ async def test_database_at_version_1_with_data_migrates_and_keeps_it(pg_dsn, fre
         )
         await database.ensure_partition(conn, session_pk=session_pk)
         arrays = make_arrays(start_index=0, count=720, lap_length_m=600.0)
-        committed = await writes.write_batches(
-            conn, user=issued.user, session_id=session.session_id, batches=[BatchRows(seq=1, arrays=arrays, sample_count=720)]
-        )
-        assert committed == 1
+        await copy_batch_as_before(conn, session_pk=session_pk, seq=1, arrays=arrays)
         lap = lap_message(session.session_id, 1)
         await writes.write_lap(conn, user=issued.user, lap=lap)
 
@@ -76,10 +74,47 @@ async def test_database_at_version_1_with_data_migrates_and_keeps_it(pg_dsn, fre
         assert NEW_INDEXES <= await indexes(conn)
         assert await identity.resolve_token(conn, token=issued.token) == issued.user
         assert await conn.fetchval("SELECT count(*) FROM telemetry_samples WHERE session_pk = $1", session_pk) == 720
+        assert await conn.fetchval("SELECT stored_through_tick FROM sessions WHERE session_pk = $1", session_pk) == 600 + 719
         found, stored = await queries.lap_samples(conn, user=issued.user, lap_id=lap.lap_id, channels=["speed_mps"])
         np.testing.assert_array_equal(stored["speed_mps"], arrays["speed_mps"])
         assert found.lap.lap_id == lap.lap_id
         assert await database.migrate(conn) == []
+    finally:
+        await conn.close()
+
+
+async def test_version_5_removes_samples_stored_twice_by_a_replay_in_another_batching(pg_dsn, fresh_db):
+    conn = await asyncpg.connect(pg_dsn, database=fresh_db)
+    try:
+        assert await database.migrate(conn, target=4) == [1, 2, 3, 4]
+        issued = await identity.create_token(conn, email="v4-driver@example.test")
+        replayed, untouched = make_session(), make_session()
+        keys = {}
+        for session in (replayed, untouched):
+            keys[session.session_id] = await conn.fetchval(
+                "INSERT INTO sessions (session_id, user_id, tick_rate_hz) VALUES ($1, $2, 60) RETURNING session_pk",
+                session.session_id, issued.user.user_id)
+            await database.ensure_partition(conn, session_pk=keys[session.session_id])
+        arrays = make_arrays(start_index=0, count=600)
+        part = lambda low, high: {n: v[low:high] for n, v in arrays.items()}  # noqa: E731
+        for seq in range(1, 11):  # the file in 60-sample batches: seq 1..10
+            await copy_batch_as_before(conn, session_pk=keys[replayed.session_id], seq=seq, arrays=part((seq - 1) * 60, seq * 60))
+            await copy_batch_as_before(conn, session_pk=keys[untouched.session_id], seq=seq, arrays=part((seq - 1) * 60, seq * 60))
+        for seq in range(11, 21):  # again in 30-sample batches: seq 11..20 carried samples 300..599 a second time
+            await copy_batch_as_before(conn, session_pk=keys[replayed.session_id], seq=seq, arrays=part((seq - 1) * 30, seq * 30))
+
+        assert await database.migrate(conn) == list(range(5, LATEST + 1))
+        for session in (replayed, untouched):
+            rows = await conn.fetch("SELECT session_time_s, seq FROM telemetry_samples WHERE session_pk = $1 ORDER BY session_time_s",
+                                    keys[session.session_id])
+            np.testing.assert_array_equal([r["session_time_s"] for r in rows], arrays["session_time_s"])
+            assert max(r["seq"] for r in rows) == 10  # the copy of the first batching is kept
+            state = await conn.fetchrow("SELECT sample_count, stored_through_tick FROM sessions WHERE session_pk = $1",
+                                        keys[session.session_id])
+            assert (state["sample_count"], state["stored_through_tick"]) == (600, 600 + 599)
+        again = [BatchRows(seq=21, arrays=part(0, 600), sample_count=600)]
+        assert await writes.write_batches(conn, user=issued.user, session_id=replayed.session_id, batches=again) == 21
+        assert await conn.fetchval("SELECT count(*) FROM telemetry_samples WHERE session_pk = $1", keys[replayed.session_id]) == 600
     finally:
         await conn.close()
 

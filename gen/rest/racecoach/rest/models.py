@@ -274,7 +274,7 @@ class IngestDurableAck(msgspec.Struct, kw_only=True, omit_defaults=True):
     """DurableAck says every batch up to committed_seq is committed to storage."""
 
     sessionId: Annotated[str | None, msgspec.Meta(description='session_id is the session.')] = None
-    committedSeq: Annotated[str | None, msgspec.Meta(description='committed_seq is the highest seq such that every batch up to it is committed. (64-bit integer as a decimal string)')] = None
+    committedSeq: Annotated[str | None, msgspec.Meta(description='committed_seq is the highest seq such that every batch up to it is committed. A batch sent again at or below SessionAccepted.committed_seq is acknowledged with its own seq once committed, which may be lower than an earlier ack. (64-bit integer as a decimal string)')] = None
 
 __all__.append("IngestDurableAck")
 
@@ -293,6 +293,7 @@ class IngestSessionAccepted(msgspec.Struct, kw_only=True, omit_defaults=True):
 
     sessionId: Annotated[str | None, msgspec.Meta(description='session_id is the session accepted.')] = None
     committedSeq: Annotated[str | None, msgspec.Meta(description='committed_seq is the highest seq already stored; the collector resends from committed_seq + 1. (64-bit integer as a decimal string)')] = None
+    committedTick: Annotated[str | None, msgspec.Meta(description="committed_tick is the highest tick the session's stored samples hold, a sample's tick being floor(session_time_s × Session.tick_rate_hz + 0.5) (a sample's identity is its session and its tick, so a sample sent again in any batch is stored once). A collector whose batches are numbered otherwise than the stored ones (the same file in another batching) resumes after its last batch that holds no later tick, sending again any batch at or below committed_seq that does; 0 when committed_seq is 0. (64-bit integer as a decimal string)")] = None
 
 __all__.append("IngestSessionAccepted")
 
@@ -659,7 +660,7 @@ class StorageWriteRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
 
     requestId: Annotated[str | None, msgspec.Meta(description='request_id is echoed in the response to this request; 0 when the writer does not care. (64-bit integer as a decimal string)')] = None
     session: Annotated[TelemetrySession | None, msgspec.Meta(description='session creates or updates a session; it must precede its batches.')] = None
-    batch: Annotated[TelemetryTelemetryBatch | None, msgspec.Meta(description='batch is a telemetry batch; a repeated (session_id, seq) is acknowledged without storing twice.')] = None
+    batch: Annotated[TelemetryTelemetryBatch | None, msgspec.Meta(description='batch is a telemetry batch; only its samples whose tick the session lacks are stored, so a resend in any batching stores nothing twice, and a batch whose samples are all stored is committed as it is.')] = None
     lap: Annotated[AnalysisLapAnalysis | None, msgspec.Meta(description="lap stores (or replaces) a lap's analysis.")] = None
     report: Annotated[CoachingLapReport | None, msgspec.Meta(description="report stores (or replaces) a lap's coaching report.")] = None
 
@@ -685,6 +686,7 @@ class StorageWriteResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
     sessionId: Annotated[str | None, msgspec.Meta(description='session_id is the session the request concerned.')] = None
     committedSeq: Annotated[str | None, msgspec.Meta(description='committed_seq is the highest seq of this session such that every batch up to it is committed. (64-bit integer as a decimal string)')] = None
     error: Annotated[StorageWriteError | None, msgspec.Meta(description='error is set when the request was refused; unset when it was committed.')] = None
+    committedTick: Annotated[str | None, msgspec.Meta(description="committed_tick answers a session request: the highest tick, floor(session_time_s × Session.tick_rate_hz + 0.5), among the session's stored samples; 0 when none is stored and for other requests. (64-bit integer as a decimal string)")] = None
 
 __all__.append("StorageWriteResponse")
 
@@ -730,7 +732,7 @@ class TelemetryTelemetryBatch(msgspec.Struct, kw_only=True, omit_defaults=True):
     """TelemetryBatch is N consecutive samples of one car, one packed array per channel. Every non-empty channel array holds exactly sample_count values; an empty array means the source does not provide that channel. Time is session time only, never wall-clock."""
 
     sessionId: Annotated[str | None, msgspec.Meta(description='session_id names the session the samples belong to; never empty.')] = None
-    seq: Annotated[str | None, msgspec.Meta(description='seq numbers the batches of a session from 1, increasing by one; 0 is invalid. (64-bit integer as a decimal string)')] = None
+    seq: Annotated[str | None, msgspec.Meta(description='seq numbers the batches of a session from 1, increasing by one: it orders them and names the resume point, it is not the identity of the samples (that is their session and tick); 0 is invalid. (64-bit integer as a decimal string)')] = None
     sampleCount: Annotated[int | None, msgspec.Meta(description='sample_count is the number of samples in every channel array; 0 is invalid.')] = None
     firstSessionTimeS: Annotated[float | None, msgspec.Meta(description='first_session_time_s is the session time of the first sample in seconds.')] = None
     sessionTimeS: Annotated[list[float] | None, msgspec.Meta(description="session_time_s is each sample's session time in seconds (iRacing SessionTime); required.")] = None

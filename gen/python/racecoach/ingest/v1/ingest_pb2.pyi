@@ -65,12 +65,14 @@ class StreamRequestRawView(_message.Message):
     def __init__(self, start: _Optional[_Union[SessionStart, _Mapping]] = ..., batch: _Optional[_Union[_telemetry_pb2.TelemetryBatchRawView, _Mapping]] = ..., end: _Optional[_Union[SessionEnd, _Mapping]] = ...) -> None: ...
 
 class SessionAccepted(_message.Message):
-    __slots__ = ("session_id", "committed_seq")
+    __slots__ = ("session_id", "committed_seq", "committed_tick")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     COMMITTED_SEQ_FIELD_NUMBER: _ClassVar[int]
+    COMMITTED_TICK_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     committed_seq: int
-    def __init__(self, session_id: _Optional[str] = ..., committed_seq: _Optional[int] = ...) -> None: ...
+    committed_tick: int
+    def __init__(self, session_id: _Optional[str] = ..., committed_seq: _Optional[int] = ..., committed_tick: _Optional[int] = ...) -> None: ...
 
 class DurableAck(_message.Message):
     __slots__ = ("session_id", "committed_seq")

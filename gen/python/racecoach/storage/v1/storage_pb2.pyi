@@ -76,16 +76,18 @@ class WriteError(_message.Message):
     def __init__(self, code: _Optional[_Union[WriteErrorCode, str]] = ..., message: _Optional[str] = ...) -> None: ...
 
 class WriteResponse(_message.Message):
-    __slots__ = ("request_id", "session_id", "committed_seq", "error")
+    __slots__ = ("request_id", "session_id", "committed_seq", "error", "committed_tick")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     COMMITTED_SEQ_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
+    COMMITTED_TICK_FIELD_NUMBER: _ClassVar[int]
     request_id: int
     session_id: str
     committed_seq: int
     error: WriteError
-    def __init__(self, request_id: _Optional[int] = ..., session_id: _Optional[str] = ..., committed_seq: _Optional[int] = ..., error: _Optional[_Union[WriteError, _Mapping]] = ...) -> None: ...
+    committed_tick: int
+    def __init__(self, request_id: _Optional[int] = ..., session_id: _Optional[str] = ..., committed_seq: _Optional[int] = ..., error: _Optional[_Union[WriteError, _Mapping]] = ..., committed_tick: _Optional[int] = ...) -> None: ...
 
 class GetCommittedSeqRequest(_message.Message):
     __slots__ = ("session_id",)

@@ -154,7 +154,9 @@ class DurableAck(betterproto2.Message):
 
     committed_seq: "int" = betterproto2.field(2, betterproto2.TYPE_UINT64)
     """
-    committed_seq is the highest seq such that every batch up to it is committed.
+    committed_seq is the highest seq such that every batch up to it is committed. A batch sent again at or
+    below SessionAccepted.committed_seq is acknowledged with its own seq once committed, which may be lower
+    than an earlier ack.
     """
 
 
@@ -201,6 +203,15 @@ class SessionAccepted(betterproto2.Message):
     committed_seq: "int" = betterproto2.field(2, betterproto2.TYPE_UINT64)
     """
     committed_seq is the highest seq already stored; the collector resends from committed_seq + 1.
+    """
+
+    committed_tick: "int" = betterproto2.field(3, betterproto2.TYPE_INT64)
+    """
+    committed_tick is the highest tick the session's stored samples hold, a sample's tick being
+    floor(session_time_s × Session.tick_rate_hz + 0.5) (a sample's identity is its session and its tick, so a
+    sample sent again in any batch is stored once). A collector whose batches are numbered otherwise than the
+    stored ones (the same file in another batching) resumes after its last batch that holds no later tick,
+    sending again any batch at or below committed_seq that does; 0 when committed_seq is 0.
     """
 
 

@@ -1022,7 +1022,8 @@ class WriteRequest(betterproto2.Message):
         3, betterproto2.TYPE_MESSAGE, optional=True, group="item"
     )
     """
-    batch is a telemetry batch; a repeated (session_id, seq) is acknowledged without storing twice.
+    batch is a telemetry batch; only its samples whose tick the session lacks are stored, so a resend in any
+    batching stores nothing twice, and a batch whose samples are all stored is committed as it is.
     """
 
     lap: "__analysis__v1__.LapAnalysis | None" = betterproto2.field(
@@ -1119,6 +1120,12 @@ class WriteResponse(betterproto2.Message):
     )
     """
     error is set when the request was refused; unset when it was committed.
+    """
+
+    committed_tick: "int" = betterproto2.field(5, betterproto2.TYPE_INT64)
+    """
+    committed_tick answers a session request: the highest tick, floor(session_time_s × Session.tick_rate_hz + 0.5),
+    among the session's stored samples; 0 when none is stored and for other requests.
     """
 
 

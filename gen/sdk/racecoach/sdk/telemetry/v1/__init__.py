@@ -258,7 +258,8 @@ class TelemetryBatch(betterproto2.Message):
 
     seq: "int" = betterproto2.field(2, betterproto2.TYPE_UINT64)
     """
-    seq numbers the batches of a session from 1, increasing by one; 0 is invalid.
+    seq numbers the batches of a session from 1, increasing by one: it orders them and names the resume point,
+    it is not the identity of the samples (that is their session and tick); 0 is invalid.
     """
 
     sample_count: "int" = betterproto2.field(3, betterproto2.TYPE_UINT32)
