@@ -86,7 +86,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _last_time(payload: bytes) -> float:
+def batch_last_time(payload: bytes) -> float:
     """Session time in s of a serialized batch's last sample (parsed from its raw view)."""
     view = telemetry_pb2.TelemetryBatchRawView.FromString(payload)
     data = view.session_time_s
@@ -207,7 +207,7 @@ class Spool:
             if seq <= self.last_seq:
                 return False
             if last_time_s is None:
-                last_time_s = _last_time(payload)
+                last_time_s = batch_last_time(payload)
             record = RECORD.pack(len(payload), zlib.crc32(payload), seq, last_time_s) + payload
             offset = os.fstat(self._fd).st_size
             written = os.write(self._fd, record)
@@ -223,6 +223,11 @@ class Spool:
         with self._lock:
             picked = [e for e in self._entries if e.seq > seq][:limit]
             return [(e.seq, os.pread(self._fd, e.length, e.offset)) for e in picked]
+
+    def held_times(self) -> list[tuple[int, float]]:
+        """(seq, session time of the last sample) of every spooled batch not yet acknowledged, in order."""
+        with self._lock:
+            return [(e.seq, e.last_time_s) for e in self._entries if e.seq > self._committed]
 
     def acked(self, committed: int) -> None:
         """Record that ingest committed everything up to ``committed``; compact when worthwhile."""

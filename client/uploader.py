@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 import grpc
 import numpy as np
 from racecoach.ingest.v1 import ingest_pb2
+from racecoach.client.spool import batch_last_time
 from racecoach.services.common.batch import build_raw_batch
+from racecoach.services.common.ticks import ticks_of
 from racecoach.telemetry.v1 import telemetry_pb2
 
 
@@ -58,12 +60,52 @@ class _SourceFailed(Exception):
     """The batch source failed; the upload stops with the source's error."""
 
 
+def known_stored(*, seq: int, last_time_s: float, resume: ResumePoint) -> bool:
+    """True when ingest's resume point says every sample of the batch is stored already.
+
+    A sample is identified by its tick, so a batch is stored when its last tick is at or below the
+    committed tick, whatever batching stored it; with no tick named (an older ingest) seq decides.
+    """
+    if seq > resume.committed_seq:
+        return False
+    if not resume.committed_tick:
+        return True
+    return int(ticks_of([last_time_s], tick_rate_hz=resume.tick_rate_hz)[0]) <= resume.committed_tick
+
+
+def own_resume_point(*, held: Iterable[tuple[int, float]], acked_seq: int, resume: ResumePoint) -> int:
+    """The collector's own resume point: its last batch, in its own numbering, of an unbroken run of stored ones.
+
+    Equal to the committed seq when the stored batches were numbered as these are; lower when the same
+    samples were stored in another batching (its batches up to the committed seq that hold later ticks
+    are sent again, and storage keeps only the samples it lacks).
+    """
+    own = acked_seq
+    for seq, last_time_s in held:
+        if seq <= own:
+            continue
+        if seq != own + 1 or not known_stored(seq=seq, last_time_s=last_time_s, resume=resume):
+            break
+        own = seq
+    return own
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where ingest says the session stands: SessionAccepted's committed seq and tick."""
+
+    committed_seq: int = 0
+    committed_tick: int = 0
+    tick_rate_hz: float = 60.0
+
+
 class MemoryWindow:
     """Unacked batches held in memory, at most ``size`` of them (the producer waits for space)."""
 
     def __init__(self, *, size: int) -> None:
         self.size = size
         self._unacked: OrderedDict[int, bytes] = OrderedDict()
+        self._last_times: dict[int, float | None] = {}
         self.committed_seq = 0
         self.last_seq = 0
 
@@ -74,8 +116,16 @@ class MemoryWindow:
         if seq <= max(self.last_seq, self.committed_seq):
             return False
         self._unacked[seq] = payload
+        self._last_times[seq] = last_time_s
         self.last_seq = seq
         return True
+
+    def held_times(self) -> list[tuple[int, float]]:
+        """(seq, session time of the last sample) of every unacked batch, in order."""
+        for seq, payload in self._unacked.items():
+            if self._last_times.get(seq) is None:
+                self._last_times[seq] = batch_last_time(payload)
+        return [(seq, self._last_times[seq]) for seq in self._unacked]
 
     def records_after(self, seq: int, *, limit: int) -> list[tuple[int, bytes]]:
         return [(s, p) for s, p in self._unacked.items() if s > seq][:limit]
@@ -84,6 +134,7 @@ class MemoryWindow:
         self.committed_seq = max(self.committed_seq, committed)
         for seq in [s for s in self._unacked if s <= self.committed_seq]:
             del self._unacked[seq]
+            self._last_times.pop(seq, None)
 
     @property
     def unacked_count(self) -> int:
@@ -112,6 +163,7 @@ class Uploader:
     on_cue: Callable[[object], None] | None = None
     on_status: Callable[[str], None] | None = None
     _space: asyncio.Condition = field(default_factory=asyncio.Condition)
+    _resume: ResumePoint = field(default_factory=ResumePoint)
 
     def __post_init__(self) -> None:
         self._store = self.spool if self.spool is not None else MemoryWindow(size=self.window)
@@ -138,6 +190,10 @@ class Uploader:
                     async with self._space:
                         if self.spool is None:
                             await self._space.wait_for(self._store.has_space)
+                        if self._resume.committed_seq and seq <= self._resume.committed_seq and known_stored(
+                                seq=seq, last_time_s=batch_last_time(payload) if last_time is None else last_time,
+                                resume=self._resume):
+                            continue  # stored already, in whatever batching: nothing to send
                         self._store.append(seq=seq, payload=payload, last_time_s=last_time)
                         self._space.notify_all()
             except Exception as exc:  # noqa: BLE001 the source or the spool failed: stop the upload with its error
@@ -244,7 +300,7 @@ class Uploader:
             async for response in stream:
                 kind = response.WhichOneof("kind")
                 if kind == "accepted":
-                    await self._acked(response.accepted.committed_seq)
+                    await self._resumed(response.accepted)
                     accepted.set()
                 elif kind == "ack":
                     await self._acked(response.ack.committed_seq)
@@ -267,6 +323,14 @@ class Uploader:
         if failure:
             raise _SourceFailed()
         return False
+
+    async def _resumed(self, accepted: ingest_pb2.SessionAccepted) -> None:
+        """Take ingest's resume point: what it names as stored, in this collector's own batch numbering."""
+        async with self._space:
+            self._resume = ResumePoint(committed_seq=accepted.committed_seq, committed_tick=accepted.committed_tick,
+                                       tick_rate_hz=self.session.tick_rate_hz or 60.0)
+            held = await asyncio.to_thread(self._store.held_times) if self.spool is not None else self._store.held_times()
+        await self._acked(own_resume_point(held=held, acked_seq=self._committed, resume=self._resume))
 
     async def _acked(self, committed: int) -> None:
         async with self._space:

@@ -12,8 +12,10 @@ import grpc
 from racecoach.analysis.v1 import analysis_pb2
 from racecoach.coaching.v1 import coaching_pb2
 from racecoach.ingest.v1 import ingest_pb2
+from racecoach.services.common.batch import Arrays, build_raw_batch
 from racecoach.services.common.errors import DependencyUnavailableError
 from racecoach.services.common.logging import get_logger
+from racecoach.services.common.ticks import ticks_of
 from racecoach.services.ingest.links import Links
 from racecoach.services.ingest.wire import length_delimited, write_request
 from racecoach.storage.v1 import storage_pb2
@@ -48,7 +50,9 @@ class SessionPipeline:
     session: telemetry_pb2.Session
     out: asyncio.Queue
     committed_seq: int = 0
+    committed_tick: int = 0  # the highest tick storage held when the stream opened (0 with committed_seq 0)
     forwarded_seq: int = 0
+    analysed_through_tick: int | None = None  # the highest tick analysis and live cues have been sent
     lap_count: int = 0
     _writes: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE_DEPTH))
     _analysis: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE_DEPTH))
@@ -60,6 +64,7 @@ class SessionPipeline:
     _live_up: bool = True
     _best: analysis_pb2.LapAnalysis | None = None
     _storage_done: asyncio.Event = field(default_factory=asyncio.Event)
+    _acked_seq: int = 0  # the highest seq this stream acknowledged
 
     @property
     def log(self):
@@ -75,10 +80,13 @@ class SessionPipeline:
         self._tasks.append(asyncio.create_task(self._read_storage(write_call)))
         await self._writes.put(write_request(request_id=SESSION_REQUEST, field_number=2, payload=self.session.SerializeToString()))
         try:
-            self.committed_seq = await asyncio.wait_for(self._session_stored, self.links.timeout_s)
+            self.committed_seq, self.committed_tick = await asyncio.wait_for(self._session_stored, self.links.timeout_s)
         except asyncio.TimeoutError:
             raise DependencyUnavailableError("storage did not confirm the session in time; retry shortly") from None
         self.forwarded_seq = self.committed_seq
+        # Stored samples were analysed when they were first stored: sent again (the same file replayed, in any
+        # batching), they are stored as no-ops and not analysed twice, so their laps keep their reports.
+        self.analysed_through_tick = self.committed_tick if self.committed_seq else None
         analysis_call = self.links.analyze_stream(self._analysis_requests(), metadata=self.metadata)
         self._tasks.append(asyncio.create_task(self._read_analysis(analysis_call)))
         live_call = self.links.live_cues(self._live_requests(), metadata=self.metadata)
@@ -97,23 +105,41 @@ class SessionPipeline:
 
     # --- batches --------------------------------------------------------------------------
 
-    def is_duplicate(self, seq: int) -> bool:
-        return seq <= self.forwarded_seq
-
     def expects(self) -> int:
+        """The highest seq the next batch may carry (a lower one is a resend, stored only where new)."""
         return self.forwarded_seq + 1
 
-    async def forward(self, *, seq: int, batch_bytes: bytes) -> None:
-        """Send a validated batch on: storage (awaited, bounded), analysis (bounded), live cues (dropped when behind)."""
+    async def forward(self, *, seq: int, batch_bytes: bytes, arrays: Arrays) -> None:
+        """Send a validated batch on: storage (awaited, bounded), analysis (bounded), live cues (dropped when behind).
+
+        Storage gets every batch (it stores only the samples it lacks and commits the batch); analysis and
+        live cues get only the samples after the last tick they were sent.
+        """
         await self._writes.put(write_request(request_id=seq, field_number=3, payload=batch_bytes))
-        self.forwarded_seq = seq
+        self.forwarded_seq = max(self.forwarded_seq, seq)
+        unseen = self._unanalysed(seq=seq, batch_bytes=batch_bytes, arrays=arrays)
+        if unseen is None:
+            return
         if self._analysis_up:
-            await self._analysis.put(length_delimited(2, batch_bytes))
+            await self._analysis.put(length_delimited(2, unseen))
         if self._live_up:
             try:
-                self._live.put_nowait(length_delimited(2, batch_bytes))
+                self._live.put_nowait(length_delimited(2, unseen))
             except asyncio.QueueFull:
                 pass  # live cues are advisory: better skip one than delay durability
+
+    def _unanalysed(self, *, seq: int, batch_bytes: bytes, arrays: Arrays) -> bytes | None:
+        """The batch cut down to the samples analysis has not been sent; None when it has them all."""
+        ticks = ticks_of(arrays["session_time_s"], tick_rate_hz=self.session.tick_rate_hz)
+        through = self.analysed_through_tick
+        if through is not None and ticks[-1] <= through:
+            return None
+        self.analysed_through_tick = int(ticks[-1])
+        if through is None or ticks[0] > through:
+            return batch_bytes
+        keep = ticks > through
+        part = {name: values[keep] for name, values in arrays.items()}
+        return build_raw_batch(session_id=self.session.session_id, seq=seq, arrays=part).SerializeToString()
 
     # --- responses ------------------------------------------------------------------------
 
@@ -124,7 +150,7 @@ class SessionPipeline:
                     if response.HasField("error"):
                         self._session_stored.set_exception(_storage_refusal(response.error))
                     else:
-                        self._session_stored.set_result(response.committed_seq)
+                        self._session_stored.set_result((response.committed_seq, response.committed_tick))
                 elif response.request_id >= LAP_REQUEST:
                     if response.HasField("error"):
                         self.log.warning("lap or report not stored", error=response.error.message)
@@ -135,9 +161,16 @@ class SessionPipeline:
                         else ingest_pb2.BATCH_ERROR_REASON_OUT_OF_RANGE,
                     )))
                 elif response.committed_seq > self.committed_seq:
-                    self.committed_seq = response.committed_seq
+                    self.committed_seq = self._acked_seq = response.committed_seq
                     await self.out.put(ingest_pb2.StreamResponse(ack=ingest_pb2.DurableAck(
                         session_id=self.session.session_id, committed_seq=self.committed_seq)))
+                elif self._acked_seq < response.request_id <= self.committed_seq:
+                    # A batch at or below the committed seq, committed now: the collector numbers its batches otherwise
+                    # than the stored ones (see SessionAccepted.committed_tick), and every one of its batches up to
+                    # this seq is committed (storage commits a stream's batches in order). Acks of a stream only rise.
+                    self._acked_seq = response.request_id
+                    await self.out.put(ingest_pb2.StreamResponse(ack=ingest_pb2.DurableAck(
+                        session_id=self.session.session_id, committed_seq=response.request_id)))
         except grpc.aio.AioRpcError as exc:
             message = f"storage unavailable ({exc.code().name}): {exc.details()}; reconnect and resend after seq {self.committed_seq}"
             if exc.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):

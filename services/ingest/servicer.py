@@ -60,7 +60,8 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
             await pipeline.abort()
             await context.abort(status_for(exc), str(exc))
         bound.info("session opened", committed_seq=committed)
-        yield ingest_pb2.StreamResponse(accepted=ingest_pb2.SessionAccepted(session_id=pipeline.session.session_id, committed_seq=committed))
+        yield ingest_pb2.StreamResponse(accepted=ingest_pb2.SessionAccepted(
+            session_id=pipeline.session.session_id, committed_seq=committed, committed_tick=pipeline.committed_tick))
         reader = asyncio.create_task(self._consume(iterator, pipeline, out))
         try:
             while True:
@@ -100,11 +101,7 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
         if view.session_id != session_id:
             await out.put(batch_error(session_id, view.seq, "WRONG_SESSION", f"batch names session {view.session_id!r}, this stream is {session_id!r}"))
             return
-        if pipeline.is_duplicate(view.seq):
-            if view.seq <= pipeline.committed_seq:
-                await out.put(ingest_pb2.StreamResponse(ack=ingest_pb2.DurableAck(session_id=session_id, committed_seq=pipeline.committed_seq)))
-            return
-        if view.seq != pipeline.expects():
+        if view.seq > pipeline.expects():  # a lower seq is a resend: storage keeps only the samples it lacks
             await out.put(batch_error(session_id, view.seq, "SEQ_GAP", f"expected seq {pipeline.expects()}, got {view.seq}; resend from {pipeline.expects()}"))
             return
         try:
@@ -114,6 +111,6 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
             INGEST_BATCHES.labels(outcome=exc.reason.lower()).inc()
             await out.put(batch_error(session_id, view.seq, exc.reason, f"batch seq {view.seq}: {exc}"))
             return
-        await pipeline.forward(seq=view.seq, batch_bytes=view.SerializeToString())
+        await pipeline.forward(seq=view.seq, batch_bytes=view.SerializeToString(), arrays=arrays)
         INGEST_BATCHES.labels(outcome="accepted").inc()
         INGEST_SAMPLES.inc(view.sample_count)
