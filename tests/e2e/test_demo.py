@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -16,5 +17,7 @@ def test_demo_prints_laps_and_the_rest_view_then_stops(tmp_path, pg_dsn):
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "3 complete laps" in out
-    assert "Lap   2  1:24.3" in out and "Turn 3: you braked 20 m earlier" in out
+    # lap 2 carries a 20 m early brake at the simulator's corner 3, Schlossgold (officially T4); laps vary a little
+    assert re.search(r"Lap\s+2\s+1:2[45]\.\d{3}", out), out
+    assert re.search(r"Schlossgold \(T4\): you braked (1[6-9]|2[0-4]) m earlier", out), out
     assert '"lapCount": 3' in out and "/api/v1/sessions" in out
