@@ -184,7 +184,10 @@ def technique_finding(
         return None
     if booked is None:
         return candidates[0]
-    return max(candidates, key=lambda f: f.time_s or 0.0)
+    main = max(candidates, key=lambda f: f.time_s or 0.0)
+    # a cause never costs more than the whole corner lost: braking earlier than a reference that overshot
+    # loses in the braking what it wins back at the exit
+    return dataclasses.replace(main, time_s=min(main.time_s, whole)) if main.time_s is not None and whole is not None else main
 
 
 def straight_findings(

@@ -77,10 +77,18 @@ def test_each_cause_has_its_own_share():
 
 def test_a_corner_gaining_time_is_praised_once_and_never_also_criticised():
     items = feedback({1: {"brake_onset_m": 440.0}, 2: {"brake_onset_m": 1180.0}},
-                     {(1, PH.CORNER_PHASE_BRAKING): -0.12, (2, PH.CORNER_PHASE_BRAKING): 0.3, (2, PH.CORNER_PHASE_EXIT): -0.4})
-    kinds = {(f.corner_number, f.type) for f in items}
+                     {(1, PH.CORNER_PHASE_BRAKING): -0.12, (2, PH.CORNER_PHASE_BRAKING): 0.3, (2, PH.CORNER_PHASE_EXIT): -0.1})
+    kinds = {(f.corner_number, f.type): f for f in items}
     assert (1, FT.FEEDBACK_TYPE_STRENGTH) in kinds
-    assert (2, FT.FEEDBACK_TYPE_BRAKE_EARLY) in kinds and (2, FT.FEEDBACK_TYPE_STRENGTH) not in kinds
+    assert (2, FT.FEEDBACK_TYPE_STRENGTH) not in kinds
+    # the early brake cost 0.3 s in the braking, but the corner as a whole lost 0.2 s: that is its share
+    assert kinds[(2, FT.FEEDBACK_TYPE_BRAKE_EARLY)].time_loss_s == pytest.approx(0.2)
+
+
+def test_braking_earlier_than_a_reference_that_overshot_is_no_fault_when_the_corner_gained():
+    items = feedback({2: {"brake_onset_m": 1180.0}},
+                     {(2, PH.CORNER_PHASE_BRAKING): 0.3, (2, PH.CORNER_PHASE_EXIT): -0.4})
+    assert [(f.corner_number, f.type) for f in items] == [(2, FT.FEEDBACK_TYPE_STRENGTH)]
 
 
 def test_an_incident_lap_gets_a_note_and_no_corner_coaching():
