@@ -7,10 +7,12 @@ the phases it acts in, and its time is the loss of those phases (``PhaseDelta``)
 ==================  =================================================  ==========================
 cause               evidence (this lap against the reference)           phases it owns
 ==================  =================================================  ==========================
-brake late          brake onset later, and a lower minimum speed or a   braking → straight
-                    later full throttle (the overshoot)
-brake early         brake onset earlier                                 braking, entry (+ apex)
-low minimum speed   minimum speed lower                                 apex, exit, straight
+brake late          brake onset later (or more speed into about the     braking → straight
+                    same onset), and a lower minimum speed or a later
+                    full throttle (the overshoot)
+brake early         brake onset earlier, minimum speed not lower        braking, entry, apex
+low minimum speed   minimum speed lower (not carried in from before);   apex, exit, straight (+
+                    braking earlier with it is slowing too much         braking, entry then)
 late throttle       full throttle later, minimum speed not lower        exit, straight
 coasting in corner  more distance with neither pedal in the corner      entry, apex
 coasting            more coasting just before the brake onset          approach (+ braking, entry
@@ -41,6 +43,8 @@ FT = coaching_pb2.FeedbackType
 PH = analysis_pb2.CornerPhase
 
 BRAKE_POINT_TOLERANCE_M = 5.0
+BRAKE_COMPARABLE_M = 100.0  # brake points further apart than this are not the same braking
+ENTRY_FASTER_KMH = 5.0
 APEX_SPEED_TOLERANCE_KMH = 1.5
 THROTTLE_TOLERANCE_M = 10.0
 COASTING_TOLERANCE_M = 10.0
@@ -147,11 +151,17 @@ def technique_finding(
     min_diff = (corner.apex_speed_mps - ref.apex_speed_mps) * laps.MPS_TO_KMH
     # a lower minimum speed counts when the driver lost it here, not when it was carried in from before
     carried = (corner.entry_speed_mps - ref.entry_speed_mps) * laps.MPS_TO_KMH if corner.entry_speed_mps and ref.entry_speed_mps else 0.0
-    slower_apex = min_diff < -APEX_SPEED_TOLERANCE_KMH and min_diff < min(carried, 0.0) - APEX_SPEED_TOLERANCE_KMH
+    slower_apex = min_diff < -APEX_SPEED_TOLERANCE_KMH and min_diff < min(carried, 0.0) - APEX_SPEED_TOLERANCE_KMH / 2
     onset, ref_onset = brake_onset_m(lap, corner), brake_onset_m(reference, ref)
     full, ref_full = full_throttle_m(corner), full_throttle_m(ref)
     throttle_diff = laps.along_diff_m(full, ref_full, length_m) if full is not None and ref_full is not None else 0.0
     brake_diff = laps.along_diff_m(onset, ref_onset, length_m) if onset is not None and ref_onset is not None else 0.0
+    if abs(brake_diff) > BRAKE_COMPARABLE_M:
+        brake_diff = 0.0  # not the same braking on both laps (a corner the catalogue left out on one of them)
+    # carrying more speed into about the same braking point is braking late too (the first, light stage skipped)
+    faster_in = corner.entry_speed_mps and ref.entry_speed_mps and (
+        (corner.entry_speed_mps - ref.entry_speed_mps) * laps.MPS_TO_KMH > ENTRY_FASTER_KMH)
+    late = brake_diff > BRAKE_POINT_TOLERANCE_M or (faster_in and brake_diff > -BRAKE_POINT_TOLERANCE_M)
 
     def add(kind: int, distance: float, target: float, this: float, other: float, diff: float, unit: str,
             time_s: float | None, phase: int) -> None:
@@ -161,17 +171,17 @@ def technique_finding(
         if throttle_diff > THROTTLE_TOLERANCE_M:
             add(FT.FEEDBACK_TYPE_LATE_THROTTLE, full, ref_full, full, ref_full, throttle_diff, "m",
                 _share(booked, PH.CORNER_PHASE_APEX, PH.CORNER_PHASE_EXIT, CARRY), PH.CORNER_PHASE_EXIT)
-    elif brake_diff > BRAKE_POINT_TOLERANCE_M and (slower_apex or throttle_diff > THROTTLE_TOLERANCE_M):
+    elif late and (slower_apex or throttle_diff > THROTTLE_TOLERANCE_M):
         add(FT.FEEDBACK_TYPE_BRAKE_LATE, onset, ref_onset, onset, ref_onset, brake_diff, "m", whole, PH.CORNER_PHASE_BRAKING)
     else:
-        if brake_diff < -BRAKE_POINT_TOLERANCE_M:
-            phases = (PH.CORNER_PHASE_BRAKING, PH.CORNER_PHASE_ENTRY) + (() if slower_apex else (PH.CORNER_PHASE_APEX,))
+        if brake_diff < -BRAKE_POINT_TOLERANCE_M and not slower_apex:
             add(FT.FEEDBACK_TYPE_BRAKE_EARLY, onset, ref_onset, onset, ref_onset, brake_diff, "m",
-                _share(booked, *phases), PH.CORNER_PHASE_BRAKING)
-        if slower_apex:
+                _share(booked, PH.CORNER_PHASE_BRAKING, PH.CORNER_PHASE_ENTRY, PH.CORNER_PHASE_APEX), PH.CORNER_PHASE_BRAKING)
+        if slower_apex:  # braking earlier for a lower minimum speed is slowing too much: the speed is the cause
+            phases = (PH.CORNER_PHASE_BRAKING, PH.CORNER_PHASE_ENTRY) if brake_diff < -BRAKE_POINT_TOLERANCE_M else ()
             add(FT.FEEDBACK_TYPE_LOW_APEX_SPEED, corner.apex_m, ref.apex_m, corner.apex_speed_mps * laps.MPS_TO_KMH,
                 ref.apex_speed_mps * laps.MPS_TO_KMH, min_diff, "km/h",
-                _share(booked, PH.CORNER_PHASE_APEX, PH.CORNER_PHASE_EXIT, CARRY), PH.CORNER_PHASE_APEX)
+                _share(booked, *phases, PH.CORNER_PHASE_APEX, PH.CORNER_PHASE_EXIT, CARRY), PH.CORNER_PHASE_APEX)
         elif throttle_diff > THROTTLE_TOLERANCE_M:
             add(FT.FEEDBACK_TYPE_LATE_THROTTLE, full, ref_full, full, ref_full, throttle_diff, "m",
                 _share(booked, PH.CORNER_PHASE_EXIT, CARRY), PH.CORNER_PHASE_EXIT)
