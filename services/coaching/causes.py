@@ -161,7 +161,8 @@ def technique_finding(
     # carrying more speed into about the same braking point is braking late too (the first, light stage skipped)
     faster_in = corner.entry_speed_mps and ref.entry_speed_mps and (
         (corner.entry_speed_mps - ref.entry_speed_mps) * laps.MPS_TO_KMH > ENTRY_FASTER_KMH)
-    late = brake_diff > BRAKE_POINT_TOLERANCE_M or (faster_in and brake_diff > -BRAKE_POINT_TOLERANCE_M)
+    both_braked = onset is not None and ref_onset is not None
+    late = both_braked and (brake_diff > BRAKE_POINT_TOLERANCE_M or (faster_in and brake_diff > -BRAKE_POINT_TOLERANCE_M))
 
     def add(kind: int, distance: float, target: float, this: float, other: float, diff: float, unit: str,
             time_s: float | None, phase: int) -> None:

@@ -102,3 +102,14 @@ def test_an_incident_lap_gets_a_note_and_no_corner_coaching():
     out_lap.flags.append(analysis_pb2.LAP_FLAG_OUT_LAP)
     assert rules.lap_note(out_lap) == "Lap 0 is an out-lap: no corner coaching."
     assert rules.lap_feedback(lap=out_lap, reference=reference_lap(), corner_deltas=[], phase_deltas=phases({})) == []
+
+
+def test_more_speed_into_a_corner_the_reference_braked_for_but_this_lap_did_not_is_no_late_braking():
+    reference = measured(reference_lap())
+    lap = measured(reference_lap(lap_number=3), {2: {"kmh": 110.0}})
+    lap.corners[1].braked = False
+    lap.corners[1].entry_speed_mps = 70.0  # faster in, yet never braked: no brake point to compare
+    del lap.braking_zones[1]
+    items = rules.lap_feedback(lap=lap, reference=reference, corner_deltas=[],
+                               phase_deltas=phases({(2, PH.CORNER_PHASE_APEX): 0.2}))
+    assert [(f.corner_number, f.type) for f in items] == [(2, FT.FEEDBACK_TYPE_LOW_APEX_SPEED)]
