@@ -6,7 +6,8 @@ analysis found it valid and its report names a reference lap. ``references`` map
 the views of the run, so a reference from another session of the same run is known too.
 
 * recall of a kind: truth mistakes of that kind on judged laps that a problem remark of the
-  lap names (right corner and cause) / those mistakes; precision of a type: problem remarks
+  lap names (right corner and cause) / those mistakes (a mistake whose true cost on its lap is
+  under :data:`NEGLIGIBLE_COST_S` did not change the lap and is counted apart, not in recall); precision of a type: problem remarks
   of that type on judged laps that name a truth mistake of their lap / those remarks;
 * top advice: on judged laps at least :data:`LOST_S` slower than their reference, whether the
   first problem remark names the lap's costliest truth mistake;
@@ -54,6 +55,7 @@ __all__ = [
 ]
 
 LOST_S = 0.1
+NEGLIGIBLE_COST_S = 0.01
 FT = coaching_pb2.FeedbackType
 BRAKE_TOLERANCE_M = 1.0
 THROTTLE_TOLERANCE_M = 1.0
@@ -112,6 +114,7 @@ class KindStats:
     """Detection of one mistake kind: truth instances found, remarks right, cost errors (s)."""
 
     instances: int = 0
+    negligible: int = 0
     found: int = 0
     remarks: int = 0
     correct: int = 0
@@ -168,6 +171,9 @@ def detection(*, laps: Sequence[LapView]) -> dict[str, KindStats]:
         remarks = problem_remarks(view.report)
         for mistake in view.mistakes:
             kind = stats[mistake["kind"]]
+            if mistake_cost_s(mistake) < NEGLIGIBLE_COST_S:
+                kind.negligible += 1  # it did not change the lap: nothing for a coach to find
+                continue
             kind.instances += 1
             named = next((r for r in remarks if view.names(r, mistake)), None)
             if named is not None:

@@ -51,7 +51,7 @@ def summarize(*, views: Sequence[LapView], sessions: int) -> dict[str, Any]:
         "timed_laps": len(views),
         "judged_laps": sum(1 for v in views if is_judged(v)),
         "kinds": {
-            kind: {"instances": s.instances, "found": s.found, "recall": _ratio(s.recall), "remarks": s.remarks,
+            kind: {"instances": s.instances, "negligible": s.negligible, "found": s.found, "recall": _ratio(s.recall), "remarks": s.remarks,
                    "correct": s.correct, "precision": _ratio(s.precision),
                    "time_cost_mae_s": round(float(np.mean(s.cost_errors_s)), 4) if s.cost_errors_s else None,
                    "missed": s.missed, "wrong": s.wrong}
@@ -88,6 +88,9 @@ def format_summary(summary: dict[str, Any]) -> str:
                      f"{_pct(s['precision']):>10}{mae:>10}")
     lines.append(f"{'all':<16}{sum(s['instances'] for s in summary['kinds'].values()):>10}{_pct(summary['recall']):>8}"
                  f"{sum(s['remarks'] for s in summary['kinds'].values()):>9}{_pct(summary['precision']):>10}")
+    negligible = sum(s.get("negligible", 0) for s in summary["kinds"].values())
+    if negligible:
+        lines.append(f"({negligible} injected mistakes cost under 0.01 s on their lap and are not counted)")
     advice = summary["top_advice"]
     bp, lt = summary["brake_point_error_m"], summary["lap_time_error_s"]
     lines += [

@@ -230,3 +230,17 @@ def test_summary_gathers_every_metric():
     text = format_summary(copy.deepcopy(summary))
     assert "brake-early" in text and "harmful remarks   2" in text and "unmapped remarks  1" in text
     assert "missed" not in text  # every injected mistake was named
+
+
+def _negligible_view(cost_s):
+    truth = make_truth()
+    truth["mistakes"] = [{"lap": 2, "corner": 1, "kind": "coasting", "at_m": None, "time_cost_s": cost_s,
+                          "spec": "coasting:corner=1:metres=60:laps=2", "expected_time_cost_s": cost_s}]
+    return make_views(lap2_remarks=[], truth=truth)
+
+
+def test_a_mistake_that_cost_nothing_is_counted_apart_not_in_recall():
+    stats = judge.detection(laps=_negligible_view(judge.NEGLIGIBLE_COST_S / 2))["coasting"]
+    assert (stats.instances, stats.negligible, stats.found) == (0, 1, 0)
+    stats = judge.detection(laps=_negligible_view(0.2))["coasting"]
+    assert (stats.instances, stats.negligible, stats.found) == (1, 0, 0)
