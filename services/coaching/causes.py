@@ -51,6 +51,7 @@ COASTING_TOLERANCE_M = 10.0
 COASTING_LIMIT_M = 15.0  # without a reference: coasting this long is worth a remark on its own
 LIFT_TOLERANCE_M = 8.0
 KINK_LIFT_M = 30.0
+FLAT_APEX_M = 10.0  # full throttle this soon after the apex of a corner not braked for: taken flat (as analysis)
 IN_CORNER_COAST_S = 0.02  # a gap between the pedals mid-corner is a remark when it costs this much
 
 TECHNIQUE_PHASES = (PH.CORNER_PHASE_BRAKING, PH.CORNER_PHASE_ENTRY, PH.CORNER_PHASE_APEX, PH.CORNER_PHASE_EXIT)
@@ -130,7 +131,7 @@ def brake_onset_m(lap: analysis_pb2.LapAnalysis, corner: analysis_pb2.Corner) ->
 
 def is_flat(corner: analysis_pb2.Corner) -> bool:
     """Whether analysis saw the corner taken flat out (not braked, full throttle by the apex)."""
-    return not corner.braked and 0 < corner.full_throttle_m <= corner.apex_m + 2.0
+    return not corner.braked and 0 < corner.full_throttle_m <= corner.apex_m + FLAT_APEX_M
 
 
 def full_throttle_m(corner: analysis_pb2.Corner) -> float | None:
