@@ -33,13 +33,19 @@ class Mesh:
 
 
 async def start_mesh(*, settings: Settings, storage=None) -> Mesh:
-    """Start storage, analysis, coaching, ingest and gateway on the settings' ports (0 picks free ones)."""
+    """Start storage, analysis, coaching, ingest and gateway on the settings' ports (0 picks free ones).
+
+    Without a service credential in the settings the mesh makes one for its services."""
     from racecoach.services.analysis import server as analysis_server
     from racecoach.services.coaching import server as coaching_server
     from racecoach.services.gateway import server as gateway_server
     from racecoach.services.ingest import server as ingest_server
     from racecoach.services.storage import server as storage_server
 
+    from racecoach.services.common.auth import new_service_token
+
+    if not settings.service_token:
+        settings = settings.with_overrides(service_token=new_service_token())
     mesh = Mesh(settings=settings)
     try:
         stored = await storage_server.serve(settings=settings, storage=storage)
@@ -48,7 +54,7 @@ async def start_mesh(*, settings: Settings, storage=None) -> Mesh:
         analysis = await analysis_server.serve(settings=settings, storage_addr=mesh.address("storage"))
         mesh.ports["analysis"] = analysis.port
         mesh._stoppers.append(analysis.stop)
-        coaching = await coaching_server.serve(settings=settings)
+        coaching = await coaching_server.serve(settings=settings, storage_addr=mesh.address("storage"))
         mesh.ports["coaching"] = coaching.port
         mesh._stoppers.append(coaching.stop)
         ingest = await ingest_server.serve(

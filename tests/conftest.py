@@ -36,9 +36,20 @@ def pg_dsn():
 
 @pytest.fixture
 def settings(tmp_path, pg_dsn):
-    """Settings for one test: its own data dir, the shared database, every port 0."""
-    env = {"RACING_COACH_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": pg_dsn}
+    """Settings for one test: its own data dir, the shared database, every port 0, a service credential of its own."""
+    from racecoach.services.common.auth import new_service_token
+
+    env = {"RACING_COACH_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": pg_dsn,
+           "RACING_COACH_SERVICE_TOKEN": new_service_token()}
     return load_settings(env).with_overrides(ports=Ports(0, 0, 0, 0, 0))
+
+
+@pytest.fixture
+def service_credential(settings) -> list[tuple[str, str]]:
+    """The metadata entry by which the mesh's services know each other (calls only a service may make)."""
+    from racecoach.services.common.auth import SERVICE_HEADER
+
+    return [(SERVICE_HEADER, settings.service_token)]
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -119,6 +119,11 @@ def up_cmd(args: argparse.Namespace) -> int:
     settings.data_dir.chmod(0o755)
     processes: dict[str, subprocess.Popen] = {}
     stopping = False
+    env = dict(os.environ)
+    if not env.get("RACING_COACH_SERVICE_TOKEN"):  # the services' own credential between them, new for each mesh
+        from racecoach.services.common.auth import new_service_token
+
+        env["RACING_COACH_SERVICE_TOKEN"] = new_service_token()
 
     def on_signal(signum, frame) -> None:
         nonlocal stopping
@@ -132,7 +137,7 @@ def up_cmd(args: argparse.Namespace) -> int:
             with log_path.open("ab") as log_file:
                 processes[name] = subprocess.Popen(
                     [sys.executable, "-m", "racecoach.client.cli", "serve", name],
-                    stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                    stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, env=env,
                 )
             deadline = time.monotonic() + args.timeout
             while not _ready(name, settings):

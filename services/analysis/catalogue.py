@@ -34,6 +34,7 @@ from racecoach.services.analysis.track_model import (
     provisional_numbers,
     published_numbers,
 )
+from racecoach.services.common.auth import with_service
 from racecoach.services.common.logging import get_logger
 from racecoach.storage.v1 import storage_pb2, storage_pb2_grpc
 
@@ -171,10 +172,13 @@ class CornerCatalogue:
 
 @dataclass
 class CatalogueStore:
-    """Reads and writes catalogues through storage with the caller's metadata; never fails the analysis."""
+    """Reads and writes catalogues through storage with the caller's metadata; never fails the analysis.
+
+    Writes carry this service's credential: storage lets only the mesh's services change a catalogue."""
 
     storage: storage_pb2_grpc.StorageServiceStub | None
     timeout_s: float = 10.0
+    service_token: str | None = None
 
     async def _get(self, *, track_name: str, layout: str, metadata: Sequence[tuple[str, str]]):
         return await self.storage.GetTrackCorners(
@@ -197,7 +201,7 @@ class CatalogueStore:
         got = await self.storage.PutTrackCorners(
             storage_pb2.PutTrackCornersRequest(track_name=catalogue.track_name, layout=catalogue.layout, corners=catalogue.corners,
                                                base_version=catalogue.base_version),
-            metadata=list(metadata), timeout=self.timeout_s,
+            metadata=with_service(metadata, service_token=self.service_token), timeout=self.timeout_s,
         )
         catalogue.saved(version=got.version)
 

@@ -2,25 +2,46 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import grpc
 
-from racecoach.services.analysis.servicer import SERVICE_NAME, AnalysisServicer
-from racecoach.analysis.v1 import analysis_pb2_grpc
-from racecoach.services.common.server import Registration, RunningServer, start_server
+from racecoach.analysis.v1 import analysis_pb2
+from racecoach.services.analysis.servicer import AnalysisServicer
+from racecoach.services.common.auth import Gate, TokenCache, whoami_resolver
+from racecoach.services.common.server import RunningServer, registration, start_server
 from racecoach.services.common.settings import Settings
 from racecoach.storage.v1 import storage_pb2_grpc
 
 
-async def serve(*, settings: Settings, port: int | None = None, storage_addr: str | None = None) -> RunningServer:
-    """Start AnalysisService; CompareLaps reads laps from storage at ``storage_addr`` (default: settings)."""
+@dataclass
+class AnalysisServer:
+    running: RunningServer
+    channel: grpc.aio.Channel
+
+    @property
+    def port(self) -> int:
+        return self.running.port
+
+    async def stop(self, grace_s: float = 5.0) -> None:
+        await self.running.stop(grace_s)
+        await self.channel.close()
+
+
+async def serve(*, settings: Settings, port: int | None = None, storage_addr: str | None = None) -> AnalysisServer:
+    """Start AnalysisService; callers are authenticated and laps read through storage at ``storage_addr`` (default: settings)."""
     channel = grpc.aio.insecure_channel(storage_addr or settings.address("storage"))
+    storage = storage_pb2_grpc.StorageServiceStub(channel)
     servicer = AnalysisServicer(
-        storage=storage_pb2_grpc.StorageServiceStub(channel), max_batch_samples=settings.max_batch_samples,
-        timeout_s=settings.rpc_timeout_s,
+        storage=storage, max_batch_samples=settings.max_batch_samples, timeout_s=settings.rpc_timeout_s,
+        service_token=settings.service_token,
     )
-    return await start_server(
-        registrations=[Registration(add=analysis_pb2_grpc.add_AnalysisServiceServicer_to_server, servicer=servicer, service_name=SERVICE_NAME)],
+    gate = Gate(tokens=TokenCache(resolve=whoami_resolver(storage, service_token=settings.service_token, timeout_s=settings.rpc_timeout_s)),
+                service_token=settings.service_token)
+    running = await start_server(
+        registrations=[registration(service=analysis_pb2.DESCRIPTOR.services_by_name["AnalysisService"], servicer=servicer, gate=gate)],
         host=settings.host,
         port=settings.ports.analysis if port is None else port,
         max_message_bytes=settings.max_message_bytes,
     )
+    return AnalysisServer(running=running, channel=channel)

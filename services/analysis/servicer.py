@@ -13,6 +13,7 @@ from racecoach.services.analysis.lap import analyze_trace, compare_traces, numbe
 from racecoach.services.analysis.phases import measure_corners
 from racecoach.services.analysis.segmenter import LapSegmenter
 from racecoach.services.analysis.stream import StreamAnalyzer
+from racecoach.services.common.auth import forwarded
 from racecoach.services.common.batch import BatchValidationError, arrays_from_typed, concat, validate
 from racecoach.services.common.errors import (
     ConflictError, DependencyUnavailableError, InvalidInputError, NotFoundError, translate_errors,
@@ -23,11 +24,6 @@ from racecoach.storage.v1 import storage_pb2, storage_pb2_grpc
 
 log = get_logger(__name__)
 SERVICE_NAME = "racecoach.analysis.v1.AnalysisService"
-_FORWARD = ("authorization",)
-
-
-def _forwarded(context: grpc.aio.ServicerContext) -> list[tuple[str, str]]:
-    return [(k, v) for k, v in context.invocation_metadata() or () if k in _FORWARD]
 
 
 def _layout(track) -> str:
@@ -36,15 +32,21 @@ def _layout(track) -> str:
 
 
 class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
-    def __init__(self, *, storage: storage_pb2_grpc.StorageServiceStub | None, max_batch_samples: int, timeout_s: float = 10.0) -> None:
+    def __init__(self, *, storage: storage_pb2_grpc.StorageServiceStub | None, max_batch_samples: int, timeout_s: float = 10.0,
+                 service_token: str | None = None) -> None:
         self.storage = storage
         self.max_batch_samples = max_batch_samples
         self.timeout_s = timeout_s
-        self.catalogues = CatalogueStore(storage=storage, timeout_s=timeout_s)
+        self.service_token = service_token
+        self.catalogues = CatalogueStore(storage=storage, timeout_s=timeout_s, service_token=service_token)
+
+    def _forwarded(self, context: grpc.aio.ServicerContext) -> list[tuple[str, str]]:
+        """The caller's authorization and this service's credential, for the calls made on its behalf."""
+        return forwarded(context.invocation_metadata(), service_token=self.service_token)
 
     async def AnalyzeStream(self, request_iterator: AsyncIterator, context) -> AsyncIterator[analysis_pb2.AnalyzeStreamResponse]:
         analyzer: StreamAnalyzer | None = None
-        metadata = _forwarded(context)
+        metadata = self._forwarded(context)
         async for request in request_iterator:
             kind = request.WhichOneof("kind")
             if kind == "session":
@@ -91,7 +93,7 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
             lap = analyze_trace(trace=trace, session_id=request.session.session_id, lap_number=done.lap_number,
                                 start_time_s=done.start_time_s, end_time_s=done.end_time_s, flags=done.flags,
                                 sample_count=len(done.arrays["session_time_s"]))
-            metadata = _forwarded(context)
+            metadata = self._forwarded(context)
             track = request.session.track
             catalogue = await self.catalogues.load(track_name=track.name, layout=track.layout, metadata=metadata)
             number_and_measure(catalogue=catalogue, lap=lap, trace=trace)
@@ -144,7 +146,7 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
                 raise DependencyUnavailableError("analysis has no storage address configured")
             if not request.lap_id:
                 raise InvalidInputError("lap_id is required")
-            metadata = _forwarded(context)
+            metadata = self._forwarded(context)
             try:
                 lap, trace, track = await self._lap_trace(request.lap_id, metadata)
                 reference_id = request.reference_lap_id

@@ -3,26 +3,56 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
-from racecoach.coaching.v1 import coaching_pb2_grpc
+import grpc
+
+from racecoach.coaching.v1 import coaching_pb2
 from racecoach.services.coaching.model.runtime import ScoringModel, load_model
-from racecoach.services.coaching.servicer import SERVICE_NAME, CoachingServicer
-from racecoach.services.common.server import Registration, RunningServer, start_server
+from racecoach.services.coaching.servicer import CoachingServicer
+from racecoach.services.common.auth import Gate, TokenCache, whoami_resolver
+from racecoach.services.common.server import RunningServer, registration, start_server
 from racecoach.services.common.settings import Settings, load_settings
+from racecoach.storage.v1 import storage_pb2_grpc
 
 
-async def serve(*, settings: Settings, port: int | None = None, model: ScoringModel | None = None) -> RunningServer:
+@dataclass
+class CoachingServer:
+    running: RunningServer
+    channel: grpc.aio.Channel
+
+    @property
+    def port(self) -> int:
+        return self.running.port
+
+    @property
+    def server(self) -> grpc.aio.Server:
+        return self.running.server
+
+    async def stop(self, grace_s: float = 5.0) -> None:
+        await self.running.stop(grace_s)
+        await self.channel.close()
+
+
+async def serve(*, settings: Settings, port: int | None = None, model: ScoringModel | None = None,
+                storage_addr: str | None = None) -> CoachingServer:
     """Start ``CoachingService`` on ``settings.host`` and ``port`` (default ``settings.ports.coaching``; 0 picks one).
 
-    The scoring model is loaded before the port opens, so a broken model fails start-up.
+    Callers are authenticated through storage at ``storage_addr`` (default: settings). The scoring
+    model is loaded before the port opens, so a broken model fails start-up.
     """
     servicer = CoachingServicer(model=model if model is not None else load_model())
-    return await start_server(
-        registrations=[Registration(coaching_pb2_grpc.add_CoachingServiceServicer_to_server, servicer, SERVICE_NAME)],
+    channel = grpc.aio.insecure_channel(storage_addr or settings.address("storage"))
+    resolve = whoami_resolver(storage_pb2_grpc.StorageServiceStub(channel), service_token=settings.service_token,
+                              timeout_s=settings.rpc_timeout_s)
+    gate = Gate(tokens=TokenCache(resolve=resolve), service_token=settings.service_token)
+    running = await start_server(
+        registrations=[registration(service=coaching_pb2.DESCRIPTOR.services_by_name["CoachingService"], servicer=servicer, gate=gate)],
         host=settings.host,
         port=settings.ports.coaching if port is None else port,
         max_message_bytes=settings.max_message_bytes,
     )
+    return CoachingServer(running=running, channel=channel)
 
 
 async def _main() -> None:

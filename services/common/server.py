@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,9 +11,17 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from racecoach.services.common.auth import Gate
+from racecoach.services.common.guard import guarded, parser
 from racecoach.services.common.logging import get_logger
 
 log = get_logger(__name__)
+_FACTORIES = {
+    (False, False): grpc.unary_unary_rpc_method_handler,
+    (False, True): grpc.unary_stream_rpc_method_handler,
+    (True, False): grpc.stream_unary_rpc_method_handler,
+    (True, True): grpc.stream_stream_rpc_method_handler,
+}
 
 
 @dataclass(frozen=True)
@@ -78,30 +86,43 @@ async def start_server(
 
 
 def generic_handler(
-    *, service: Any, servicer: Any, request_types: dict[str, type] | None = None
+    *, service: Any, servicer: Any, gate: Gate, request_types: dict[str, type] | None = None,
+    checked_inside: Collection[str] = (),
 ) -> grpc.GenericRpcHandler:
-    """Method handlers for every RPC of ``service`` (a ServiceDescriptor) on ``servicer``.
+    """Method handlers for every RPC of ``service`` (a ServiceDescriptor) on ``servicer``, each behind ``gate``.
 
+    Before a servicer sees a call, the caller is admitted by ``gate`` (UNAUTHENTICATED,
+    PERMISSION_DENIED), a request that does not parse ends the call with INVALID_ARGUMENT, and
+    every request message is held to :mod:`racecoach.services.common.limits` (INVALID_ARGUMENT
+    naming the field) except on the streaming methods in ``checked_inside``, whose servicer
+    answers each request itself. A :class:`ServiceError` escaping a servicer gets its status.
     ``request_types`` swaps a method's request parser, e.g. for a zero-copy raw view that is
     wire-compatible with the declared request type.
     """
     from google.protobuf import message_factory
 
-    factories = {
-        (False, False): grpc.unary_unary_rpc_method_handler,
-        (False, True): grpc.unary_stream_rpc_method_handler,
-        (True, False): grpc.stream_unary_rpc_method_handler,
-        (True, True): grpc.stream_stream_rpc_method_handler,
-    }
     overrides = request_types or {}
     handlers = {}
     for method in service.methods:
         request_type = overrides.get(method.name) or message_factory.GetMessageClass(method.input_type)
         response_type = message_factory.GetMessageClass(method.output_type)
-        factory = factories[(method.client_streaming, method.server_streaming)]
-        handlers[method.name] = factory(
-            getattr(servicer, method.name),
-            request_deserializer=request_type.FromString,
+        kind = (method.client_streaming, method.server_streaming)
+        behavior = guarded(getattr(servicer, method.name), kind=kind, method=method.name, gate=gate,
+                           check=method.name not in checked_inside)
+        handlers[method.name] = _FACTORIES[kind](
+            behavior,
+            request_deserializer=parser(request_type),
             response_serializer=response_type.SerializeToString,
         )
     return grpc.method_handlers_generic_handler(service.full_name, handlers)
+
+
+def registration(
+    *, service: Any, servicer: Any, gate: Gate, request_types: dict[str, type] | None = None,
+    checked_inside: Collection[str] = (),
+) -> Registration:
+    """A :class:`Registration` of ``servicer`` through :func:`generic_handler`."""
+    handler = generic_handler(service=service, servicer=servicer, gate=gate, request_types=request_types,
+                              checked_inside=checked_inside)
+    return Registration(add=lambda _servicer, server: server.add_generic_rpc_handlers((handler,)),
+                        servicer=servicer, service_name=service.full_name)

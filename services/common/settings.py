@@ -62,6 +62,7 @@ class Settings:
     max_message_bytes: int = 8 * 1024 * 1024
     log_level: str = "info"
     token: str | None = None
+    service_token: str | None = field(default=None, repr=False)  # the mesh's own credential between its services
     rpc_timeout_s: float = 10.0
     metrics_port: int = 0
 
@@ -98,6 +99,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     level = env.get("RACING_COACH_LOG_LEVEL", "info").lower()
     if level not in ("debug", "info", "warning", "error"):
         raise SettingsError(f"RACING_COACH_LOG_LEVEL must be debug, info, warning or error, got {level!r}")
+    service_token = env.get("RACING_COACH_SERVICE_TOKEN") or None
+    if service_token is not None and len(service_token) < 16:
+        raise SettingsError("RACING_COACH_SERVICE_TOKEN must be a random secret of at least 16 characters")
     return Settings(
         data_dir=data_dir,
         database_url=env.get("DATABASE_URL") or None,
@@ -112,5 +116,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_batch_samples=_int(env, "RACING_COACH_MAX_BATCH_SAMPLES", 600) or 600,
         log_level=level,
         token=env.get("RACING_COACH_TOKEN") or None,
+        service_token=service_token,
         metrics_port=_int(env, "RACING_COACH_METRICS_PORT", 0),
     )

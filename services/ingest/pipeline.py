@@ -12,7 +12,7 @@ import grpc
 from racecoach.analysis.v1 import analysis_pb2
 from racecoach.coaching.v1 import coaching_pb2
 from racecoach.ingest.v1 import ingest_pb2
-from racecoach.services.common.batch import Arrays, build_raw_batch
+from racecoach.services.common.batch import Arrays, BatchValidationError, build_raw_batch
 from racecoach.services.common.errors import DependencyUnavailableError
 from racecoach.services.common.logging import get_logger
 from racecoach.services.common.ticks import ticks_of
@@ -30,9 +30,11 @@ LIVE_DEPTH = 64
 
 @dataclass
 class StorageLost:
-    """Put on the out queue when storage fails: the collector stream ends with UNAVAILABLE."""
+    """Put on the out queue when storage fails: the collector stream ends with ``code`` (UNAVAILABLE, or
+    storage's own refusal such as UNAUTHENTICATED after a revocation)."""
 
     message: str
+    code: grpc.StatusCode = grpc.StatusCode.UNAVAILABLE
 
 
 async def _drain(queue: asyncio.Queue) -> AsyncIterator[object]:
@@ -65,6 +67,7 @@ class SessionPipeline:
     _best: analysis_pb2.LapAnalysis | None = None
     _storage_done: asyncio.Event = field(default_factory=asyncio.Event)
     _acked_seq: int = 0  # the highest seq this stream acknowledged
+    _newest: tuple[int, float] | None = None  # seq and last session time of the newest batch this stream forwarded
 
     @property
     def log(self):
@@ -109,6 +112,18 @@ class SessionPipeline:
         """The highest seq the next batch may carry (a lower one is a resend, stored only where new)."""
         return self.forwarded_seq + 1
 
+    def check_follows(self, *, seq: int, times) -> None:
+        """A new batch (the next seq after one this stream forwarded) must start after it ended;
+        resends (lower seqs) may overlap, storage keeps only the samples it lacks."""
+        if self._newest is None or seq != self._newest[0] + 1 or seq != self.expects():
+            return
+        if float(times[0]) <= self._newest[1]:
+            raise BatchValidationError(
+                "TIME_NOT_MONOTONIC",
+                f"session_time_s starts at {float(times[0]):.4f} s, not after {self._newest[1]:.4f} s where batch seq"
+                f" {seq - 1} ended; session time must increase from batch to batch",
+            )
+
     async def forward(self, *, seq: int, batch_bytes: bytes, arrays: Arrays) -> None:
         """Send a validated batch on: storage (awaited, bounded), analysis (bounded), live cues (dropped when behind).
 
@@ -116,6 +131,8 @@ class SessionPipeline:
         live cues get only the samples after the last tick they were sent.
         """
         await self._writes.put(write_request(request_id=seq, field_number=3, payload=batch_bytes))
+        if seq > self.forwarded_seq or self._newest is None:
+            self._newest = (seq, float(arrays["session_time_s"][-1]))
         self.forwarded_seq = max(self.forwarded_seq, seq)
         unseen = self._unanalysed(seq=seq, batch_bytes=batch_bytes, arrays=arrays)
         if unseen is None:
@@ -173,11 +190,12 @@ class SessionPipeline:
                         session_id=self.session.session_id, committed_seq=response.request_id)))
         except grpc.aio.AioRpcError as exc:
             message = f"storage unavailable ({exc.code().name}): {exc.details()}; reconnect and resend after seq {self.committed_seq}"
-            if exc.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
-                message = exc.details() or exc.code().name
+            code = grpc.StatusCode.UNAVAILABLE
+            if exc.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT):
+                message, code = exc.details() or exc.code().name, exc.code()
             if self._session_stored is not None and not self._session_stored.done():
                 self._session_stored.set_exception(DependencyUnavailableError(message))
-            await self.out.put(StorageLost(message))
+            await self.out.put(StorageLost(message, code))
         finally:
             self._storage_done.set()
 

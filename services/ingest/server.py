@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from racecoach.ingest.v1 import ingest_pb2
-from racecoach.services.common.server import Registration, RunningServer, generic_handler, start_server
+from racecoach.services.common.auth import Gate, TokenCache, whoami_resolver
+from racecoach.services.common.server import RunningServer, registration, start_server
 from racecoach.services.common.settings import Settings
 from racecoach.services.ingest.links import Links, connect
-from racecoach.services.ingest.servicer import SERVICE_NAME, IngestServicer
+from racecoach.services.ingest.servicer import IngestServicer
 
 
 @dataclass
@@ -29,16 +30,13 @@ async def serve(*, settings: Settings, port: int | None = None, storage_addr: st
                 analysis_addr: str | None = None, coaching_addr: str | None = None) -> IngestServer:
     """Start IngestService, reading batches through the zero-copy raw view."""
     links = connect(settings=settings, storage_addr=storage_addr, analysis_addr=analysis_addr, coaching_addr=coaching_addr)
-    servicer = IngestServicer(links=links, max_batch_samples=settings.max_batch_samples)
-
-    def register(servicer: IngestServicer, server) -> None:
-        server.add_generic_rpc_handlers((generic_handler(
-            service=ingest_pb2.DESCRIPTOR.services_by_name["IngestService"], servicer=servicer,
-            request_types={"Stream": ingest_pb2.StreamRequestRawView},
-        ),))
-
+    resolve = whoami_resolver(links.storage, service_token=settings.service_token, timeout_s=links.timeout_s)
+    gate = Gate(tokens=TokenCache(resolve=resolve), service_token=settings.service_token)
+    servicer = IngestServicer(links=links, max_batch_samples=settings.max_batch_samples, gate=gate,
+                              service_token=settings.service_token)
     running = await start_server(
-        registrations=[Registration(add=register, servicer=servicer, service_name=SERVICE_NAME)],
+        registrations=[registration(service=ingest_pb2.DESCRIPTOR.services_by_name["IngestService"], servicer=servicer, gate=gate,
+                                    request_types={"Stream": ingest_pb2.StreamRequestRawView})],
         host=settings.host, port=settings.ports.ingest if port is None else port, max_message_bytes=settings.max_message_bytes,
     )
     return IngestServer(running=running, links=links)

@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import grpc
 
 from racecoach.ingest.v1 import ingest_pb2, ingest_pb2_grpc
+from racecoach.services.common.auth import Gate, forwarded, until_revoked
 from racecoach.services.common.batch import BatchValidationError, decode_raw, validate
 from racecoach.services.common.errors import ServiceError, status_for
 from racecoach.services.common.logging import get_logger
 from racecoach.services.common.metrics import INGEST_BATCHES, INGEST_SAMPLES
 from racecoach.services.ingest.links import Links
 from racecoach.services.ingest.pipeline import SessionPipeline, StorageLost
-from racecoach.storage.v1 import storage_pb2
 
 log = get_logger(__name__)
 SERVICE_NAME = "racecoach.ingest.v1.IngestService"
 OUT_DEPTH = 256
 _DONE = object()
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Put on the out queue to end the collector's stream with ``error``'s status (after what is queued before it)."""
+
+    error: ServiceError
 
 
 def batch_error(session_id: str, seq: int, reason: str, message: str) -> ingest_pb2.StreamResponse:
@@ -29,21 +37,15 @@ def batch_error(session_id: str, seq: int, reason: str, message: str) -> ingest_
 
 
 class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
-    def __init__(self, *, links: Links, max_batch_samples: int) -> None:
+    def __init__(self, *, links: Links, max_batch_samples: int, gate: Gate, service_token: str | None = None) -> None:
         self.links = links
         self.max_batch_samples = max_batch_samples
-
-    async def _authenticate(self, metadata, context) -> None:
-        try:
-            await self.links.storage.WhoAmI(storage_pb2.WhoAmIRequest(), metadata=metadata, timeout=self.links.timeout_s)
-        except grpc.aio.AioRpcError as exc:
-            if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
-                await context.abort(grpc.StatusCode.UNAUTHENTICATED, exc.details())
-            await context.abort(grpc.StatusCode.UNAVAILABLE, f"storage is unavailable ({exc.code().name}); retry shortly")
+        self.gate = gate
+        self.service_token = service_token
 
     async def Stream(self, request_iterator: AsyncIterator, context) -> AsyncIterator[ingest_pb2.StreamResponse]:
-        metadata = [(k, v) for k, v in context.invocation_metadata() or () if k == "authorization"]
-        await self._authenticate(metadata, context)
+        """The caller was admitted by the gate; while the stream is open its token is re-checked (revocation ends it)."""
+        metadata = forwarded(context.invocation_metadata(), service_token=self.service_token)
         iterator = request_iterator.__aiter__()
         try:
             first = await iterator.__anext__()
@@ -63,22 +65,34 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
         yield ingest_pb2.StreamResponse(accepted=ingest_pb2.SessionAccepted(
             session_id=pipeline.session.session_id, committed_seq=committed, committed_tick=pipeline.committed_tick))
         reader = asyncio.create_task(self._consume(iterator, pipeline, out))
+        watch = asyncio.create_task(self._watch(metadata, out))
         try:
             while True:
                 item = await out.get()
                 if item is _DONE:
                     break
                 if isinstance(item, StorageLost):
-                    bound.warning("storage lost", detail=item.message)
-                    await context.abort(grpc.StatusCode.UNAVAILABLE, item.message)
+                    bound.warning("storage lost", code=item.code.name, detail=item.message)
+                    await context.abort(item.code, item.message)
+                if isinstance(item, Refused):
+                    bound.info("stream refused", code=status_for(item.error).name, reason=str(item.error))
+                    await context.abort(status_for(item.error), str(item.error))
                 yield item
         finally:
             reader.cancel()
+            watch.cancel()
             await pipeline.abort()
 
+    async def _watch(self, metadata, out: asyncio.Queue) -> None:
+        """End the stream soon after its token is revoked."""
+        revoked = await until_revoked(lambda: self.gate.recheck(metadata))
+        await out.put(Refused(revoked))
+
     async def _consume(self, iterator, pipeline: SessionPipeline, out: asyncio.Queue) -> None:
+        """Forward the collector's batches; a message that cannot be read ends the stream after the ones before it."""
         session_id = pipeline.session.session_id
         ended = False
+        failure: ServiceError | None = None
         try:
             async for request in iterator:
                 kind = request.WhichOneof("kind")
@@ -91,7 +105,15 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
                     await out.put(batch_error(session_id, 0, "WRONG_SESSION", "a stream carries one session; start a new stream for another"))
         except grpc.aio.AioRpcError:
             pass
+        except ServiceError as exc:
+            failure = exc
+        except Exception as exc:  # never leave the collector waiting on a stream nobody reads
+            log.exception("ingest stream failed", session_id=session_id, error_type=type(exc).__name__)
+            failure = ServiceError("ingest failed on this stream; reconnect and resend after the last ack")
         closed = await pipeline.close()
+        if failure is not None:
+            await out.put(Refused(failure))
+            return
         if ended:
             await out.put(ingest_pb2.StreamResponse(closed=closed))
         await out.put(_DONE)
@@ -107,6 +129,7 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
         try:
             arrays = decode_raw(view)
             validate(arrays=arrays, sample_count=view.sample_count, max_samples=self.max_batch_samples)
+            pipeline.check_follows(seq=view.seq, times=arrays["session_time_s"])
         except BatchValidationError as exc:
             INGEST_BATCHES.labels(outcome=exc.reason.lower()).inc()
             await out.put(batch_error(session_id, view.seq, exc.reason, f"batch seq {view.seq}: {exc}"))

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from racecoach.services.common.auth import bearer_token
 from racecoach.services.common.errors import InvalidInputError, NotFoundError, UnauthenticatedError
 
 TOKEN_PREFIX = "rc_"
+__all__ = ["IssuedToken", "User", "bearer_token", "create_token", "ensure_user", "hash_token", "resolve_token", "revoke_token"]
 
 
 @dataclass(frozen=True)
@@ -29,17 +31,6 @@ class IssuedToken:
 
 def hash_token(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
-
-
-def bearer_token(metadata: object) -> str:
-    """The token of an ``authorization: Bearer <token>`` metadata entry, or UnauthenticatedError."""
-    for key, value in metadata or ():  # type: ignore[union-attr]
-        if key.lower() == "authorization":
-            scheme, _, token = str(value).partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise UnauthenticatedError("authorization must be 'Bearer <token>'")
-            return token.strip()
-    raise UnauthenticatedError("no token: send 'authorization: Bearer <token>' (create one with 'racing-coach token create')")
 
 
 def _check_email(email: str) -> str:

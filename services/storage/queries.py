@@ -65,8 +65,13 @@ def _decode_cursor(token: str) -> tuple[datetime, int]:
     try:
         padded = token + "=" * (-len(token) % 4)
         when, pk = json.loads(base64.urlsafe_b64decode(padded))
-        return datetime.fromisoformat(when), int(pk)
-    except (ValueError, TypeError, json.JSONDecodeError):
+        if not isinstance(when, str) or not isinstance(pk, int) or not 0 <= pk < 2**63:
+            raise ValueError("not a cursor")
+        moment = datetime.fromisoformat(when)
+        if moment.tzinfo is None:
+            raise ValueError("not a cursor")
+        return moment, pk
+    except (ValueError, TypeError, OverflowError, json.JSONDecodeError):
         raise InvalidInputError("page_token is not one this server issued; start again without it") from None
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from racecoach.services.common.server import Registration, RunningServer, start_server
+from racecoach.services.common.server import RunningServer, start_server
 from racecoach.services.common.settings import Settings
 from racecoach.services.storage.service import Storage, open_storage
-from racecoach.services.storage.servicer import SERVICE_NAME, StorageServicer, register
+from racecoach.services.storage.servicer import StorageServicer, storage_registration
 
 
 @dataclass
@@ -29,7 +29,7 @@ async def serve(*, settings: Settings, port: int | None = None, storage: Storage
     storage = storage or await open_storage(settings=settings)
     servicer = StorageServicer(storage)
     running = await start_server(
-        registrations=[Registration(add=register, servicer=servicer, service_name=SERVICE_NAME)],
+        registrations=[storage_registration(servicer, service_token=settings.service_token)],
         host=settings.host,
         port=settings.ports.storage if port is None else port,
         max_message_bytes=settings.max_message_bytes,

@@ -6,10 +6,13 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from racecoach.services.common.auth import Gate, TokenCache, bearer_token
 from racecoach.services.common.errors import DependencyUnavailableError
 from racecoach.services.common.settings import Settings
 from racecoach.services.storage import database
-from racecoach.services.storage.identity import User, bearer_token, resolve_token
+from racecoach.services.storage.identity import User, resolve_token
+
+SERVICE_ONLY = ("PutTrackCorners",)  # shared data: only the mesh's services (analysis) write corner catalogues
 
 
 @dataclass
@@ -21,14 +24,25 @@ class Storage:
     embedded: database.EmbeddedPostgres | None = None
     timescale: bool = False  # telemetry is a TimescaleDB hypertable (else native range partitions)
     dsn: str = field(default="", repr=False)
+    tokens: TokenCache = field(init=False, repr=False)
 
-    async def user_for(self, metadata: object) -> User:
-        """Resolve the caller's bearer token (UNAUTHENTICATED when missing, unknown or revoked)."""
-        token = bearer_token(metadata)
+    def __post_init__(self) -> None:
+        self.tokens = TokenCache(resolve=self.resolve, ttl_s=0.0)  # the database is here: every call asks it
+
+    def gate(self, *, service_token: str | None) -> Gate:
+        """The check in front of StorageService: a user token on every RPC, the service credential on shared data."""
+        return Gate(tokens=self.tokens, service_token=service_token, service_only=SERVICE_ONLY)
+
+    async def resolve(self, token: str) -> User:
+        """The user of ``token`` as the database says now (UNAUTHENTICATED when unknown or revoked)."""
         try:
             return await resolve_token(self.pool, token=token)
         except database.DB_ERRORS as exc:
             raise DependencyUnavailableError(f"database unavailable: {exc}") from None
+
+    async def user_for(self, metadata: object) -> User:
+        """Resolve the caller's bearer token, briefly cached (UNAUTHENTICATED when missing, unknown or revoked)."""
+        return await self.tokens.caller(bearer_token(metadata))  # type: ignore[arg-type]
 
     async def close(self) -> None:
         await self.pool.close()

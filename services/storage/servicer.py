@@ -9,9 +9,10 @@ import grpc
 
 from racecoach.services.common.batch import build_batch
 from racecoach.services.common.channels import CHANNELS
-from racecoach.services.common.errors import DependencyUnavailableError, translate_errors
+from racecoach.services.common.auth import CALLER, bearer_token
+from racecoach.services.common.errors import DependencyUnavailableError, UnauthenticatedError, translate_errors
 from racecoach.services.common.logging import get_logger
-from racecoach.services.common.server import generic_handler
+from racecoach.services.common.server import Registration, registration
 from racecoach.services.storage import catalogue, database, export, queries, write_stream, writes
 from racecoach.services.storage.database import DB_ERRORS
 from racecoach.services.storage.identity import User
@@ -40,21 +41,28 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
         self.pool = storage.pool
 
     async def _user(self, context: grpc.aio.ServicerContext) -> User:
-        return await self.storage.user_for(context.invocation_metadata())
+        """The caller the gate admitted (resolved again only when the servicer is called without it)."""
+        return CALLER.get() or await self.storage.user_for(context.invocation_metadata())
 
     # --- writes -------------------------------------------------------------------------
 
     async def Write(self, request_iterator: AsyncIterator[storage_pb2.WriteRequestRawView], context) -> AsyncIterator[storage_pb2.WriteResponse]:
         async with _translated(context):
             user = await self._user(context)
+            token = bearer_token(context.invocation_metadata())
         bound = log.bind(user_id=str(user.user_id))
         max_samples = max(self.storage.settings.max_batch_samples, 6000)
-        try:
-            async for response in write_stream.run_stream(request_iterator, pool=self.pool, user=user, max_samples=max_samples):
-                yield response
-        except _DB_ERRORS as exc:
-            bound.warning("database unavailable during write", error=str(exc))
-            await context.abort(grpc.StatusCode.UNAVAILABLE, f"database unavailable, nothing after the last ack was stored: {exc}")
+        async with translate_errors(context):
+            try:
+                async for response in write_stream.run_stream(request_iterator, pool=self.pool, user=user, max_samples=max_samples,
+                                                              recheck=lambda: self.storage.resolve(token)):
+                    yield response
+            except _DB_ERRORS as exc:
+                bound.warning("database unavailable during write", error=str(exc))
+                raise DependencyUnavailableError(f"database unavailable, nothing after the last ack was stored: {exc}") from None
+            except UnauthenticatedError as exc:
+                bound.info("write stream ended: the token no longer holds", reason=str(exc))
+                raise
 
     # --- queries ------------------------------------------------------------------------
 
@@ -157,11 +165,11 @@ def _file_chunk(piece: export.ExportPiece) -> storage_pb2.ExportFileChunk:
     return storage_pb2.ExportFileChunk(data=piece.data, content_type=piece.content_type, filename=piece.filename)
 
 
-def register(servicer: StorageServicer, server: grpc.aio.Server) -> None:
-    """Register the servicer, parsing Write requests through the zero-copy raw view."""
-    handler = generic_handler(
-        service=storage_pb2.DESCRIPTOR.services_by_name["StorageService"],
-        servicer=servicer,
-        request_types={"Write": storage_pb2.WriteRequestRawView},
+def storage_registration(servicer: StorageServicer, *, service_token: str | None) -> Registration:
+    """Every RPC behind the storage gate; Write requests parse through the zero-copy raw view and are
+    checked one by one by the stream (a bad one is answered, the rest go on)."""
+    return registration(
+        service=storage_pb2.DESCRIPTOR.services_by_name["StorageService"], servicer=servicer,
+        gate=servicer.storage.gate(service_token=service_token),
+        request_types={"Write": storage_pb2.WriteRequestRawView}, checked_inside=("Write",),
     )
-    server.add_generic_rpc_handlers((handler,))

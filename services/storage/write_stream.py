@@ -9,7 +9,7 @@ batches of one session share one transaction and one COPY.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -18,7 +18,8 @@ import numpy as np
 
 from racecoach.services.common.batch import BatchValidationError, decode_raw, validate
 from racecoach.services.common.channels import BY_FIELD, CHANNELS, REQUIRED
-from racecoach.services.common.errors import ServiceError
+from racecoach.services.common.errors import InvalidInputError, ServiceError
+from racecoach.services.common.limits import check_message, check_text
 from racecoach.services.common.metrics import STORAGE_COMMIT_SECONDS
 from racecoach.services.storage import database, writes
 from racecoach.services.storage.copy import BatchRows, encode_batches, encode_joined
@@ -29,6 +30,7 @@ QUEUE_DEPTH = 256  # requests read ahead of the database; the reader waits when 
 GROUP_MAX = 256  # requests committed together at most
 GROUP_MAX_SAMPLES = 16_384  # samples committed together at most (bigger COPYs gain nothing; smaller ones overlap better)
 PREPARE_CHUNK = 32  # requests checked and encoded together while a commit runs
+Recheck = Callable[[], Awaitable[object]]
 
 
 def error_response(request_id: int, session_id: str, committed: int, code: int, message: str) -> storage_pb2.WriteResponse:
@@ -105,6 +107,12 @@ def _joined_valid(batches: Sequence[BatchRows], joined: dict[str, np.ndarray]) -
 def prepare_run(requests: list, *, max_samples: int) -> BatchRun:
     """Decode, validate and encode a run of batches; a bad batch is answered alone, the rest go on."""
     run = BatchRun(session_id=requests[0].batch.session_id, requests=requests)
+    try:
+        check_text(run.session_id, field="batch.session_id")
+    except InvalidInputError as exc:
+        run.bad = {p: error_response(r.request_id, "", 0, storage_pb2.WRITE_ERROR_CODE_INVALID_BATCH, str(exc))
+                   for p, r in enumerate(requests)}
+        return run
     fast = _decode_joined(requests, max_samples=max_samples)
     if fast is not None and _joined_valid(*fast):
         batches, joined = fast
@@ -149,6 +157,8 @@ async def commit_run(pool: asyncpg.Pool, *, user: User, run: BatchRun) -> list[s
     failure: ServiceError | None = None
     bad = dict(run.bad)
     batches = [rows for _, rows in run.good]
+    if not batches:
+        return [bad[position] for position in range(len(run.requests))]
     async with database.connection(pool) as conn:
         try:
             with STORAGE_COMMIT_SECONDS.time():
@@ -178,6 +188,8 @@ async def commit_one(pool: asyncpg.Pool, *, user: User, request) -> storage_pb2.
     kind = request.WhichOneof("item")
     async with database.connection(pool) as conn:
         try:
+            if kind in ("session", "lap", "report"):
+                check_message(getattr(request, kind), prefix=f"{kind}.")
             if kind == "session":
                 state = await writes.upsert_session(conn, user=user, session=request.session)
                 return storage_pb2.WriteResponse(request_id=request.request_id, session_id=request.session.session_id,
@@ -193,7 +205,10 @@ async def commit_one(pool: asyncpg.Pool, *, user: User, request) -> storage_pb2.
     return error_response(request.request_id, "", 0, storage_pb2.WRITE_ERROR_CODE_INVALID_BATCH, "empty write request")
 
 
-async def commit_group(pool: asyncpg.Pool, *, user: User, steps: list) -> list[storage_pb2.WriteResponse]:
+async def commit_group(pool: asyncpg.Pool, *, user: User, steps: list, recheck: Recheck | None = None) -> list[storage_pb2.WriteResponse]:
+    """Commit the group's steps in order; ``recheck`` first confirms the caller's token still holds (revocation)."""
+    if recheck is not None:
+        await recheck()
     responses: list[storage_pb2.WriteResponse] = []
     for step in steps:
         if isinstance(step, BatchRun):
@@ -224,19 +239,25 @@ def _samples(request) -> int:
 
 
 async def run_stream(
-    requests: AsyncIterator, *, pool: asyncpg.Pool, user: User, max_samples: int
+    requests: AsyncIterator, *, pool: asyncpg.Pool, user: User, max_samples: int, recheck: Recheck | None = None
 ) -> AsyncIterator[storage_pb2.WriteResponse]:
     """Answer every request of the stream in order, each after its commit; database errors propagate.
 
     While a group commits, requests that arrive are prepared (decoded, validated, encoded) and
-    gathered into the next group, which starts as soon as the commit ends.
+    gathered into the next group, which starts as soon as the commit ends. Every group commits only
+    after ``recheck`` confirmed the token (a revoked token ends the stream, nothing after it is
+    stored). A request that cannot be read ends the stream with its error once every request before
+    it was answered.
     """
     queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_DEPTH)
+    unreadable: list[ServiceError] = []
 
     async def pump() -> None:
         try:
             async for request in requests:
                 await queue.put(request)
+        except ServiceError as exc:
+            unreadable.append(exc)
         finally:
             await queue.put(None)
 
@@ -269,10 +290,12 @@ async def run_stream(
                 carried = []
             if pending is None:
                 if ready:
-                    pending = asyncio.create_task(commit_group(pool, user=user, steps=merge_steps(ready)))
+                    pending = asyncio.create_task(commit_group(pool, user=user, steps=merge_steps(ready), recheck=recheck))
                     ready, size[:] = [], [0, 0]
                     continue
                 if done:
+                    if unreadable:
+                        raise unreadable[0]
                     return
                 getter = getter or asyncio.create_task(queue.get())
                 take(await getter)  # idle: wait for the next request

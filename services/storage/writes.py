@@ -144,6 +144,10 @@ async def write_lap(conn: asyncpg.Connection, *, user: User, lap: analysis_pb2.L
     """Store or replace a lap's analysis with its braking zones and corners."""
     if not lap.lap_id:
         raise InvalidInputError("lap_id is required")
+    if lap.lap_time.ToNanoseconds() < 0:
+        raise InvalidInputError(f"lap.lap_time is {lap.lap_time.ToNanoseconds() / 1e9:g} s; a lap time is never negative")
+    if lap.end_session_time_s < lap.start_session_time_s:
+        raise InvalidInputError("lap.end_session_time_s must not be before lap.start_session_time_s")
     async with conn.transaction():
         state = await session_state(conn, user=user, session_id=lap.session_id)
         if state is None:

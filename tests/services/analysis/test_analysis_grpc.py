@@ -1,5 +1,5 @@
-"""AnalysisService over real gRPC: AnalyzeStream and AnalyzeLap on a bare server (storage down),
-CompareLaps and the storage corner catalogue on the whole mesh after a replayed session."""
+"""AnalysisService over real gRPC: AnalyzeStream and AnalyzeLap on a server of its own (a new layout, no
+catalogue saved), CompareLaps and the storage corner catalogue on the whole mesh after a replayed session."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from racecoach.services.analysis import server as analysis_server
 from racecoach.services.common.batch import build_batch
 from racecoach.storage.v1 import storage_pb2, storage_pb2_grpc
 from racecoach.telemetry.v1 import telemetry_pb2
+from grpc_auth import authed_channel
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -26,7 +27,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 def spielberg():
     sim = simulate_session(track="Spielberg", laps=3, profile=DriverProfile(mistakes=(brake_early(corner=3, metres=20, laps=(2,)),)))
     arrays = canonical_arrays(sim.channels)
-    session = telemetry_pb2.Session(session_id="grpc-sim", track=telemetry_pb2.Track(name="spielberg", length_m=sim.track.length_m))
+    track = f"spielberg-{uuid.uuid4().hex[:8]}"  # a layout of its own: no catalogue stored by another test numbers it
+    session = telemetry_pb2.Session(session_id="grpc-sim", track=telemetry_pb2.Track(name=track, length_m=sim.track.length_m))
     return sim, session, arrays
 
 
@@ -37,18 +39,24 @@ def _batches(arrays, size=600):
 
 
 @pytest.fixture
-async def bare_analysis(settings):
-    """An analysis server whose storage address answers nothing (connection refused)."""
-    running = await analysis_server.serve(settings=settings, port=0, storage_addr="127.0.0.1:9")
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
+async def bare_analysis(settings, storage, token_for):
+    """An analysis server on its own (the mesh's service credential unknown to it, so no catalogue is saved), with
+    storage for its callers' tokens; the session's track is one no stored catalogue knows."""
+    from racecoach.services.storage import server as storage_server
+
+    stored = await storage_server.serve(settings=settings, port=0, storage=storage)
+    running = await analysis_server.serve(settings=settings.with_overrides(service_token=None), port=0,
+                                          storage_addr=f"127.0.0.1:{stored.port}")
+    channel = authed_channel(f"127.0.0.1:{running.port}", await token_for("analyst"))
     try:
         yield analysis_pb2_grpc.AnalysisServiceStub(channel)
     finally:
         await channel.close()
         await running.stop()
+        await stored.running.stop(0)
 
 
-async def test_analyze_stream_without_storage_numbers_corners_per_stream(bare_analysis, spielberg):
+async def test_analyze_stream_of_a_new_layout_numbers_corners_per_stream(bare_analysis, spielberg):
     sim, session, arrays = spielberg
 
     async def requests():

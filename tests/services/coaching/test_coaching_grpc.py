@@ -12,6 +12,7 @@ from racecoach.services.coaching.server import serve
 from racecoach.services.common.batch import build_batch
 from racecoach.services.common.settings import load_settings
 from racecoach.telemetry.v1 import telemetry_pb2
+from grpc_auth import authed_channel
 
 from .factories import (
     SESSION_ID,
@@ -26,21 +27,30 @@ FT = coaching_pb2.FeedbackType
 CK = coaching_pb2.CueKind
 
 
-@pytest_asyncio.fixture(scope="module")
-async def server(tmp_path_factory):
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def server(tmp_path_factory, pg_dsn):
+    """Coaching with the storage it authenticates callers through, and a token of a user of theirs."""
+    from racecoach.services.storage import server as storage_server
+    from racecoach.services.storage.identity import create_token
+
     settings = load_settings(
-        {"RACING_COACH_DATA_DIR": str(tmp_path_factory.mktemp("coaching")), "HOME": "/nonexistent"}
+        {"RACING_COACH_DATA_DIR": str(tmp_path_factory.mktemp("coaching")), "HOME": "/nonexistent", "DATABASE_URL": pg_dsn}
     )
-    running = await serve(settings=settings, port=0)
+    storage = await storage_server.serve(settings=settings, port=0)
+    async with storage.storage.pool.acquire() as conn:
+        issued = await create_token(conn, email="coach-grpc@example.test")
+    running = await serve(settings=settings, port=0, storage_addr=f"127.0.0.1:{storage.port}")
+    running.token = issued.token
     try:
         yield running
     finally:
         await running.stop(grace_s=0.5)
+        await storage.stop(0.5)
 
 
-@pytest_asyncio.fixture(scope="module")
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def channel(server):
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as chan:
+    async with authed_channel(f"127.0.0.1:{server.port}", server.token) as chan:
         yield chan
 
 

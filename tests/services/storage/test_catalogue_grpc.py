@@ -29,8 +29,8 @@ def layout() -> str:
     return f"catalogue-{uuid.uuid4().hex[:8]}"
 
 
-async def test_versions_count_from_one_and_a_stale_base_is_aborted(storage_stub, token_for):
-    meta, track = auth(await token_for()), layout()
+async def test_versions_count_from_one_and_a_stale_base_is_aborted(storage_stub, token_for, service_credential):
+    meta, track = auth(await token_for()) + service_credential, layout()
     empty = await storage_stub.GetTrackCorners(storage_pb2.GetTrackCornersRequest(track_name="spa", layout=track), metadata=meta)
     assert empty.version == 0 and not empty.corners
 
@@ -56,8 +56,8 @@ async def test_versions_count_from_one_and_a_stale_base_is_aborted(storage_stub,
     assert [(c.number, c.apex_m, c.name) for c in got.corners] == [(1, 396.0, "La Source (T1)"), (3, 800.0, ""), (2, 1135.0, "")]
 
 
-async def test_concurrent_writers_on_one_base_exactly_one_wins(storage_stub, token_for):
-    meta, track = auth(await token_for()), layout()
+async def test_concurrent_writers_on_one_base_exactly_one_wins(storage_stub, token_for, service_credential):
+    meta, track = auth(await token_for()) + service_credential, layout()
     writes = [
         storage_stub.PutTrackCorners(storage_pb2.PutTrackCornersRequest(
             track_name="monza", layout=track, corners=[corner(1, 100.0 + i)], base_version=0), metadata=meta)
@@ -79,8 +79,8 @@ async def test_concurrent_writers_on_one_base_exactly_one_wins(storage_stub, tok
         ([corner(1, 100.0, "x" * 101)], "name"),
     ],
 )
-async def test_untrustworthy_catalogues_are_refused(storage_stub, token_for, corners, words):
-    meta = auth(await token_for())
+async def test_untrustworthy_catalogues_are_refused(storage_stub, token_for, service_credential, corners, words):
+    meta = auth(await token_for()) + service_credential
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await storage_stub.PutTrackCorners(storage_pb2.PutTrackCornersRequest(track_name="spa", layout=layout(), corners=corners),
                                            metadata=meta)
