@@ -41,6 +41,7 @@ bench: install
 	$(PY) benchmarks/bench_storage.py
 	$(PY) benchmarks/bench_collector.py
 	$(PY) benchmarks/bench_mesh.py
+	$(PY) benchmarks/bench_rest_read.py
 
 # Coaching quality against the simulator's truth, on a throw-away mesh: make eval EVAL_ARGS='--tracks Spa --seeds 1'
 EVAL_ARGS ?=

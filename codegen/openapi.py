@@ -9,8 +9,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-TITLE = "Racing Coach REST API"
-VERSION = "v1"
 
 
 def load_rest_package(*, rest_package_dir: Path | None = None) -> ModuleType:
@@ -30,15 +28,13 @@ def load_rest_package(*, rest_package_dir: Path | None = None) -> ModuleType:
 
 
 def openapi_document(*, rest_package_dir: Path | None = None) -> dict[str, Any]:
-    """Build a Litestar app around the generated routes and return its OpenAPI schema."""
-    from litestar import Litestar
-    from litestar.openapi import OpenAPIConfig
+    """The OpenAPI schema the gateway serves at /schema/openapi.json, around the generated routes.
 
-    rest = load_rest_package(rest_package_dir=rest_package_dir)
-    routes = importlib.import_module("racecoach.rest.routes")
-    app = Litestar(
-        route_handlers=routes.route_handlers(),
-        dependencies=routes.dependencies(backend=None),
-        openapi_config=OpenAPIConfig(title=TITLE, version=VERSION, description=rest.__doc__ or ""),
-    )
-    return app.openapi_schema.to_schema()
+    The gateway's app (its hand-written routes, security schemes and error statuses included)
+    is built without a backend on ``racecoach.rest`` from ``rest_package_dir`` when given.
+    """
+    load_rest_package(rest_package_dir=rest_package_dir)
+    for name in [m for m in sys.modules if m.startswith("racecoach.services.gateway")]:
+        del sys.modules[name]  # rebuilt on the REST package just loaded
+    gateway = importlib.import_module("racecoach.services.gateway.app")
+    return gateway.create_app(backend=None).openapi_schema.to_schema()

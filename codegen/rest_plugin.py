@@ -26,7 +26,8 @@ PACKAGE_DOC = (
     "annotations. Field names are proto3 JSON names; 64-bit integers are strings; durations "
     "are strings such as \"83.456s\"; timestamps are RFC 3339. Server-streaming calls answer "
     "with server-sent events, one JSON object per event. Every call needs "
-    "`Authorization: Bearer <token>`."
+    "`Authorization: Bearer <token>` or the dashboard's session cookie (a one-time login link from "
+    "`racing-coach open` sets it)."
 )
 
 

@@ -134,6 +134,7 @@ def render_routes(
                             f'    summary="{method.name}",',
                             f"    description={doc!r},",
                             f'    tags=["{service.name}"],',
+                            "    responses=ERROR_RESPONSES,",
                             ")",
                             f"async def {handler}(",
                             *(f"    {p}," for p in params),
@@ -162,7 +163,7 @@ def render_routes(
         *sorted(imports),
         "",
         "from .models import *  # noqa: F403",
-        "from .runtime import RestBackend, body_payload, parse_request, provide_backend, sse, to_struct",
+        "from .runtime import ERROR_RESPONSES, RestBackend, body_payload, parse_request, provide_backend, sse, to_struct",
         "",
         "_ = (Literal, delete, get, patch, post, put)",
     ]

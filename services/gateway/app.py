@@ -9,7 +9,7 @@ from litestar import Litestar, Response, get
 from litestar.config.cors import CORSConfig
 from litestar.exceptions import HTTPException
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.openapi import OpenAPIConfig
+from litestar.datastructures import State
 from litestar.response import File
 from litestar.static_files import create_static_files_router
 
@@ -17,8 +17,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from racecoach import rest
 from racecoach.services.common.settings import Settings
-from racecoach.services.gateway import export
+from racecoach.services.gateway import columns, export, live, login
 from racecoach.services.gateway.backend import GrpcBackend
+from racecoach.services.gateway.docs import openapi_config
 from racecoach.services.gateway.errors import handle_http_exception, handle_unexpected
 
 DASHBOARD = Path(__file__).parent / "dashboard"
@@ -53,19 +54,20 @@ def dashboard_index() -> File:
     return File(DASHBOARD / "index.html", media_type="text/html", content_disposition_type="inline")
 
 
-def create_app(*, backend: GrpcBackend, requests_per_minute: int = 600, cors_origins: list[str] | None = None) -> Litestar:
-    """The gateway app around ``backend``."""
+def create_app(*, backend: GrpcBackend | None, requests_per_minute: int = 600, cors_origins: list[str] | None = None) -> Litestar:
+    """The gateway app around ``backend`` (None: the app only for its OpenAPI document)."""
     return Litestar(
         route_handlers=[
             *rest.route_handlers(), healthz, metrics, dashboard_index,
-            *export.ROUTES,
+            *export.ROUTES, *columns.ROUTES, *live.ROUTES, *login.ROUTES,
             create_static_files_router(path="/static", directories=[DASHBOARD], include_in_schema=False),
         ],
         dependencies=rest.dependencies(backend=backend),
         exception_handlers={HTTPException: handle_http_exception, Exception: handle_unexpected},
         cors_config=CORSConfig(allow_origins=cors_origins or ["http://localhost", "http://127.0.0.1"], allow_headers=["authorization", "content-type"]),
         middleware=[RateLimitConfig(rate_limit=("minute", requests_per_minute), exclude=["/healthz", "/metrics"]).middleware],
-        openapi_config=OpenAPIConfig(title="Racing Coach REST API", version="v1", path="/schema"),
-        on_shutdown=[backend.close],
+        openapi_config=openapi_config(),
+        state=State({"logins": login.LoginStore()}),
+        on_shutdown=[backend.close] if backend else [],
         debug=False,
     )

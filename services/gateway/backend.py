@@ -11,6 +11,7 @@ from google.protobuf.message import Message
 from litestar import Request
 
 from racecoach.services.gateway.errors import http_error_for
+from racecoach.services.gateway.login import cookie_token
 
 
 @lru_cache(maxsize=None)
@@ -20,7 +21,10 @@ def response_type(service: str, method: str) -> type[Message]:
 
 
 def forwarded_metadata(http_request: Request) -> list[tuple[str, str]]:
+    """The caller's Authorization header, or the bearer token of its session cookie (see ``login``)."""
     authorization = http_request.headers.get("authorization")
+    if not authorization and (token := cookie_token(http_request)):
+        authorization = f"Bearer {token}"
     return [("authorization", authorization)] if authorization else []
 
 

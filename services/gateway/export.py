@@ -19,7 +19,7 @@ from litestar.response import Stream
 
 from racecoach.services.common.logging import get_logger
 from racecoach.services.gateway.backend import forwarded_metadata
-from racecoach.services.gateway.errors import http_error_for
+from racecoach.services.gateway.errors import ERROR_RESPONSES, http_error_for
 from racecoach.storage.v1 import storage_pb2
 
 log = get_logger(__name__)
@@ -71,14 +71,14 @@ async def _download(backend: Any, *, method: str, request: Message, response_typ
 
 
 @get("/api/v1/laps/{lap_id:str}/export", operation_id="ExportLap", tags=["StorageService"],
-     summary="ExportLap", description="Download one lap's samples as CSV or Parquet.")
+     summary="ExportLap", description="Download one lap's samples as CSV or Parquet.", responses=ERROR_RESPONSES)
 async def export_lap(lap_id: LapId, request: Request, backend: Backend, format: Format = "csv", channels: Channels = None) -> Stream:
     message = storage_pb2.ExportLapRequest(lap_id=lap_id, format=FORMATS[format], channels=_channels(channels))
     return await _download(backend, method="ExportLap", request=message, response_type=storage_pb2.ExportLapResponse, http_request=request)
 
 
 @get("/api/v1/sessions/{session_id:str}/export", operation_id="ExportSession", tags=["StorageService"],
-     summary="ExportSession", description="Download every sample of a session as CSV or Parquet.")
+     summary="ExportSession", description="Download every sample of a session as CSV or Parquet.", responses=ERROR_RESPONSES)
 async def export_session(
     session_id: SessionId, request: Request, backend: Backend, format: Format = "csv", channels: Channels = None
 ) -> Stream:

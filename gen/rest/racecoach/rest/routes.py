@@ -16,7 +16,7 @@ from racecoach.coaching.v1 import coaching_pb2 as coaching_v1_coaching_pb2
 from racecoach.storage.v1 import storage_pb2 as storage_v1_storage_pb2
 
 from .models import *  # noqa: F403
-from .runtime import RestBackend, body_payload, parse_request, provide_backend, sse, to_struct
+from .runtime import ERROR_RESPONSES, RestBackend, body_payload, parse_request, provide_backend, sse, to_struct
 
 _ = (Literal, delete, get, patch, post, put)
 
@@ -27,6 +27,7 @@ _ = (Literal, delete, get, patch, post, put)
     summary="CompareLaps",
     description='CompareLaps measures where a stored lap gains or loses time against a reference lap.',
     tags=["AnalysisService"],
+    responses=ERROR_RESPONSES,
 )
 async def analysis_service_compare_laps(
     lap_id: Annotated[str, PathParameter(description='lap_id is the lap being judged; never empty.')],
@@ -56,6 +57,7 @@ async def analysis_service_compare_laps(
     summary="ScoreLap",
     description='ScoreLap scores one analysed lap against a reference and explains where time went.',
     tags=["CoachingService"],
+    responses=ERROR_RESPONSES,
 )
 async def coaching_service_score_lap(
     request: Request,
@@ -76,6 +78,7 @@ async def coaching_service_score_lap(
     summary="GetTrackCorners",
     description="GetTrackCorners returns a track layout's corner catalogue, so corner numbers mean one place on every lap.",
     tags=["StorageService"],
+    responses=ERROR_RESPONSES,
 )
 async def storage_service_get_track_corners(
     track_name: Annotated[str, PathParameter(description="track_name is the track's internal name (Track.name); never empty.")],
@@ -99,6 +102,7 @@ async def storage_service_get_track_corners(
     summary="WhoAmI",
     description="WhoAmI resolves the caller's token to a user.",
     tags=["StorageService"],
+    responses=ERROR_RESPONSES,
 )
 async def storage_service_who_am_i(
     request: Request,
@@ -117,6 +121,7 @@ async def storage_service_who_am_i(
     summary="ListSessions",
     description="ListSessions lists the caller's sessions, newest first, one page at a time.",
     tags=["StorageService"],
+    responses=ERROR_RESPONSES,
 )
 async def storage_service_list_sessions(
     request: Request,
@@ -153,6 +158,7 @@ async def storage_service_list_sessions(
     summary="GetSession",
     description='GetSession returns one session with its laps.',
     tags=["StorageService"],
+    responses=ERROR_RESPONSES,
 )
 async def storage_service_get_session(
     session_id: Annotated[str, PathParameter(description='session_id is the session; never empty.')],
@@ -173,6 +179,7 @@ async def storage_service_get_session(
     summary="GetLap",
     description='GetLap returns one lap with its analysis and coaching report.',
     tags=["StorageService"],
+    responses=ERROR_RESPONSES,
 )
 async def storage_service_get_lap(
     lap_id: Annotated[str, PathParameter(description='lap_id is the lap; never empty.')],
@@ -193,6 +200,7 @@ async def storage_service_get_lap(
     summary="StreamLapTelemetry",
     description="StreamLapTelemetry streams a lap's samples as columnar chunks, optionally downsampled.",
     tags=["StorageService"],
+    responses=ERROR_RESPONSES,
 )
 async def storage_service_stream_lap_telemetry(
     lap_id: Annotated[str, PathParameter(description='lap_id is the lap; never empty.')],
@@ -221,6 +229,7 @@ async def storage_service_stream_lap_telemetry(
     summary="GetLapComparison",
     description="GetLapComparison returns two laps' main channels on one distance grid, for overlays.",
     tags=["StorageService"],
+    responses=ERROR_RESPONSES,
 )
 async def storage_service_get_lap_comparison(
     lap_id: Annotated[str, PathParameter(description='lap_id is the lap judged; never empty.')],
@@ -246,6 +255,7 @@ async def storage_service_get_lap_comparison(
     summary="ListChannels",
     description='ListChannels lists the telemetry channels with their units.',
     tags=["StorageService"],
+    responses=ERROR_RESPONSES,
 )
 async def storage_service_list_channels(
     request: Request,

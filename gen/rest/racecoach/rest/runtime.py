@@ -18,10 +18,35 @@ from google.protobuf.message import Message
 from litestar import Request
 from litestar.di import Provide
 from litestar.exceptions import ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import ServerSentEvent
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Message)
+
+
+class ErrorBody(msgspec.Struct):
+    """Every error answer: the HTTP status and a message written for the caller (never internals on a 5xx)."""
+
+    status_code: int
+    detail: str
+
+
+_ERRORS = {
+    400: "the request is invalid (a parameter or the body)",
+    401: "no credentials, or an unknown or revoked token or session",
+    403: "the resource belongs to another user",
+    404: "no such resource for this user",
+    409: "the request conflicts with the stored state (e.g. a reference lap of another track)",
+    429: "too many requests: slow down",
+    500: "internal error",
+    503: "a backing service is unavailable; retry shortly",
+    504: "a backing service did not answer in time",
+}
+ERROR_RESPONSES: dict[int, ResponseSpec] = {
+    status: ResponseSpec(data_container=ErrorBody, description=text, generate_examples=False) for status, text in _ERRORS.items()
+}
+"""The error statuses every route may answer, for the OpenAPI document (gRPC statuses map to them in the gateway)."""
 
 
 @runtime_checkable

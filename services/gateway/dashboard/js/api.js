@@ -1,10 +1,6 @@
 // The REST/JSON API of the gateway: the only thing the dashboard talks to.
-const TOKEN_KEY = "racecoach.token";
-
-export const auth = {
-  get token() { return localStorage.getItem(TOKEN_KEY) || ""; },
-  set token(value) { localStorage.setItem(TOKEN_KEY, value); },
-};
+// Sign-in is the gateway's HttpOnly session cookie (a login link from `racing-coach open`, or a
+// pasted token exchanged at POST /login): the page never holds a token, nor stores one.
 
 export class ApiError extends Error {
   constructor(status, detail) {
@@ -13,15 +9,24 @@ export class ApiError extends Error {
   }
 }
 
-const headers = () => ({ Authorization: `Bearer ${auth.token}` });
 const enc = encodeURIComponent;
 
+async function failure(response) {
+  let detail = response.statusText;
+  try { detail = (await response.json()).detail || detail; } catch { /* keep the status text */ }
+  return new ApiError(response.status, detail);
+}
+
 export async function api(path) {
-  const response = await fetch(path, { headers: headers() });
-  let body = {};
-  try { body = await response.json(); } catch { /* an empty or non-JSON body */ }
-  if (!response.ok) throw new ApiError(response.status, body.detail || response.statusText);
-  return body;
+  const response = await fetch(path, { credentials: "same-origin" });
+  if (!response.ok) throw await failure(response);
+  return response.json();
+}
+
+// A pasted token becomes the session cookie at once; the token itself is not kept.
+export async function signIn(token) {
+  const response = await fetch("/login", { method: "POST", credentials: "same-origin", headers: { Authorization: `Bearer ${token}` } });
+  if (!response.ok) throw await failure(response);
 }
 
 export const listSessions = () => api("/api/v1/sessions?pageSize=50");
@@ -37,25 +42,26 @@ export function getDelta(id, ref) {
   return api(`/api/v1/laps/${enc(id)}/delta?${query}`);
 }
 
-// The telemetry route answers with server-sent events of columnar chunks; fetch (unlike
-// EventSource) can send the token. Returns {channel: Float64Array}; channels never stored are absent.
-export async function getTelemetry(id, channels, maxSamples = 3000) {
-  const query = channels.map((c) => `channels=${enc(c)}`).join("&");
-  const response = await fetch(`/api/v1/laps/${enc(id)}/telemetry?maxSamples=${maxSamples}&${query}`, { headers: headers() });
-  if (!response.ok) {
-    let detail = response.statusText;
-    try { detail = (await response.json()).detail || detail; } catch { /* keep the status text */ }
-    throw new ApiError(response.status, detail);
+// A lap's channels from the binary columns route (/api/v1/laps/{id}/columns): a JSON header
+// then little-endian arrays, each read in place as a typed array. Returns {channel: Float64Array};
+// channels never stored are absent.
+const ARRAYS = { f4: Float32Array, f8: Float64Array, u4: Uint32Array };
+
+export function decodeColumns(buffer) {
+  const view = new DataView(buffer);
+  if (new TextDecoder().decode(new Uint8Array(buffer, 0, 4)) !== "RCC1") throw new ApiError(500, "not a columns body");
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 8, view.getUint32(4, true))));
+  const out = {};
+  for (const c of header.channels) {
+    const values = new ARRAYS[c.dtype](buffer, c.offset, header.sampleCount);
+    out[c.name] = values instanceof Float64Array ? values : Float64Array.from(values);
   }
-  const columns = {};
-  for (const line of (await response.text()).split("\n")) {
-    if (!line.startsWith("data:")) continue;
-    const chunk = JSON.parse(line.slice(5)).chunk || {};
-    for (const [key, values] of Object.entries(chunk)) {
-      if (Array.isArray(values)) (columns[key] ||= []).push(...values);
-    }
-  }
-  const out = {};  // proto3 JSON names the channels in camelCase: back to the field names (lapDistM → lap_dist_m)
-  for (const [key, values] of Object.entries(columns)) out[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = Float64Array.from(values, Number);
   return out;
+}
+
+export async function getTelemetry(id, channels, maxSamples = 3000) {
+  const query = `channels=${enc(channels.join(","))}&maxSamples=${maxSamples}`;
+  const response = await fetch(`/api/v1/laps/${enc(id)}/columns?${query}`, { credentials: "same-origin" });
+  if (!response.ok) throw await failure(response);
+  return decodeColumns(await response.arrayBuffer());
 }

@@ -2,11 +2,15 @@
 //   #/                       sessions
 //   #/sessions/{id}          a session's laps
 //   #/laps/{id}?ref=...      a lap against a reference (session-best, personal-best, lap:{id})
-// The legacy fragment #token=…&session=…&lap=… stores the token and opens the session or lap.
-import { auth } from "./api.js";
+//   #/live/{id}              the session being driven
+// The fragment #token=…&session=…&lap=… signs in with the token (the gateway sets its session
+// cookie; the page keeps nothing) and opens the session or lap.
+import { signIn } from "./api.js";
 import { el } from "./format.js";
-import { showSessions, showSession } from "./sessions.js";
+import { showSessions } from "./sessions.js";
 import { showLap } from "./lap.js";
+import { showSessionView } from "./session.js";
+import { showLive } from "./live.js";
 
 const main = document.getElementById("view");
 let generation = 0;
@@ -17,17 +21,21 @@ export function route(hash) {
   return { parts, params: new URLSearchParams(query) };
 }
 
-function takeLegacyFragment() {
+let signInError = null;
+
+async function takeFragment() {
   const params = new URLSearchParams(location.hash.slice(1));
   if (!params.has("token") && !params.has("lap") && !params.has("session")) return;
-  if (params.get("token")) auth.token = params.get("token");
+  const token = params.get("token");
   const target = params.get("lap") ? `#/laps/${encodeURIComponent(params.get("lap"))}`
     : params.get("session") ? `#/sessions/${encodeURIComponent(params.get("session"))}` : "#/";
   history.replaceState(null, "", location.pathname + target);  // the token leaves the address bar
+  if (token) await signIn(token).catch((error) => { signInError = error; });
 }
 
 export function errorBox(error) {
-  const text = error.status === 401 ? `${error.message} — paste a valid token above.` : error.message || String(error);
+  const text = error.status === 401
+    ? `${error.message} — open the login link of racing-coach open, or paste a token above.` : error.message || String(error);
   return el("p", { class: "error", role: "alert", text });
 }
 
@@ -37,31 +45,29 @@ async function render() {
   const stale = () => mine !== generation;
   document.body.dataset.view = "loading";
   window.racecoach = { view: "loading" };
-  if (!auth.token) {
-    main.replaceChildren(el("p", { class: "empty", text: "Paste an API token above (racing-coach token create) to see your sessions." }));
-    document.body.dataset.view = "no-token";
-    return;
-  }
   let view = "sessions";
   try {
-    if (parts[0] === "sessions" && parts[1]) { view = "session"; await showSession(main, parts[1], stale); }
+    if (signInError) { const error = signInError; signInError = null; throw error; }
+    if (parts[0] === "sessions" && parts[1]) { view = "session"; await showSessionView(main, parts[1], stale); }
+    else if (parts[0] === "live" && parts[1]) { view = "live"; await showLive(main, parts[1], stale); }
     else if (parts[0] === "laps" && parts[1]) { view = "lap"; await showLap(main, parts[1], params, stale); }
     else await showSessions(main, stale);
   } catch (error) {
     if (stale()) return;
     main.replaceChildren(errorBox(error));
-    view = "error";
+    view = error.status === 401 ? "signed-out" : "error";
   }
   if (stale()) return;
   document.body.dataset.view = view;
   window.racecoach.view = view;
 }
 
-document.getElementById("token-form").addEventListener("submit", (event) => {
+document.getElementById("token-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  auth.token = document.getElementById("token").value.trim();
+  const input = document.getElementById("token");
+  await signIn(input.value.trim()).catch((error) => { signInError = error; });
+  input.value = "";
   render();
 });
 window.addEventListener("hashchange", render);
-takeLegacyFragment();
-render();
+takeFragment().then(render);
