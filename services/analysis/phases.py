@@ -129,6 +129,8 @@ def _full_throttle(throttle: np.ndarray, brake: np.ndarray, start: int, stop: in
     """The first index in ``[start, stop)`` at full throttle from which the throttle stays committed (at or
     above ``THROTTLE_COMMITTED``, no brake) for ``FULL_THROTTLE_HOLD_M`` or up to ``stop``."""
     hold = max(int(round(FULL_THROTTLE_HOLD_M / step_m)), 1)
+    if start < len(throttle) and throttle[start] >= FULL_THROTTLE and brake[start] < BRAKE_ON:
+        return start  # flat out at the apex itself: a lift later on is the straight's, not this corner's exit
     committed = (throttle[start:stop] >= THROTTLE_COMMITTED) & (brake[start:stop] < BRAKE_ON)
     runs = _runs(committed)
     for s, e in zip(runs.starts, runs.ends):
@@ -200,8 +202,10 @@ def measure_corners(*, grid_m: np.ndarray, channels: dict[str, np.ndarray], corn
         part = (throttle[start:end] < LIFT_THROTTLE) & (brake[start:end] < BRAKE_ON) & (slowing[: end - start] | below_top)
         metres = float(part.sum() * step)
         if metres >= LIFT_MIN_M:
+            runs = _runs(part)  # the lift is where the longest run starts (a one-sample dip is not its start)
+            longest = int(np.argmax(runs.ends - runs.starts))
             corner.lift_m = metres
-            corner.lift_start_m = float(grid_m[start + int(np.argmax(part))])
+            corner.lift_start_m = float(grid_m[start + int(runs.starts[longest])])
 
 
 def is_flat(corner: analysis_pb2.Corner) -> bool:
