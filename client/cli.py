@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from racecoach.client.commands import collect_cmd, eval_cmd, mesh_cmds, replay_cmd, simulate_cmd, token_cmds, upload_cmd
+from racecoach.client.commands import collect_cmd, eval_cmd, mesh_cmds, open_cmd, replay_cmd, simulate_cmd, token_cmds, upload_cmd
 
 
 class CliError(Exception):
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate_cmd.add_parser(sub)
     eval_cmd.add_parser(sub)
     token_cmds.add_parsers(sub)
+    open_cmd.add_parser(sub)
     return parser
 
 
