@@ -42,6 +42,7 @@ PH = analysis_pb2.CornerPhase
 BRAKE_ON = 0.05
 ONSET_SHARE = 0.3
 ONSET_HOLD_M = 5.0
+STAGE_MIN_M = 5.0  # an application this long after a release is a stage of its own
 BRAKE_MERGE_M = 30.0
 BRAKE_MIN_M = 10.0
 THROTTLE_BACK = 0.2
@@ -62,7 +63,7 @@ FLAT_APEX_M = 10.0
 KINK_LATE_M = 10.0
 
 
-MEASURES = ("braked", "brake_onset_m", "brake_release_m", "peak_brake", "entry_speed_mps", "exit_speed_mps",
+MEASURES = ("braked", "brake_onset_m", "final_brake_onset_m", "brake_release_m", "peak_brake", "entry_speed_mps", "exit_speed_mps",
             "full_throttle_m", "approach_coasting_m", "approach_coasting_start_m", "lift_m", "lift_start_m")
 
 
@@ -84,8 +85,9 @@ def _index(grid: np.ndarray, metres: float) -> int:
     return int(np.clip(np.searchsorted(grid, metres), 0, len(grid) - 1))
 
 
-def _braking(brake: np.ndarray, throttle: np.ndarray, lo: int, apex: int, step_m: float) -> tuple[int, int, float] | None:
-    """Onset index, release index and peak of the braking that leads into the apex at ``apex``."""
+def _braking(brake: np.ndarray, throttle: np.ndarray, lo: int, apex: int, step_m: float) -> tuple[int, int, float, int] | None:
+    """Onset index, release index, peak, and the start of the last stage (the onset when in one) of the braking
+    that leads into the apex at ``apex``."""
     runs = _runs(brake[lo:apex + 1] >= BRAKE_ON)
     if not len(runs.starts):
         return None
@@ -109,7 +111,9 @@ def _braking(brake: np.ndarray, throttle: np.ndarray, lo: int, apex: int, step_m
     firm = _runs(brake[begin:release + 1] >= ONSET_SHARE * peak)  # held for ONSET_HOLD_M: a spike is no onset
     held = np.flatnonzero((firm.ends - firm.starts + 1) * step_m >= ONSET_HOLD_M)
     onset = begin + int(firm.starts[held[0]] if len(held) else firm.starts[0])
-    return onset, release, peak
+    stages = [i for i in range(first + 1, len(starts)) if (ends[i] - starts[i] + 1) * step_m >= STAGE_MIN_M]
+    final = int(starts[stages[-1]]) if stages else onset
+    return onset, release, peak, final
 
 
 def _approach_coasting(throttle: np.ndarray, brake: np.ndarray, lo: int, onset: int, step_m: float) -> tuple[int, float] | None:
@@ -161,7 +165,8 @@ def measure_corners(*, grid_m: np.ndarray, channels: dict[str, np.ndarray], corn
         lo = max(lo, apex - int(BRAKE_SEARCH_M / step))
         found = _braking(brake, throttle, lo, apex, step)
         if found is not None:
-            onset, release, peak = found
+            onset, release, peak, final = found
+            corner.final_brake_onset_m = float(grid_m[final])
             corner.braked = True
             corner.brake_onset_m = float(grid_m[onset])
             corner.brake_release_m = float(grid_m[release])

@@ -7,10 +7,11 @@ the phases it acts in, and its time is the loss of those phases (``PhaseDelta``)
 ==================  =================================================  ==========================
 cause               evidence (this lap against the reference)           phases it owns
 ==================  =================================================  ==========================
-brake late          brake onset later (or more speed into about the     braking → straight
-                    same onset), and a lower minimum speed or a later
-                    full throttle (the overshoot)
-brake early         brake onset earlier, minimum speed not lower        braking, entry, apex
+brake late          brake onset (or its last stage) later, or more      braking → straight
+                    speed into about the same onset; and a lower
+                    minimum speed or a later full throttle (overshoot)
+brake early         brake onset (or its last stage) earlier, minimum    braking, entry, apex
+                    speed not lower
 low minimum speed   minimum speed lower (not carried in from before);   apex, exit, straight (+
                     braking earlier with it is slowing too much         braking, entry then)
 late throttle       full throttle later, minimum speed not lower        exit, straight
@@ -159,6 +160,11 @@ def technique_finding(
     brake_diff = laps.along_diff_m(onset, ref_onset, length_m) if onset is not None and ref_onset is not None else 0.0
     if abs(brake_diff) > BRAKE_COMPARABLE_M:
         brake_diff = 0.0  # not the same braking on both laps (a corner the catalogue left out on one of them)
+    if abs(brake_diff) <= BRAKE_POINT_TOLERANCE_M and corner.final_brake_onset_m and ref.final_brake_onset_m:
+        final_diff = laps.along_diff_m(corner.final_brake_onset_m, ref.final_brake_onset_m, length_m)
+        if BRAKE_POINT_TOLERANCE_M < abs(final_diff) <= BRAKE_COMPARABLE_M:
+            # the same first braking, but the last stage of it (braking again after a release) moved
+            onset, ref_onset, brake_diff = corner.final_brake_onset_m, ref.final_brake_onset_m, final_diff
     # carrying more speed into about the same braking point is braking late too (the first, light stage skipped)
     faster_in = corner.entry_speed_mps and ref.entry_speed_mps and (
         (corner.entry_speed_mps - ref.entry_speed_mps) * laps.MPS_TO_KMH > ENTRY_FASTER_KMH)

@@ -116,6 +116,7 @@ class AnalysisCorner(msgspec.Struct, kw_only=True, omit_defaults=True):
     liftStartM: Annotated[float | None, msgspec.Meta(description='lift_start_m is where the first such lift starts, metres from the start/finish line; 0 when none.')] = None
     brakeReleaseM: Annotated[float | None, msgspec.Meta(description='brake_release_m is where the brake is fully released for the corner, metres from the start/finish line; 0 when not braked.')] = None
     name: Annotated[str | None, msgspec.Meta(description='name is the corner\'s official name ("Remus") where the track\'s data file knows it; empty otherwise.')] = None
+    finalBrakeOnsetM: Annotated[float | None, msgspec.Meta(description='final_brake_onset_m is where the last brake application before the apex starts when the braking came in stages (a release, then braking again), metres from the start/finish line; brake_onset_m otherwise, 0 when not braked.')] = None
 
 __all__.append("AnalysisCorner")
 

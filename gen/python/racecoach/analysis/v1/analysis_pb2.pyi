@@ -97,7 +97,7 @@ class BrakingZone(_message.Message):
     def __init__(self, index: _Optional[int] = ..., brake_point_m: _Optional[float] = ..., end_m: _Optional[float] = ..., entry_speed_mps: _Optional[float] = ..., peak_brake: _Optional[float] = ..., min_speed_mps: _Optional[float] = ..., min_speed_dist_m: _Optional[float] = ..., duration_s: _Optional[float] = ..., trail_brake_fraction: _Optional[float] = ..., trail_brake_dist_m: _Optional[float] = ..., corner_number: _Optional[int] = ...) -> None: ...
 
 class Corner(_message.Message):
-    __slots__ = ("number", "entry_m", "apex_m", "exit_m", "apex_speed_mps", "max_lat_g", "direction", "throttle_on_m", "coasting_m", "time_in_corner_s", "braked", "brake_onset_m", "peak_brake", "entry_speed_mps", "exit_speed_mps", "full_throttle_m", "approach_coasting_m", "approach_coasting_start_m", "lift_m", "lift_start_m", "brake_release_m", "name")
+    __slots__ = ("number", "entry_m", "apex_m", "exit_m", "apex_speed_mps", "max_lat_g", "direction", "throttle_on_m", "coasting_m", "time_in_corner_s", "braked", "brake_onset_m", "peak_brake", "entry_speed_mps", "exit_speed_mps", "full_throttle_m", "approach_coasting_m", "approach_coasting_start_m", "lift_m", "lift_start_m", "brake_release_m", "name", "final_brake_onset_m")
     NUMBER_FIELD_NUMBER: _ClassVar[int]
     ENTRY_M_FIELD_NUMBER: _ClassVar[int]
     APEX_M_FIELD_NUMBER: _ClassVar[int]
@@ -120,6 +120,7 @@ class Corner(_message.Message):
     LIFT_START_M_FIELD_NUMBER: _ClassVar[int]
     BRAKE_RELEASE_M_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
+    FINAL_BRAKE_ONSET_M_FIELD_NUMBER: _ClassVar[int]
     number: int
     entry_m: float
     apex_m: float
@@ -142,7 +143,8 @@ class Corner(_message.Message):
     lift_start_m: float
     brake_release_m: float
     name: str
-    def __init__(self, number: _Optional[int] = ..., entry_m: _Optional[float] = ..., apex_m: _Optional[float] = ..., exit_m: _Optional[float] = ..., apex_speed_mps: _Optional[float] = ..., max_lat_g: _Optional[float] = ..., direction: _Optional[_Union[CornerDirection, str]] = ..., throttle_on_m: _Optional[float] = ..., coasting_m: _Optional[float] = ..., time_in_corner_s: _Optional[float] = ..., braked: _Optional[bool] = ..., brake_onset_m: _Optional[float] = ..., peak_brake: _Optional[float] = ..., entry_speed_mps: _Optional[float] = ..., exit_speed_mps: _Optional[float] = ..., full_throttle_m: _Optional[float] = ..., approach_coasting_m: _Optional[float] = ..., approach_coasting_start_m: _Optional[float] = ..., lift_m: _Optional[float] = ..., lift_start_m: _Optional[float] = ..., brake_release_m: _Optional[float] = ..., name: _Optional[str] = ...) -> None: ...
+    final_brake_onset_m: float
+    def __init__(self, number: _Optional[int] = ..., entry_m: _Optional[float] = ..., apex_m: _Optional[float] = ..., exit_m: _Optional[float] = ..., apex_speed_mps: _Optional[float] = ..., max_lat_g: _Optional[float] = ..., direction: _Optional[_Union[CornerDirection, str]] = ..., throttle_on_m: _Optional[float] = ..., coasting_m: _Optional[float] = ..., time_in_corner_s: _Optional[float] = ..., braked: _Optional[bool] = ..., brake_onset_m: _Optional[float] = ..., peak_brake: _Optional[float] = ..., entry_speed_mps: _Optional[float] = ..., exit_speed_mps: _Optional[float] = ..., full_throttle_m: _Optional[float] = ..., approach_coasting_m: _Optional[float] = ..., approach_coasting_start_m: _Optional[float] = ..., lift_m: _Optional[float] = ..., lift_start_m: _Optional[float] = ..., brake_release_m: _Optional[float] = ..., name: _Optional[str] = ..., final_brake_onset_m: _Optional[float] = ...) -> None: ...
 
 class LapAnalysis(_message.Message):
     __slots__ = ("session_id", "lap_id", "lap_number", "lap_time", "start_session_time_s", "end_session_time_s", "valid", "flags", "braking_zones", "corners", "distance_m", "max_speed_mps", "sample_count")

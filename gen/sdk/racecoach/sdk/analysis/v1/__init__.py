@@ -657,6 +657,12 @@ class Corner(betterproto2.Message):
     name is the corner's official name ("Remus") where the track's data file knows it; empty otherwise.
     """
 
+    final_brake_onset_m: "float" = betterproto2.field(23, betterproto2.TYPE_DOUBLE)
+    """
+    final_brake_onset_m is where the last brake application before the apex starts when the braking came in
+    stages (a release, then braking again), metres from the start/finish line; brake_onset_m otherwise, 0 when not braked.
+    """
+
 
 default_message_pool.register_message("racecoach.analysis.v1", "Corner", Corner)
 
