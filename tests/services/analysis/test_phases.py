@@ -102,3 +102,17 @@ def test_a_late_throttle_loss_is_booked_to_the_exit_and_a_lift_apart():
     assert straights[1].start_m == pytest.approx(2000.0, abs=1.0)
     assert straights[1].time_loss_s == pytest.approx(0.2, abs=1e-6)
     assert straights[0].time_loss_s == pytest.approx(0.0, abs=1e-6)
+
+
+def test_braking_in_stages_is_one_braking_with_its_last_stage_measured():
+    channels = _trace(brake_from_m=760.0)
+    brake = channels["brake"]
+    brake[(GRID >= 900) & (GRID < 930)] = 0.0  # released, coasting, then braking again lightly
+    brake[(GRID >= 930) & (GRID < 990)] = 0.3
+    corner = _corner()
+    measure_corners(grid_m=GRID, channels=channels, corners=[corner])
+    assert corner.brake_onset_m == pytest.approx(760.0, abs=1.0)
+    assert corner.final_brake_onset_m == pytest.approx(930.0, abs=1.0)
+    single = _corner()
+    measure_corners(grid_m=GRID, channels=_trace(), corners=[single])
+    assert single.final_brake_onset_m == single.brake_onset_m
