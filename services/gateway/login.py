@@ -137,7 +137,7 @@ LOGIN_FAILED = """<!doctype html><html lang="en"><head><meta charset="utf-8"><ti
 <code>racing-coach open</code> for a new one.</p><p><a href="/">Dashboard</a></p></body></html>"""
 
 
-@get("/login", tags=["Login"], summary="Login", operation_id="Login", security=[],
+@get("/login", tags=["Login"], summary="Login", operation_id="Login", security=[{}],
      description="Spend a one-time login code: sets the HttpOnly, SameSite=Strict session cookie and redirects to the dashboard.",
      responses={401: ERROR_RESPONSES[401]})
 async def login_with_code(request: Request, code: Annotated[str, QueryParameter(description="the one-time code")]) -> Response:
@@ -154,7 +154,7 @@ async def login_with_token(request: Request, backend: NamedDependency[Any]) -> R
     return _with_cookie(Response(content={"signedIn": True}, status_code=200), request, store_of(request).new_session(token))
 
 
-@post("/logout", tags=["Login"], summary="Logout", operation_id="Logout", status_code=200, security=[],
+@post("/logout", tags=["Login"], summary="Logout", operation_id="Logout", status_code=200, security=[{}],
       description="Forget this browser's session and clear its cookie.")
 async def logout(request: Request) -> Response:
     session = request.cookies.get(COOKIE)
