@@ -46,6 +46,7 @@ STRENGTH_GAIN_S = 0.05
 GOOD_TRAIL_BRAKE_FRACTION = 0.25
 NO_TRAIL_BRAKE_FRACTION = 0.05
 _SAID_S = 0.005  # losses smaller than this are not worth a clause
+_WORTH_NAMING_S = 0.05  # with no cause found, a phase losing this much is named in the summary
 _INCIDENTS = {
     LF.LAP_FLAG_RESET: "a reset or tow",
     LF.LAP_FLAG_OFF_TRACK: "time off track",
@@ -252,8 +253,10 @@ def summary(
     reference: analysis_pb2.LapAnalysis | None,
     lap_delta_s: float | None,
     feedback: Sequence[coaching_pb2.Feedback],
+    phase_deltas: Sequence[analysis_pb2.PhaseDelta] = (),
 ) -> str:
-    """One sentence for the driver: the lap against its reference and where most time went."""
+    """One sentence for the driver: the lap against its reference and where most time went (with no cause to
+    name, the phase that lost most, from ``phase_deltas``)."""
     time_s = laps.lap_time_s(lap)
     head = f"Lap {lap.lap_number}" + (f" ({_clock(time_s)})" if time_s is not None else "")
     note = lap_note(lap)
@@ -281,7 +284,15 @@ def summary(
     elif problems:
         where = f"; {len(problems)} thing{'s' if len(problems) != 1 else ''} to tidy up"
     else:
-        where = "; nothing to correct against it"
+        worst = max(phase_deltas, key=lambda d: d.time_loss_s, default=None)
+        if worst is not None and worst.time_loss_s >= _WORTH_NAMING_S:
+            names = {c.number: c.name for c in lap.corners}
+            turn = names.get(worst.corner_number) or (f"Turn {worst.corner_number}" if worst.corner_number else "the start")
+            phase = analysis_pb2.CornerPhase.Name(worst.phase).removeprefix("CORNER_PHASE_").lower()
+            where = (f"; no single cause stands out, most time went {'on the straight after' if phase == 'straight' else 'in the ' + phase + ' of'}"
+                     f" {turn} ({worst.time_loss_s:.2f} s, {worst.start_m:.0f}–{worst.end_m:.0f} m)")
+        else:
+            where = "; nothing to correct against it"
     return f"{head}: {versus}{where}."
 
 

@@ -40,7 +40,7 @@ def score_lap(
         feedback=feedback,
         reference_lap_id=reference.lap_id if reference is not None else "",
         model_version=model.version,
-        summary=rules.summary(lap=lap, reference=reference, lap_delta_s=delta, feedback=feedback),
+        summary=rules.summary(lap=lap, reference=reference, lap_delta_s=delta, feedback=feedback, phase_deltas=phases),
         time_within_reach_s=rules.within_reach_s(feedback),
         note=rules.lap_note(lap),
     )

@@ -113,3 +113,15 @@ def test_more_speed_into_a_corner_the_reference_braked_for_but_this_lap_did_not_
     items = rules.lap_feedback(lap=lap, reference=reference, corner_deltas=[],
                                phase_deltas=phases({(2, PH.CORNER_PHASE_APEX): 0.2}))
     assert [(f.corner_number, f.type) for f in items] == [(2, FT.FEEDBACK_TYPE_LOW_APEX_SPEED)]
+
+
+def test_a_lap_that_lost_time_with_no_cause_says_where_it_went():
+    reference = measured(reference_lap())
+    lap = measured(reference_lap(lap_number=3))
+    deltas = phases({(2, PH.CORNER_PHASE_EXIT): 0.21, (3, PH.CORNER_PHASE_APEX): 0.04})
+    assert rules.lap_feedback(lap=lap, reference=reference, corner_deltas=[], phase_deltas=deltas) == []
+    text = rules.summary(lap=lap, reference=reference, lap_delta_s=0.25, feedback=[], phase_deltas=deltas)
+    assert "no single cause stands out, most time went in the exit of Turn 2 (0.21 s" in text
+    quiet = phases({(2, PH.CORNER_PHASE_EXIT): 0.02})
+    assert rules.summary(lap=lap, reference=reference, lap_delta_s=0.02, feedback=[], phase_deltas=quiet).endswith(
+        "nothing to correct against it.")
