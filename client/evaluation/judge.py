@@ -7,7 +7,10 @@ the views of the run, so a reference from another session of the same run is kno
 
 * recall of a kind: truth mistakes of that kind on judged laps that a problem remark of the
   lap names (right corner and cause) / those mistakes (a mistake whose true cost on its lap is
-  under :data:`NEGLIGIBLE_COST_S` did not change the lap and is counted apart, not in recall); precision of a type: problem remarks
+  under :data:`NEGLIGIBLE_COST_S` did not change the lap and is counted apart, not in recall);
+  a remark that names no injected mistake but that the truth's passes bear out (the driver's
+  variability really braked earlier there, see :func:`truth_supports`) is still a miss of
+  precision, and counted apart so the precision it would have is shown too; precision of a type: problem remarks
   of that type on judged laps that name a truth mistake of their lap / those remarks;
 * top advice: on judged laps at least :data:`LOST_S` slower than their reference, whether the
   first problem remark names the lap's costliest truth mistake;
@@ -56,6 +59,9 @@ __all__ = [
 
 LOST_S = 0.1
 NEGLIGIBLE_COST_S = 0.01
+SUPPORT_BRAKE_M = 3.0
+SUPPORT_THROTTLE_M = 5.0
+SUPPORT_APEX_KPH = 1.0
 FT = coaching_pb2.FeedbackType
 BRAKE_TOLERANCE_M = 1.0
 THROTTLE_TOLERANCE_M = 1.0
@@ -118,6 +124,7 @@ class KindStats:
     found: int = 0
     remarks: int = 0
     correct: int = 0
+    supported: int = 0
     cost_errors_s: list[float] = field(default_factory=list)
     missed: list[dict[str, Any]] = field(default_factory=list)
     wrong: list[dict[str, Any]] = field(default_factory=list)
@@ -129,6 +136,11 @@ class KindStats:
     @property
     def precision(self) -> float | None:
         return self.correct / self.remarks if self.remarks else None
+
+    @property
+    def precision_supported(self) -> float | None:
+        """Precision counting as right the remarks the truth's own passes bear out (driver variability)."""
+        return (self.correct + self.supported) / self.remarks if self.remarks else None
 
 
 @dataclass
@@ -164,10 +176,12 @@ def is_judged(view: LapView) -> bool:
     return view.lap_truth is not None and view.analysis.valid and bool(view.report.reference_lap_id)
 
 
-def detection(*, laps: Sequence[LapView]) -> dict[str, KindStats]:
-    """Recall, precision and time-cost errors per mistake kind over the judged laps."""
+def detection(*, laps: Sequence[LapView], references: Mapping[str, LapView] | None = None) -> dict[str, KindStats]:
+    """Recall, precision and time-cost errors per mistake kind over the judged laps; with ``references``, the
+    remarks that name no injected mistake but that the truth's passes bear out are counted too."""
     stats = {kind: KindStats() for kind in KIND_TYPES}
     for view in filter(is_judged, laps):
+        reference = references.get(view.report.reference_lap_id) if references is not None else None
         remarks = problem_remarks(view.report)
         for mistake in view.mistakes:
             kind = stats[mistake["kind"]]
@@ -189,6 +203,8 @@ def detection(*, laps: Sequence[LapView]) -> dict[str, KindStats]:
             stats[kind].remarks += 1
             if any(view.names(remark, m) for m in view.mistakes):
                 stats[kind].correct += 1
+            elif truth_supports(view=view, remark=remark, reference=reference):
+                stats[kind].supported += 1
             else:
                 stats[kind].wrong.append({"lap": view.label, "remark": _describe_remark(view, remark)})
     return stats
@@ -288,6 +304,27 @@ def harm_reason(*, view: LapView, remark: coaching_pb2.Feedback, reference: LapV
         d = (mine["apex_speed_mps"] - ref["apex_speed_mps"]) * 3.6
         return f"truth apex speed {d:+.1f} km/h against the reference" if d >= -APEX_TOLERANCE_KPH else None
     return None
+
+
+def truth_supports(*, view: LapView, remark: coaching_pb2.Feedback, reference: LapView | None) -> bool:
+    """Whether the truth's passes of the remark's corner bear it out though no mistake was injected there: the
+    driver's variability really braked :data:`SUPPORT_BRAKE_M` earlier (later), took the apex
+    :data:`SUPPORT_APEX_KPH` slower, or reached full throttle :data:`SUPPORT_THROTTLE_M` later than on the reference."""
+    corner = view.corner_of(remark)
+    mine, ref = (_pass(view, corner), _pass(reference, corner)) if corner is not None else (None, None)
+    if mine is None or ref is None:
+        return False
+    length = view.length_m
+    if remark.type in (FT.Value("FEEDBACK_TYPE_BRAKE_EARLY"), FT.Value("FEEDBACK_TYPE_BRAKE_LATE")):
+        d = _diff(mine, ref, "brake_point_m", length)
+        sign = -1 if remark.type == FT.Value("FEEDBACK_TYPE_BRAKE_EARLY") else 1
+        return d is not None and sign * d >= SUPPORT_BRAKE_M
+    if remark.type == FT.Value("FEEDBACK_TYPE_LATE_THROTTLE"):
+        d = _diff(mine, ref, "throttle_point_m", length)
+        return d is not None and d >= SUPPORT_THROTTLE_M
+    if remark.type == FT.Value("FEEDBACK_TYPE_LOW_APEX_SPEED"):
+        return (mine["apex_speed_mps"] - ref["apex_speed_mps"]) * 3.6 <= -SUPPORT_APEX_KPH
+    return False
 
 
 def harmful_remarks(*, laps: Sequence[LapView], references: Mapping[str, LapView]) -> list[dict[str, Any]]:

@@ -41,7 +41,7 @@ def _ratio(value: float | None) -> float | None:
 def summarize(*, views: Sequence[LapView], sessions: int) -> dict[str, Any]:
     """Every metric over ``views`` (the timed laps of all sessions of a run), JSON-serialisable."""
     references = reference_index(views)
-    kinds = detection(laps=views)
+    kinds = detection(laps=views, references=references)
     instances = sum(k.instances for k in kinds.values())
     remarks = sum(k.remarks for k in kinds.values())
     advice = top_advice(laps=views, references=references)
@@ -53,12 +53,14 @@ def summarize(*, views: Sequence[LapView], sessions: int) -> dict[str, Any]:
         "kinds": {
             kind: {"instances": s.instances, "negligible": s.negligible, "found": s.found, "recall": _ratio(s.recall), "remarks": s.remarks,
                    "correct": s.correct, "precision": _ratio(s.precision),
+                   "supported": s.supported, "precision_supported": _ratio(s.precision_supported),
                    "time_cost_mae_s": round(float(np.mean(s.cost_errors_s)), 4) if s.cost_errors_s else None,
                    "missed": s.missed, "wrong": s.wrong}
             for kind, s in kinds.items()
         },
         "recall": _ratio(sum(k.found for k in kinds.values()) / instances if instances else None),
         "precision": _ratio(sum(k.correct for k in kinds.values()) / remarks if remarks else None),
+        "precision_supported": _ratio(sum(k.correct + k.supported for k in kinds.values()) / remarks if remarks else None),
         "top_advice": {"share": _ratio(advice.share), "laps": advice.laps, "correct": advice.correct,
                        "misses": advice.misses, "silent_laps": advice.silent,
                        "lost_without_mistake": advice.without_mistake, "unknown_reference": advice.unknown_reference},
@@ -81,13 +83,15 @@ def _num(value: float | None, fmt: str) -> str:
 def format_summary(summary: dict[str, Any]) -> str:
     """The printed form of :func:`summarize`'s result."""
     lines = [f"{summary['sessions']} sessions, {summary['timed_laps']} timed laps, {summary['judged_laps']} judged",
-             "", f"{'mistake':<16}{'instances':>10}{'recall':>8}{'remarks':>9}{'precision':>10}{'cost MAE':>10}"]
+             "", f"{'mistake':<16}{'instances':>10}{'recall':>8}{'remarks':>9}{'precision':>10}{'+ true':>8}{'cost MAE':>10}"]
     for kind, s in summary["kinds"].items():
         mae = "—" if s["time_cost_mae_s"] is None else f"{s['time_cost_mae_s']:.2f} s"
         lines.append(f"{kind.replace('_', '-'):<16}{s['instances']:>10}{_pct(s['recall']):>8}{s['remarks']:>9}"
-                     f"{_pct(s['precision']):>10}{mae:>10}")
+                     f"{_pct(s['precision']):>10}{_pct(s.get('precision_supported')):>8}{mae:>10}")
     lines.append(f"{'all':<16}{sum(s['instances'] for s in summary['kinds'].values()):>10}{_pct(summary['recall']):>8}"
-                 f"{sum(s['remarks'] for s in summary['kinds'].values()):>9}{_pct(summary['precision']):>10}")
+                 f"{sum(s['remarks'] for s in summary['kinds'].values()):>9}{_pct(summary['precision']):>10}"
+                 f"{_pct(summary.get('precision_supported')):>8}")
+    lines.append("(precision: remarks naming an injected mistake; + true: also those the truth's own passes bear out)")
     negligible = sum(s.get("negligible", 0) for s in summary["kinds"].values())
     if negligible:
         lines.append(f"({negligible} injected mistakes cost under 0.01 s on their lap and are not counted)")

@@ -244,3 +244,16 @@ def test_a_mistake_that_cost_nothing_is_counted_apart_not_in_recall():
     assert (stats.instances, stats.negligible, stats.found) == (0, 1, 0)
     stats = judge.detection(laps=_negligible_view(0.2))["coasting"]
     assert (stats.instances, stats.negligible, stats.found) == (1, 0, 0)
+
+
+def test_a_remark_the_truth_bears_out_without_an_injected_mistake_is_counted_apart():
+    truth = make_truth()
+    truth["mistakes"] = []  # lap 2 as driven (T1 braked 20 m early, T2 1 km/h slower) with nothing injected
+    views = make_views(lap2_remarks=[remark("BRAKE_EARLY", 1, loss=0.2), remark("LOW_APEX_SPEED", 3, loss=0.1),
+                                     remark("LATE_THROTTLE", 4, loss=0.1)], truth=truth)
+    stats = judge.detection(laps=views, references=judge.reference_index(views))
+    early, slow, late = stats["brake_early"], stats["low_apex_speed"], stats["late_throttle"]
+    assert (early.correct, early.supported, early.precision, early.precision_supported) == (0, 1, 0.0, 1.0)
+    assert (slow.supported, len(slow.wrong)) == (1, 0)      # 14 against 15 m/s: 3.6 km/h slower
+    assert (late.supported, len(late.wrong)) == (0, 1)      # T3's throttle point is the reference's: not borne out
+    assert judge.detection(laps=views)["brake_early"].supported == 0  # without the references nothing is looked up
