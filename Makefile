@@ -12,7 +12,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml setup.py $(wildcard native/*.c native/*.h native/build_kernels.py)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e '.[dev]'
+	$(PIP) install --quiet -e '.[dev,train]'
 	touch $(STAMP)
 
 gen: install
