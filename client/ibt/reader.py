@@ -230,6 +230,10 @@ def _parse(path: Path, data: bytes | mmap.mmap, size: int, *, allow_truncated: b
         variables.pop(v.name, None)  # a duplicate name: the later header wins
         variables[v.name] = v
 
+    if h.buf_offset > size:
+        raise IbtTruncatedError(
+            f"{name}: header says the records start at byte {_n(h.buf_offset)} but the file "
+            f"ends at byte {_n(size)} (truncated)")
     disk = DiskHeader.unpack(data)
     if disk.record_count < 0:
         raise IbtFormatError(f"{name}: disk header says {disk.record_count} records")

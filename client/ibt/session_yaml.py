@@ -65,6 +65,11 @@ def repair_session_info(text: str) -> str:
     return "\n".join(out) + "\n"
 
 
+def _one_line(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def load_session_info(text: str, *, source: str = "session info") -> dict[str, Any]:
     """Parse iRacing session-info YAML into a dict ({} for an empty block).
 
@@ -74,12 +79,14 @@ def load_session_info(text: str, *, source: str = "session info") -> dict[str, A
     if not text.strip():
         return {}
     try:
-        data = yaml.load(text, Loader=SessionInfoLoader)
-    except yaml.YAMLError:
         try:
+            data = yaml.load(text, Loader=SessionInfoLoader)
+        except yaml.YAMLError:
             data = yaml.load(repair_session_info(text), Loader=SessionInfoLoader)
-        except yaml.YAMLError as exc:
-            raise yaml.YAMLError(f"{source}: session-info YAML cannot be parsed: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise yaml.YAMLError(f"{source}: session-info YAML cannot be parsed: {_one_line(exc)}") from exc
+    except (ValueError, RecursionError) as exc:  # a number too long to convert, nesting too deep to build
+        raise yaml.YAMLError(f"{source}: session-info YAML cannot be read: {_one_line(exc)}") from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
