@@ -11,6 +11,7 @@ from racecoach.coaching.v1 import coaching_pb2
 from racecoach.services.coaching.model.runtime import ScoringModel, load_model
 from racecoach.services.coaching.servicer import CoachingServicer
 from racecoach.services.common.auth import Gate, TokenCache, whoami_resolver
+from racecoach.services.common.dependency import grpc_probe, start_following
 from racecoach.services.common.server import RunningServer, registration, start_server
 from racecoach.services.common.settings import Settings, load_settings
 from racecoach.storage.v1 import storage_pb2_grpc
@@ -52,6 +53,7 @@ async def serve(*, settings: Settings, port: int | None = None, model: ScoringMo
         port=settings.ports.coaching if port is None else port,
         max_message_bytes=settings.max_message_bytes,
     )
+    start_following(running=running, probe=grpc_probe(channel=channel), dependency="storage", service="coaching")
     return CoachingServer(running=running, channel=channel)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
@@ -41,8 +41,11 @@ class RunningServer:
     port: int
     health: Any
     names: tuple[str, ...]
+    watchers: list[asyncio.Task] = field(default_factory=list)  # tasks that set health from a dependency's
 
     async def stop(self, grace_s: float = 5.0) -> None:
+        for task in self.watchers:
+            task.cancel()
         for name in (*self.names, ""):
             await _set_status(self.health, name, health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.server.stop(grace_s)

@@ -7,9 +7,9 @@ from pathlib import Path
 import grpc
 from litestar import Litestar, Response, get
 from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.datastructures import State
 from litestar.response import File
 from litestar.static_files import create_static_files_router
 
@@ -38,9 +38,13 @@ def backend_for(settings: Settings, *, addresses: dict[str, str] | None = None) 
     return GrpcBackend(channels=channels, timeout_s=settings.rpc_timeout_s)
 
 
-@get("/healthz", include_in_schema=False, sync_to_thread=False)
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+@get("/healthz", include_in_schema=False)
+async def healthz(state: State) -> Response:
+    """200 while storage answers SERVING (and with it PostgreSQL), 503 while it does not."""
+    probe = state.get("storage_probe")
+    if probe is not None and not await probe():
+        return Response(content={"status": "unavailable", "dependency": "storage"}, status_code=503)
+    return Response(content={"status": "ok"})
 
 
 @get("/metrics", include_in_schema=False, sync_to_thread=False)
@@ -52,6 +56,16 @@ def metrics() -> Response:
 @get("/", include_in_schema=False, sync_to_thread=False)
 def dashboard_index() -> File:
     return File(DASHBOARD / "index.html", media_type="text/html", content_disposition_type="inline")
+
+
+def _storage_probe(backend: GrpcBackend | None):
+    """The /healthz probe: storage's health through the backend's storage channel (None without one)."""
+    channel = getattr(backend, "channels", {}).get("racecoach.storage.v1.StorageService")
+    if channel is None:
+        return None
+    from racecoach.services.common.dependency import grpc_probe
+
+    return grpc_probe(channel=channel)
 
 
 def create_app(*, backend: GrpcBackend | None, requests_per_minute: int = 600, cors_origins: list[str] | None = None) -> Litestar:
@@ -67,7 +81,7 @@ def create_app(*, backend: GrpcBackend | None, requests_per_minute: int = 600, c
         cors_config=CORSConfig(allow_origins=cors_origins or ["http://localhost", "http://127.0.0.1"], allow_headers=["authorization", "content-type"]),
         middleware=[RateLimitConfig(rate_limit=("minute", requests_per_minute), exclude=["/healthz", "/metrics"]).middleware],
         openapi_config=openapi_config(),
-        state=State({"logins": login.LoginStore()}),
+        state=State({"logins": login.LoginStore(), "storage_probe": _storage_probe(backend)}),
         on_shutdown=[backend.close] if backend else [],
         debug=False,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from racecoach.services.common.dependency import database_probe, start_following
 from racecoach.services.common.server import RunningServer, start_server
 from racecoach.services.common.settings import Settings
 from racecoach.services.storage.service import Storage, open_storage
@@ -34,4 +35,5 @@ async def serve(*, settings: Settings, port: int | None = None, storage: Storage
         port=settings.ports.storage if port is None else port,
         max_message_bytes=settings.max_message_bytes,
     )
+    start_following(running=running, probe=database_probe(pool=storage.pool), dependency="postgresql", service="storage")
     return StorageServer(running=running, storage=storage)
