@@ -99,6 +99,16 @@ async def _ensure_local_token(settings: Settings) -> Path:
     return settings.token_file
 
 
+def _starter(*, name: str, log_path: Path, env: dict[str, str]):
+    def start() -> subprocess.Popen:
+        with log_path.open("ab") as log_file:
+            return subprocess.Popen(
+                [sys.executable, "-m", "racecoach.client.cli", "serve", name],
+                stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, env=env,
+            )
+    return start
+
+
 def _stop_all(processes: dict[str, subprocess.Popen]) -> None:
     for name in reversed(list(processes)):
         process = processes[name]
@@ -131,14 +141,18 @@ def up_cmd(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    from racecoach.client.commands.supervisor import Child, launch, tend
+    from racecoach.services.common.logging import configure_logging
+
+    configure_logging(level=settings.log_level)
+    children: list[Child] = []
     try:
         for name in SERVICES:
             log_path = logs / f"{name}.log"
-            with log_path.open("ab") as log_file:
-                processes[name] = subprocess.Popen(
-                    [sys.executable, "-m", "racecoach.client.cli", "serve", name],
-                    stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, env=env,
-                )
+            child = Child(name=name, start=_starter(name=name, log_path=log_path, env=env), log_path=log_path)
+            launch(child=child, now=time.monotonic())
+            children.append(child)
+            processes[name] = child.process
             deadline = time.monotonic() + args.timeout
             while not _ready(name, settings):
                 if processes[name].poll() is not None or time.monotonic() > deadline or stopping:
@@ -153,10 +167,10 @@ def up_cmd(args: argparse.Namespace) -> int:
         print(f"  database  {settings.database_url or 'embedded PostgreSQL in ' + str(settings.data_dir / 'postgres')}")
         print(f"  token     {token_file}   logs {logs}")
         print("Ctrl-C stops the mesh.", flush=True)
-        while not stopping:
-            for name, process in processes.items():
-                if process.poll() is not None:
-                    raise CliError(f"{name} exited with status {process.returncode} (see {logs / (name + '.log')})", code=1)
+        while not stopping:  # a service that exits is started again after a backoff (see supervisor.py)
+            for name in tend(children=children, now=time.monotonic()):
+                print(f"{name} exited and was started again (see {logs / (name + '.log')})", flush=True)
+            processes.update({child.name: child.process for child in children if child.process is not None})
             time.sleep(0.2)
         print("stopping…", flush=True)
         return 0
