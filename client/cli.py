@@ -16,8 +16,34 @@ class CliError(Exception):
         self.code = code
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with its error on one line: ``racing-coach replay: error: argument --speed: ...`` (exit 2)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("racing-coach")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _add_version(parser: argparse.ArgumentParser, text: str) -> None:
+    """``--version`` on ``parser`` and on every subcommand below it."""
+    parser.add_argument("--version", action="version", version=text, help="print the version and exit")
+    for action in parser._actions:  # noqa: SLF001 argparse has no public walk of its subparsers
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            for child in dict.fromkeys(action.choices.values()):
+                _add_version(child, text)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="racing-coach", description="Sim-racing telemetry to coaching you can act on.")
+    parser = Parser(prog="racing-coach", description="Sim-racing telemetry to coaching you can act on.")
     sub = parser.add_subparsers(dest="command", required=True)
     mesh_cmds.add_parsers(sub)
     replay_cmd.add_parser(sub)
@@ -27,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     eval_cmd.add_parser(sub)
     token_cmds.add_parsers(sub)
     open_cmd.add_parser(sub)
+    _add_version(parser, f"racing-coach {version()}")
     return parser
 
 

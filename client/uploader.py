@@ -240,7 +240,8 @@ class Uploader:
                         ) from None
                     result.reconnects += 1
                     if self.on_status:
-                        self.on_status(f"ingest unavailable ({exc.code().name}); reconnecting, attempt {attempt}")
+                        self.on_status(f"ingest at {self.address} is unreachable ({exc.code().name}); "
+                                       f"reconnecting, attempt {attempt}")
                     await asyncio.sleep(min(0.2 * 2 ** (attempt - 1), 5.0) * (0.5 + random.random() / 2))
         finally:
             producer.cancel()

@@ -8,9 +8,11 @@ import signal
 import tempfile
 from pathlib import Path
 
+from racecoach.client.commands import arguments
 from racecoach.client.commands.common import find_token, settings_or_exit
 from racecoach.client.commands.upload_cmd import upload_pending
 from racecoach.client.cues import CueSpeaker
+from racecoach.client.reach import unreachable, unreachable_message
 from racecoach.client.spool import Spool, spool_root
 
 
@@ -30,6 +32,10 @@ async def _collect(args: argparse.Namespace, *, address: str, token: str, spool_
         test_file = Path(scratch.name) / "irsdk.mem"
         player = IbtPlayer(ibt_path=Path(args.from_ibt), memory_path=test_file, speed=args.speed).start()
         print(f"playing {Path(args.from_ibt).name} at {args.speed:g}x as live telemetry", flush=True)
+    reason = await asyncio.to_thread(unreachable, address=address)
+    if reason is not None:
+        print(f"{unreachable_message(address=address, reason=reason)}; collecting to the spool {spool_dir} "
+              "and sending once it answers", flush=True)
     earlier = Spool.pending(spool_dir)  # listed before sampling starts: new sessions are the collector's own
     pending = asyncio.create_task(upload_pending(spool_dir=spool_dir, address=address, token=token,
                                                  quiet_when_none=True, directories=earlier))
@@ -79,13 +85,13 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(sub) -> None:
     parser = sub.add_parser("collect", help="stream live iRacing telemetry (laps and cues as you drive)")
-    parser.add_argument("--batch-ms", type=float, default=100.0, help="milliseconds of samples per batch (default 100)")
-    parser.add_argument("--poll-hz", type=float, default=60.0, help="telemetry reads per second (default 60)")
-    parser.add_argument("--stale-s", type=float, default=2.0, help="seconds without a new tick before reconnecting")
+    parser.add_argument("--batch-ms", type=arguments.positive_float, default=100.0, help="milliseconds of samples per batch (default 100)")
+    parser.add_argument("--poll-hz", type=arguments.positive_float, default=60.0, help="telemetry reads per second (default 60)")
+    parser.add_argument("--stale-s", type=arguments.positive_float, default=2.0, help="seconds without a new tick before reconnecting")
     parser.add_argument("--quiet", action="store_true", help="print cues only, do not speak them")
     parser.add_argument("--test-file", metavar="MEMFILE", help="read a live-layout memory file instead of iRacing")
     parser.add_argument("--from-ibt", metavar="FILE", help="play an .ibt as live telemetry (any OS; for trying it out)")
-    parser.add_argument("--speed", type=float, default=1.0, help="playback factor for --from-ibt (default 1.0)")
-    parser.add_argument("--token", help="API token (default: RACING_COACH_TOKEN or the device token of 'up')")
+    parser.add_argument("--speed", type=arguments.positive_float, default=1.0, help="playback factor for --from-ibt (default 1.0)")
+    parser.add_argument("--token", type=arguments.token, help="API token (default: RACING_COACH_TOKEN or the device token of 'up')")
     parser.add_argument("--ingest", help="ingest address host:port (default from settings)")
     parser.set_defaults(run=run)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import structlog
 
+from racecoach.client.commands import arguments
 from racecoach.client.commands.common import find_token, settings_or_exit
 
 DEFAULT_SEEDS = "1,2,3"
@@ -110,7 +111,7 @@ def add_parser(sub) -> None:
     parser.add_argument("--laps", type=int, default=DEFAULT_LAPS, help=f"timed laps per session (default {DEFAULT_LAPS})")
     parser.add_argument("--car", default="gt3", help="car model (default gt3)")
     parser.add_argument("--ingest", help="ingest address host:port (default from settings)")
-    parser.add_argument("--token", help="API token (default: RACING_COACH_TOKEN or the device token of 'up')")
+    parser.add_argument("--token", type=arguments.token, help="API token (default: RACING_COACH_TOKEN or the device token of 'up')")
     parser.add_argument("--json", metavar="FILE", help="also write every metric to FILE as JSON")
     parser.add_argument("--start-mesh", action="store_true",
                         help="start a throw-away mesh (embedded PostgreSQL, free ports) for the run and stop it after")

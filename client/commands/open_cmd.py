@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 import webbrowser
 
+from racecoach.client.commands import arguments
 from racecoach.client.commands.common import find_token, settings_or_exit
 
 
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(sub) -> None:
     opened = sub.add_parser("open", help="open the dashboard with a one-time login link (no token to paste)")
-    opened.add_argument("--token", help="the API token (default: RACING_COACH_TOKEN or the device token of 'up')")
+    opened.add_argument("--token", type=arguments.token, help="the API token (default: RACING_COACH_TOKEN or the device token of 'up')")
     opened.add_argument("--url", help="the gateway's address (default: http://<host>:<gateway port> of the settings)")
     opened.add_argument("--no-browser", action="store_true", help="only print the link")
     opened.set_defaults(run=run)

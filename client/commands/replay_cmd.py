@@ -9,9 +9,11 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from racecoach.client.commands import arguments
 from racecoach.client.commands.common import find_token, settings_or_exit
 from racecoach.client.ibt import IbtError
 from racecoach.client.progress import Progress
+from racecoach.client.reach import unreachable, unreachable_message
 from racecoach.client.report import format_cue, format_lap
 from racecoach.client.source import load_ibt
 from racecoach.client.spool import Spool, SpoolError, spool_root
@@ -59,9 +61,14 @@ def resume_point(*, spool: Spool | None, arrays: dict) -> tuple[int, dict]:
 
 
 async def replay_file(*, path: Path, address: str, token: str, speed: float | None, batch_ms: int, out=sys.stdout,
-                      spool_dir: Path | None = None):
-    """Stream one file; with ``spool_dir`` every batch is spooled first and an interrupted replay resumes."""
+                      spool_dir: Path | None = None, probe_ingest: bool = False):
+    """Stream one file; with ``spool_dir`` every batch is spooled first and an interrupted replay resumes.
+
+    With ``probe_ingest`` an ingest that accepts no connection is an UploadError before anything is spooled."""
     session, arrays = load_ibt(path)
+    reason = unreachable(address=address) if probe_ingest else None
+    if reason is not None:  # said at once, not after the uploader's retries
+        raise UploadError(unreachable_message(address=address, reason=reason))
     spool = Spool.create(root=spool_dir, session=session) if spool_dir is not None else None
     first_seq, arrays = resume_point(spool=spool, arrays=arrays)
     if spool is not None and first_seq > 1:
@@ -83,8 +90,12 @@ async def replay_file(*, path: Path, address: str, token: str, speed: float | No
         progress.clear()
         print(format_cue(cue), file=out, flush=True)
 
+    def on_status(text: str) -> None:
+        progress.clear()
+        print(text, file=sys.stderr, flush=True)
+
     uploader = Uploader(address=address, token=token, session=session, on_lap=on_lap, on_cue=on_cue if speed else None,
-                        spool=spool)
+                        spool=spool, on_status=on_status)
 
     async def counted() -> AsyncIterator[tuple[int, bytes]]:
         batches = split_batches(session_id=session.session_id, arrays=arrays, samples_per_batch=per_batch, first_seq=first_seq)
@@ -112,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             session, result = asyncio.run(replay_file(
                 path=path, address=address, token=token, speed=speed, batch_ms=args.batch_ms,
-                spool_dir=None if args.no_spool else spool_root(settings.data_dir),
+                spool_dir=None if args.no_spool else spool_root(settings.data_dir), probe_ingest=True,
             ))
         except IbtError as exc:
             raise CliError(str(exc)) from None
@@ -130,11 +141,11 @@ def run(args: argparse.Namespace) -> int:
 def add_parser(sub) -> None:
     parser = sub.add_parser("replay", help="stream .ibt files through the mesh (real time, faster, or as fast as possible)")
     parser.add_argument("files", nargs="+", metavar="FILE|DIR")
-    parser.add_argument("--speed", type=float, default=1.0, help="real-time factor (default 1.0)")
+    parser.add_argument("--speed", type=arguments.positive_float, default=1.0, help="real-time factor (default 1.0)")
     parser.add_argument("--fast", action="store_true", help="as fast as possible")
-    parser.add_argument("--batch-ms", type=int, default=100, help="milliseconds of samples per batch (default 100)")
+    parser.add_argument("--batch-ms", type=arguments.positive_int, default=100, help="milliseconds of samples per batch (default 100)")
     parser.add_argument("--no-spool", action="store_true", help="keep unacked batches in memory only (no resume after a crash)")
-    parser.add_argument("--token", help="API token (default: RACING_COACH_TOKEN or the device token of 'up')")
+    parser.add_argument("--token", type=arguments.token, help="API token (default: RACING_COACH_TOKEN or the device token of 'up')")
     parser.add_argument("--ingest", help="ingest address host:port (default from settings)")
     parser.add_argument("--gateway", help="gateway URL to print (default from settings)")
     parser.set_defaults(run=run)

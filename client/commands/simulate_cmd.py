@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from racecoach.client.commands import arguments
+
 
 SPREAD_HELP = ("lap-to-lap driver variability: 'typical' (default) draws, per lap and corner, a brake "
                 "point ~2 m early, a minimum speed ~0.6 km/h low, full throttle ~3 m late, at some corners "
@@ -29,7 +31,10 @@ def run(args: argparse.Namespace) -> int:
                                    start_in_pits=args.start_in_pits)
     except (MistakeParseError, ValueError, KeyError) as exc:
         raise CliError(str(exc)) from None
-    ibt, truth = write_session(session, Path(args.output))
+    try:
+        ibt, truth = write_session(session, Path(args.output))
+    except OSError as exc:
+        raise CliError(f"{args.output}: {exc.strerror or exc}") from None
     times = ", ".join(f"{t:.3f} s" for t in session.lap_times_s)
     print(f"wrote {ibt} ({args.laps} timed laps: {times}) and {truth}")
     return 0
@@ -38,12 +43,12 @@ def run(args: argparse.Namespace) -> int:
 def add_parser(sub) -> None:
     parser = sub.add_parser("simulate", help="simulate laps on a real circuit shape and write an .ibt")
     parser.add_argument("--track", default="Spielberg", help="circuit (default Spielberg)")
-    parser.add_argument("--laps", type=int, default=3, help="timed laps (default 3)")
+    parser.add_argument("--laps", type=arguments.positive_int, default=3, help="timed laps (default 3)")
     parser.add_argument("--car", default="gt3", help="car model (default gt3)")
     parser.add_argument("--mistake", action="append", default=[], metavar="SPEC",
                         help="a mistake to inject, e.g. brake-early:corner=3:metres=15:laps=2 (repeatable)")
     parser.add_argument("--spread", choices=("typical", "none"), default="typical", help=SPREAD_HELP)
     parser.add_argument("--seed", type=int, default=0, help="random seed: the same seed reproduces the session")
     parser.add_argument("--start-in-pits", action="store_true", help="begin with an out-lap from the pit stall")
-    parser.add_argument("-o", "--output", required=True, metavar="OUT.ibt")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT.ibt", type=arguments.output_file)
     parser.set_defaults(run=run)

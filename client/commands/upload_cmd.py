@@ -6,7 +6,9 @@ import argparse
 import asyncio
 from pathlib import Path
 
+from racecoach.client.commands import arguments
 from racecoach.client.commands.common import find_token, settings_or_exit
+from racecoach.client.reach import unreachable, unreachable_message
 from racecoach.client.report import format_lap
 from racecoach.client.spool import Spool, SpoolError, spool_root
 from racecoach.client.uploader import Uploader, UploadError
@@ -18,6 +20,9 @@ async def upload_pending(*, spool_dir: Path, address: str, token: str, quiet_whe
     directories = Spool.pending(spool_dir) if directories is None else directories
     if not directories and not quiet_when_none:
         print(f"nothing to upload: no spooled sessions in {spool_dir}", flush=True)
+    reason = unreachable(address=address) if directories else None
+    if reason is not None:  # the uploads below retry with backoff: say at once what they wait for
+        print(f"{unreachable_message(address=address, reason=reason)}; retrying with backoff", flush=True)
     done = left = 0
     for directory in directories:
         try:
@@ -29,7 +34,8 @@ async def upload_pending(*, spool_dir: Path, address: str, token: str, quiet_whe
         count = spool.unacked_count
         print(f"uploading session {spool.session_id}: {count} spooled batch{'es' if count != 1 else ''}", flush=True)
         uploader = Uploader(address=address, token=token, session=spool.session, spool=spool,
-                            on_lap=lambda lap: print(format_lap(lap), flush=True))
+                            on_lap=lambda lap: print(format_lap(lap), flush=True),
+                            on_status=lambda text: print(text, flush=True))
         try:
             result = await uploader.run()
         except UploadError as exc:
@@ -52,6 +58,6 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(sub) -> None:
     parser = sub.add_parser("upload", help="send every session waiting in the spool")
-    parser.add_argument("--token", help="API token (default: RACING_COACH_TOKEN or the device token of 'up')")
+    parser.add_argument("--token", type=arguments.token, help="API token (default: RACING_COACH_TOKEN or the device token of 'up')")
     parser.add_argument("--ingest", help="ingest address host:port (default from settings)")
     parser.set_defaults(run=run)
