@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: install gen lint breaking test demo bench eval up clean browser
+.PHONY: install gen lint breaking test demo bench eval model up clean browser
 
 install: $(STAMP)
 
@@ -47,6 +47,11 @@ bench: install
 EVAL_ARGS ?=
 eval: install
 	$(PY) -m racecoach.client.cli eval --start-mesh $(EVAL_ARGS)
+
+# The coaching model: simulate, fit, judge on held-out circuits, write the .onnx and its card (about 3 min)
+MODEL_SEED ?= 7
+model: install
+	$(VENV)/bin/racing-coach train --seed $(MODEL_SEED)
 
 up: install
 	$(VENV)/bin/racing-coach up

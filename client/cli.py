@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from racecoach.client.commands import collect_cmd, eval_cmd, mesh_cmds, open_cmd, replay_cmd, simulate_cmd, token_cmds, upload_cmd
+from racecoach.client.commands import train_cmd
 
 
 class CliError(Exception):
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     eval_cmd.add_parser(sub)
     token_cmds.add_parsers(sub)
     open_cmd.add_parser(sub)
+    train_cmd.add_parser(sub)
     _add_version(parser, f"racing-coach {version()}")
     return parser
 

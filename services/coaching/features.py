@@ -10,6 +10,9 @@ from racecoach.services.coaching import laps
 from racecoach.services.coaching.model import spec
 from racecoach.services.coaching.rules import APEX_SPEED_TOLERANCE_KMH
 
+PH = analysis_pb2.CornerPhase
+PHASE_KEYS = {getattr(PH, f"CORNER_PHASE_{name.upper()}"): name for name in spec.PHASE_NAMES}
+
 
 def lap_delta_s(
     *,
@@ -33,6 +36,8 @@ def lap_features(
     lap: analysis_pb2.LapAnalysis,
     reference: analysis_pb2.LapAnalysis | None,
     corner_deltas: Sequence[analysis_pb2.CornerDelta],
+    phase_deltas: Sequence[analysis_pb2.PhaseDelta] = (),
+    rules_within_reach_s: float = 0.0,
 ) -> np.ndarray:
     """The feature vector (float32, shape ``[len(spec.FEATURE_NAMES)]``) of one lap."""
     this_s = laps.lap_time_s(lap)
@@ -63,6 +68,16 @@ def lap_features(
             )
             deficit_fraction = short / len(matched)
 
+    phase_loss = dict.fromkeys(spec.PHASE_NAMES, 0.0)
+    gain = 0.0
+    if reference is not None:
+        for phase in phase_deltas:
+            name = PHASE_KEYS.get(phase.phase)
+            if name is not None and phase.time_loss_s > 0:
+                phase_loss[name] += phase.time_loss_s
+            elif phase.time_loss_s < 0:
+                gain -= phase.time_loss_s
+
     values = {
         "rel_lap_delta": rel_delta,
         "corner_loss_fraction": loss_fraction,
@@ -71,5 +86,9 @@ def lap_features(
         "coasting_m_per_km": coasting_per_km,
         "apex_deficit_fraction": deficit_fraction,
         "lap_valid": 1.0 if lap.valid else 0.0,
+        "lap_delta_s": delta if delta is not None else 0.0,
+        **{f"loss_{name}_s": value for name, value in phase_loss.items()},
+        "gain_s": gain,
+        "rules_within_reach_s": float(rules_within_reach_s),
     }
     return np.asarray([values[name] for name in spec.FEATURE_NAMES], dtype=np.float32)

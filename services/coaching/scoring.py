@@ -1,4 +1,5 @@
-"""The lap report: features through the ONNX model for the score, rules for the feedback."""
+"""The lap report: rules for the feedback (causes and their times), the trained ONNX model for the
+time within reach and the score defined from it (see :mod:`.model.spec`)."""
 
 from __future__ import annotations
 
@@ -26,11 +27,13 @@ def score_lap(
     ``track_length_m`` (0: unknown) is used to compare distances across the start/finish line.
     """
     deltas = list(corner_deltas) if reference is not None else []
-    features = lap_features(lap=lap, reference=reference, corner_deltas=deltas)
-    score = min(max(model.score(features), 0.0), 100.0)
     phases = list(phase_deltas) if reference is not None else []
     feedback = rules.lap_feedback(lap=lap, reference=reference, corner_deltas=deltas, phase_deltas=phases,
                                   track_length_m=track_length_m)
+    rules_reach = rules.within_reach_s(feedback)
+    features = lap_features(lap=lap, reference=reference, corner_deltas=deltas, phase_deltas=phases,
+                            rules_within_reach_s=rules_reach)
+    score = min(max(model.score(features), 0.0), 100.0)
     delta = lap_delta_s(lap=lap, reference=reference, corner_deltas=deltas)
     return coaching_pb2.LapReport(
         session_id=lap.session_id,
@@ -41,6 +44,6 @@ def score_lap(
         reference_lap_id=reference.lap_id if reference is not None else "",
         model_version=model.version,
         summary=rules.summary(lap=lap, reference=reference, lap_delta_s=delta, feedback=feedback, phase_deltas=phases),
-        time_within_reach_s=rules.within_reach_s(feedback),
+        time_within_reach_s=rules_reach,
         note=rules.lap_note(lap),
     )

@@ -1,6 +1,7 @@
-"""Load the lap-score ONNX model with onnxruntime, once per process, single-threaded.
+"""Load the lap model (ONNX) with onnxruntime, once per process, single-threaded.
 
-The model's formula, features and weights are documented in :mod:`.spec`.
+The model's features, output and the score defined from it are documented in :mod:`.spec`;
+``racing-coach train`` writes it (see :mod:`racecoach.services.coaching.training`).
 """
 
 from __future__ import annotations
@@ -22,23 +23,27 @@ class ModelError(RuntimeError):
 
 @dataclass(frozen=True)
 class ScoringModel:
-    """A loaded lap-score model: ``predict`` maps feature rows to scores 0–100."""
+    """A loaded lap model: ``predict`` maps feature rows to the time within reach (s), ``score`` to 0–100."""
 
     session: ort.InferenceSession
     version: str
     path: Path
 
     def predict(self, features: np.ndarray) -> np.ndarray:
-        """Scores (0–100, float32, shape ``[N]``) of ``features`` (shape ``[N, F]`` or ``[F]``)."""
+        """Time within reach (s, float32, shape ``[N]``, never negative) of ``features`` (``[N, F]`` or ``[F]``)."""
         rows = np.ascontiguousarray(np.atleast_2d(np.asarray(features, dtype=np.float32)))
         if rows.ndim != 2 or rows.shape[1] != len(spec.FEATURE_NAMES):
             raise ValueError(f"features must have shape [N, {len(spec.FEATURE_NAMES)}], got {list(rows.shape)}")
-        (scores,) = self.session.run([spec.OUTPUT_NAME], {spec.INPUT_NAME: rows})
-        return scores.reshape(-1)
+        (reach,) = self.session.run([spec.OUTPUT_NAME], {spec.INPUT_NAME: rows})
+        return reach.reshape(-1)
+
+    def within_reach_s(self, features: np.ndarray) -> float:
+        """The time within reach (s) of one feature vector."""
+        return float(self.predict(features)[0])
 
     def score(self, features: np.ndarray) -> float:
-        """The score (0–100) of one feature vector."""
-        return float(self.predict(features)[0])
+        """The score (0–100) of one feature vector: :func:`.spec.score_from_reach` of its time within reach."""
+        return spec.score_from_reach(self.within_reach_s(features))
 
 
 def session_options() -> ort.SessionOptions:

@@ -1,48 +1,52 @@
-"""The lap-score model's formula: features, weights and bias, in one place.
+"""The lap model's contract: its input features, its output and the score defined from it.
 
-The model is a fixed-weight logistic layer, scaled to 0–100::
+The served model (``lap_score_v3.onnx``) is trained by ``racing-coach train`` (see
+:mod:`racecoach.services.coaching.training`) on simulated laps with known mistakes. It maps a
+lap's features to the **time within reach** (s): what the lap's mistakes cost against its
+reference, the part the driver can find. The lap score is defined from that estimate::
 
-    z     = BIAS + sum_i WEIGHTS[i] * x[i]
-    score = 100 * sigmoid(z) = 100 / (1 + exp(-z))
+    score = 100 * exp(-max(within_reach_s, 0) / SCORE_SCALE_S)
+
+so a lap with nothing to find scores 100, 0.1 s within reach about 82, 0.3 s about 55,
+1 s about 14. Without a reference the model sees zeros for every comparison and the score
+reflects the lap's own technique and validity.
 
 Features, in input order (:data:`FEATURE_NAMES`), computed by
 :func:`racecoach.services.coaching.features.lap_features`:
 
-==  =========================  ===========  ========  =====================================================
- i  name                       unit         weight    meaning
-==  =========================  ===========  ========  =====================================================
- 0  rel_lap_delta              fraction     -400.0    (lap time - reference lap time) / reference lap time;
-                                                      negative when faster; 0 without a reference
- 1  corner_loss_fraction       fraction     -250.0    sum of the positive per-segment time losses / lap time;
-                                                      0 without a reference
- 2  extra_braking_zones        count          -0.5    braking zones beyond the reference's count (never
-                                                      negative); 0 without a reference
- 3  trail_brake_fraction_mean  fraction       +1.0    mean trail_brake_fraction of the lap's braking zones
-                                                      (0 when the lap has none)
- 4  coasting_m_per_km          m/km           -0.05   coasting metres summed over the corners per km of lap
- 5  apex_deficit_fraction      fraction       -1.5    fraction of the matched corners whose apex speed is
-                                                      more than 2 km/h below the reference's; 0 without one
- 6  lap_valid                  0 or 1         +2.0    1 when analysis marked the lap valid, else 0
-==  =========================  ===========  ========  =====================================================
+==  =========================  ========  ==========================================================
+ i  name                       unit      meaning
+==  =========================  ========  ==========================================================
+ 0  rel_lap_delta              fraction  (lap time - reference lap time) / reference lap time
+ 1  corner_loss_fraction       fraction  sum of the positive per-segment time losses / lap time
+ 2  extra_braking_zones        count     braking zones beyond the reference's count
+ 3  trail_brake_fraction_mean  fraction  mean trail_brake_fraction of the lap's braking zones
+ 4  coasting_m_per_km          m/km      coasting metres summed over the corners per km of lap
+ 5  apex_deficit_fraction      fraction  matched corners whose apex speed is > 2 km/h below the reference's
+ 6  lap_valid                  0 or 1    1 when analysis marked the lap valid
+ 7  lap_delta_s                s         lap time - reference lap time
+ 8  loss_approach_s .. 13      s         positive time lost per phase, summed over the corners:
+    loss_straight_s                      approach, braking, entry, apex, exit, straight
+14  gain_s                     s         time gained (negative losses) over all phases, as a positive number
+15  rules_within_reach_s       s         the time the rules' remarks account for (``rules.within_reach_s``)
+==  =========================  ========  ==========================================================
 
-BIAS is +2.5, so a clean valid lap as fast as its reference with no coasting and 30 %
-trail braking scores 100·sigmoid(4.8) ≈ 99.2. The lap delta weighs enough for the score to
-spread over the range real laps cover: 0.5 % slower than the reference (0.4 s on an 80 s lap,
-its corner losses the same) scores about 82, 1 % slower about 15, 2 % slower near 0. Without a
-reference the score reflects only the lap's own technique (trail braking, coasting) and validity.
-
-This module must not import ``onnx`` (a development-only dependency): the runtime and
-the tests read the formula from here.
+This module imports neither ``onnx`` nor the training libraries.
 """
 
 from __future__ import annotations
 
-MODEL_NAME = "lap_score"
-MODEL_VERSION = "lap_score_v2"
-MODEL_FILE = "lap_score_v2.onnx"
-INPUT_NAME = "features"
-OUTPUT_NAME = "score"
+import math
 
+MODEL_NAME = "lap_score"
+MODEL_VERSION = "lap_score_v3"
+MODEL_FILE = "lap_score_v3.onnx"
+CARD_FILE = "lap_score_v3.card.json"
+INPUT_NAME = "features"
+OUTPUT_NAME = "within_reach_s"
+SCORE_SCALE_S = 0.5
+
+PHASE_NAMES: tuple[str, ...] = ("approach", "braking", "entry", "apex", "exit", "straight")
 FEATURE_NAMES: tuple[str, ...] = (
     "rel_lap_delta",
     "corner_loss_fraction",
@@ -51,9 +55,13 @@ FEATURE_NAMES: tuple[str, ...] = (
     "coasting_m_per_km",
     "apex_deficit_fraction",
     "lap_valid",
+    "lap_delta_s",
+    *(f"loss_{name}_s" for name in PHASE_NAMES),
+    "gain_s",
+    "rules_within_reach_s",
 )
-WEIGHTS: tuple[float, ...] = (-400.0, -250.0, -0.5, 1.0, -0.05, -1.5, 2.0)
-BIAS: float = 2.5
-SCALE: float = 100.0
 
-assert len(FEATURE_NAMES) == len(WEIGHTS)
+
+def score_from_reach(within_reach_s: float) -> float:
+    """The lap score (0–100) of an estimated time within reach (s)."""
+    return 100.0 * math.exp(-max(float(within_reach_s), 0.0) / SCORE_SCALE_S)

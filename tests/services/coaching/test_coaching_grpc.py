@@ -89,7 +89,7 @@ async def test_score_lap_round_trip(channel):
     )
     report = (await stub.ScoreLap(request)).report
     assert report.lap_id == lap.lap_id and report.reference_lap_id == reference_lap().lap_id
-    assert report.model_version == "lap_score_v2"
+    assert report.model_version == "lap_score_v3"
     assert 0.0 < report.score < 100.0
     (item,) = report.feedback
     assert (item.type, item.corner_number, item.delta_unit) == (FT.FEEDBACK_TYPE_BRAKE_EARLY, 1, "m")

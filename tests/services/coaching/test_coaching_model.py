@@ -1,7 +1,10 @@
-"""The ONNX lap-score model: formula, determinism of the committed file, runtime settings."""
+"""The trained lap model: its contract, the committed file and card, runtime settings, bad files."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -14,83 +17,74 @@ from racecoach.services.coaching.model.runtime import (
     open_model,
 )
 
-
-def numpy_score(features: np.ndarray) -> np.ndarray:
-    """The documented formula, independently: 100 / (1 + exp(-(bias + x · w))), in float64."""
-    z = spec.BIAS + np.asarray(features, dtype=np.float64) @ np.asarray(spec.WEIGHTS, dtype=np.float64)
-    return 100.0 / (1.0 + np.exp(-z))
+CARD_PATH = DEFAULT_MODEL_PATH.parent / spec.CARD_FILE
+N = len(spec.FEATURE_NAMES)
 
 
-FEATURE_ROWS = np.array(
-    [
-        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        [0.0, 0.0, 0.0, 0.3, 0.0, 0.0, 1.0],  # clean lap level with the reference
-        [0.01, 0.008, 0.0, 0.2, 10.0, 1 / 3, 1.0],
-        [0.05, 0.03, 2.0, 0.1, 40.0, 1.0, 0.0],  # far off and invalid
-        [-0.004, 0.0, 0.0, 0.45, 1.5, 0.0, 1.0],  # faster than the reference
-        [0.2, 0.15, 5.0, 0.0, 120.0, 1.0, 0.0],
-    ],
-    dtype=np.float32,
-)
+def card() -> dict:
+    return json.loads(CARD_PATH.read_text())
 
 
-def test_model_matches_the_documented_formula_on_chosen_rows():
+def random_rows(count: int, *, seed: int = 7) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    rows = rng.uniform(0.0, 1.0, (count, N)).astype(np.float32)
+    rows[:, spec.FEATURE_NAMES.index("lap_valid")] = rng.integers(0, 2, count)
+    rows[:, spec.FEATURE_NAMES.index("rules_within_reach_s")] = rng.uniform(0.0, 3.0, count)
+    return rows
+
+
+def test_score_is_defined_from_the_time_within_reach():
+    assert spec.score_from_reach(0.0) == 100.0
+    assert spec.score_from_reach(-0.3) == 100.0  # never above 100
+    assert spec.score_from_reach(0.1) == pytest.approx(100 * math.exp(-0.2))
+    assert 81 < spec.score_from_reach(0.1) < 82 and 13 < spec.score_from_reach(1.0) < 14
+    values = [spec.score_from_reach(r) for r in (0.0, 0.05, 0.2, 0.5, 1.0, 3.0)]
+    assert values == sorted(values, reverse=True)
+
+
+def test_model_predicts_a_non_negative_time_within_reach_per_row():
     model = load_model()
-    got = model.predict(FEATURE_ROWS)
-    assert got.shape == (len(FEATURE_ROWS),)
-    np.testing.assert_allclose(got, numpy_score(FEATURE_ROWS), rtol=1e-5, atol=1e-5)
+    rows = random_rows(50)
+    got = model.predict(rows)
+    assert got.shape == (50,) and got.dtype == np.float32
+    assert np.all(got >= 0.0) and np.all(np.isfinite(got))
+    assert model.score(rows[0]) == pytest.approx(spec.score_from_reach(float(got[0])), rel=1e-6)
+    assert 0.0 <= model.score(rows[0]) <= 100.0
 
 
-def test_model_matches_the_formula_on_random_rows_and_stays_in_range():
-    rng = np.random.default_rng(7)
-    rows = np.column_stack(
-        [
-            rng.uniform(-0.02, 0.08, 50),
-            rng.uniform(0, 0.05, 50),
-            rng.integers(0, 4, 50),
-            rng.uniform(0, 1, 50),
-            rng.uniform(0, 60, 50),
-            rng.uniform(0, 1, 50),
-            rng.integers(0, 2, 50),
-        ]
-    ).astype(np.float32)
-    got = load_model().predict(rows)
-    np.testing.assert_allclose(got, numpy_score(rows), rtol=1e-5, atol=1e-5)
-    assert np.all((got >= 0) & (got <= 100))
-
-
-def test_score_of_one_vector_and_bad_shapes():
+def test_a_clean_lap_level_with_its_reference_scores_near_100_and_reach_follows_the_rules():
     model = load_model()
-    assert model.score(FEATURE_ROWS[1]) == pytest.approx(float(numpy_score(FEATURE_ROWS[1:2])[0]), rel=1e-5)
-    assert model.score(FEATURE_ROWS[1]) > 99.0
+    clean = np.zeros(N, dtype=np.float32)
+    clean[spec.FEATURE_NAMES.index("lap_valid")] = 1.0
+    clean[spec.FEATURE_NAMES.index("trail_brake_fraction_mean")] = 0.3
+    assert model.within_reach_s(clean) < 0.1
+    lossy = clean.copy()
+    lossy[spec.FEATURE_NAMES.index("rules_within_reach_s")] = 1.0
+    lossy[spec.FEATURE_NAMES.index("lap_delta_s")] = 1.0
+    lossy[spec.FEATURE_NAMES.index("rel_lap_delta")] = 1.0 / 90.0
+    assert model.within_reach_s(lossy) > 0.5
+    assert model.score(lossy) < model.score(clean)
+
+
+def test_bad_shapes_are_refused():
     with pytest.raises(ValueError, match="shape"):
-        model.predict(np.zeros((2, 3), dtype=np.float32))
+        load_model().predict(np.zeros((2, 3), dtype=np.float32))
 
 
-def test_committed_model_is_what_the_script_builds():
-    build = pytest.importorskip("racecoach.services.coaching.model.build_model")
-    committed = DEFAULT_MODEL_PATH.read_bytes()
-    assert build.model_bytes() == committed
-    assert build.model_bytes() == build.model_bytes()
-
-
-def test_committed_model_weights_are_the_documented_ones():
-    onnx = pytest.importorskip("onnx")
-    from onnx import numpy_helper
-
-    model = onnx.load(str(DEFAULT_MODEL_PATH))
-    weights = {init.name: numpy_helper.to_array(init) for init in model.graph.initializer}
-    np.testing.assert_array_equal(weights["weights"].reshape(-1), np.asarray(spec.WEIGHTS, dtype=np.float32))
-    np.testing.assert_array_equal(weights["bias"], np.asarray([spec.BIAS], dtype=np.float32))
-    np.testing.assert_array_equal(weights["scale"], np.asarray([spec.SCALE], dtype=np.float32))
-    assert [node.op_type for node in model.graph.node] == ["MatMul", "Add", "Sigmoid", "Mul"]
-
-
-def test_script_writes_the_model(tmp_path: Path):
-    build = pytest.importorskip("racecoach.services.coaching.model.build_model")
-    out = build.write_model(path=tmp_path / "m.onnx")
-    assert out.read_bytes() == DEFAULT_MODEL_PATH.read_bytes()
-    assert open_model(path=out).version == spec.MODEL_VERSION
+def test_the_card_beside_the_model_describes_it():
+    got = card()
+    assert got["model_version"] == spec.MODEL_VERSION and got["model_file"] == spec.MODEL_FILE
+    assert got["sha256"] == hashlib.sha256(DEFAULT_MODEL_PATH.read_bytes()).hexdigest()
+    assert got["features"]["lap"] == list(spec.FEATURE_NAMES)
+    assert not set(got["split"]["train_tracks"]) & set(got["split"]["test_tracks"])
+    metrics = got["metrics"]
+    assert metrics["held_out_laps"] > 0 and metrics["train_laps"] > 0
+    for row in metrics["causes"].values():
+        assert row["decision"] in ("model", "rules")
+        assert {"precision", "recall", "f1"} <= set(row["model"]) and {"precision", "recall", "f1"} <= set(row["rules"])
+    reach = metrics["time_within_reach_mae_s"]
+    assert metrics["decisions"]["time_within_reach"] == ("model" if reach["model"] < reach["rules"] else "rules")
+    assert {"scikit-learn", "skl2onnx", "onnxruntime"} <= set(got["versions"])
 
 
 def test_runtime_is_single_threaded_loaded_once_and_versioned():
@@ -99,9 +93,16 @@ def test_runtime_is_single_threaded_loaded_once_and_versioned():
     options = model.session.get_session_options()
     assert options.intra_op_num_threads == 1
     assert options.inter_op_num_threads == 1
-    assert model.version == "lap_score_v2"
+    assert model.version == "lap_score_v3"
 
 
 def test_missing_model_file_is_a_clear_error(tmp_path: Path):
     with pytest.raises(ModelError, match="cannot load the scoring model"):
         open_model(path=tmp_path / "absent.onnx")
+
+
+def test_corrupt_model_file_is_a_clear_error(tmp_path: Path):
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(DEFAULT_MODEL_PATH.read_bytes()[:100])
+    with pytest.raises(ModelError, match="cannot load the scoring model"):
+        open_model(path=bad)

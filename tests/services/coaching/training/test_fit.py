@@ -1,0 +1,60 @@
+"""The training pipeline end to end on a tiny set (seconds): simulator rows → fit → ONNX → onnxruntime."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn")
+pytest.importorskip("skl2onnx")
+
+from racecoach.services.coaching.model import spec  # noqa: E402
+from racecoach.services.coaching.model.runtime import DEFAULT_MODEL_PATH, open_model  # noqa: E402
+from racecoach.services.coaching.training.dataset import CAUSES, build_rows  # noqa: E402
+from racecoach.services.coaching.training.fit import (  # noqa: E402
+    Settings,
+    fit_models,
+    lap_onnx,
+    settings_from,
+    sklearn_reach,
+    train,
+)
+
+TINY = settings_from(seed=3, seeds=[1], cars=("gt3",), train_tracks=("Spielberg",), test_tracks=("Norisring",),
+                     max_iter=25, min_samples_leaf=2)
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return build_rows(tracks=[*TINY.train_tracks, *TINY.test_tracks], cars=TINY.cars, seeds=TINY.seeds, laps=4)
+
+
+def test_onnxruntime_gives_what_scikit_learn_gives(rows, tmp_path):
+    data = rows.arrays()
+    fitted = fit_models(data=data, settings=TINY)
+    path = tmp_path / spec.MODEL_FILE
+    path.write_bytes(lap_onnx(model=fitted.lap).SerializeToString(deterministic=True))
+    model = open_model(path=path)
+    assert model.version == spec.MODEL_VERSION
+    rng = np.random.default_rng(0)
+    probe = np.vstack([data["lap_x"], data["lap_x"] * rng.uniform(0.5, 1.5, data["lap_x"].shape)]).astype(np.float32)
+    np.testing.assert_allclose(model.predict(probe), sklearn_reach(model=fitted.lap, x=probe), atol=1e-4)
+
+
+def test_training_is_deterministic_and_writes_model_and_card(rows, tmp_path):
+    first = train(settings=TINY, out_dir=tmp_path / "a", rows=rows)
+    second = train(settings=TINY, out_dir=tmp_path / "b", rows=rows)
+    assert (tmp_path / "a" / spec.MODEL_FILE).read_bytes() == (tmp_path / "b" / spec.MODEL_FILE).read_bytes()
+    assert first["metrics"] == second["metrics"] and first["sha256"] == second["sha256"]
+    written = json.loads((tmp_path / "a" / spec.CARD_FILE).read_text())
+    assert written["settings"]["test_tracks"] == ["Norisring"] and written["metrics"]["held_out_laps"] > 0
+    assert set(written["metrics"]["causes"]) == set(CAUSES)
+
+
+def test_the_committed_card_records_the_default_command():
+    committed = json.loads((DEFAULT_MODEL_PATH.parent / spec.CARD_FILE).read_text())
+    assert committed["command"] == f"racing-coach train --seed {Settings().seed}"
+    assert committed["settings"] == json.loads(json.dumps(asdict(Settings())))
