@@ -26,6 +26,10 @@ SESSION_REQUEST = 1 << 62
 LAP_REQUEST = 1 << 61
 QUEUE_DEPTH = 256
 LIVE_DEPTH = 64
+RECONNECT_BASE_S, RECONNECT_MAX_S = 0.5, 8.0  # analysis stream reopened after a failure, the delay doubling up to the cap
+SCORE_RETRY_DELAYS_S = (0.5, 1.0, 2.0, 4.0)  # ScoreLap tried again while coaching is unavailable (e.g. restarting)
+TRANSIENT = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL,
+                       grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED, grpc.StatusCode.ABORTED})
 
 
 @dataclass
@@ -63,6 +67,7 @@ class SessionPipeline:
     _session_stored: asyncio.Future | None = None
     _next_lap_request: int = LAP_REQUEST
     _analysis_up: bool = True
+    _closing: bool = False
     _live_up: bool = True
     _best: analysis_pb2.LapAnalysis | None = None
     _storage_done: asyncio.Event = field(default_factory=asyncio.Event)
@@ -90,15 +95,14 @@ class SessionPipeline:
         # Stored samples were analysed when they were first stored: sent again (the same file replayed, in any
         # batching), they are stored as no-ops and not analysed twice, so their laps keep their reports.
         self.analysed_through_tick = self.committed_tick if self.committed_seq else None
-        analysis_call = self.links.analyze_stream(self._analysis_requests(), metadata=self.metadata)
-        self._tasks.append(asyncio.create_task(self._read_analysis(analysis_call)))
+        self._tasks.append(asyncio.create_task(self._read_analysis()))
         live_call = self.links.live_cues(self._live_requests(), metadata=self.metadata)
         self._tasks.append(asyncio.create_task(self._read_live(live_call)))
         return self.committed_seq
 
-    async def _analysis_requests(self) -> AsyncIterator[object]:
+    async def _analysis_requests(self, queue: asyncio.Queue) -> AsyncIterator[object]:
         yield analysis_pb2.AnalyzeStreamRequest(session=self.session)
-        async for payload in _drain(self._analysis):
+        async for payload in _drain(queue):
             yield payload
 
     async def _live_requests(self) -> AsyncIterator[object]:
@@ -199,15 +203,32 @@ class SessionPipeline:
         finally:
             self._storage_done.set()
 
-    async def _read_analysis(self, call) -> None:
-        try:
-            async for event in call:
-                await self._lap_completed(event)
-        except grpc.aio.AioRpcError as exc:
-            self._analysis_up = False
-            self.log.warning("analysis unavailable; laps will not be reported", code=exc.code().name, details=exc.details())
-            while not self._analysis.empty():
-                self._analysis.get_nowait()
+    async def _read_analysis(self) -> None:
+        """Analysis' lap events; a stream that fails is opened again (capped backoff) with the batches that follow,
+        so only the lap in progress at the failure goes unreported. A refusal (bad batch, credentials) is final."""
+        delay = RECONNECT_BASE_S
+        while True:
+            queue = self._analysis
+            call = self.links.analyze_stream(self._analysis_requests(queue), metadata=self.metadata)
+            try:
+                async for event in call:
+                    delay = RECONNECT_BASE_S
+                    await self._lap_completed(event)
+                return
+            except grpc.aio.AioRpcError as exc:
+                self._analysis_up = False
+                _empty(queue)
+                final = exc.code() not in TRANSIENT or self._closing
+                self.log.warning("analysis unavailable; the lap in progress is not reported", code=exc.code().name,
+                                 details=exc.details(), reconnect_in_s=None if final else delay)
+                if final:
+                    return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RECONNECT_MAX_S)
+            if self._closing:
+                return
+            self._analysis = asyncio.Queue(QUEUE_DEPTH)
+            self._analysis_up = True
 
     async def _lap_completed(self, event: analysis_pb2.AnalyzeStreamResponse) -> None:
         lap = event.lap
@@ -220,12 +241,19 @@ class SessionPipeline:
             request.reference.CopyFrom(event.reference)
             request.corner_deltas.extend(event.comparison.corner_deltas)
             request.phase_deltas.extend(event.comparison.phase_deltas)
-        try:
-            scored = await self.links.coaching.ScoreLap(request, metadata=self.metadata, timeout=self.links.timeout_s)
+        for delay in (*SCORE_RETRY_DELAYS_S, None):
+            try:
+                scored = await self.links.coaching.ScoreLap(request, metadata=self.metadata, timeout=self.links.timeout_s)
+            except grpc.aio.AioRpcError as exc:
+                if delay is None or exc.code() != grpc.StatusCode.UNAVAILABLE or self._closing:
+                    bound.warning("coaching unavailable; lap reported without coaching", code=exc.code().name)
+                    break
+                bound.info("coaching unavailable; scoring again shortly", code=exc.code().name, retry_in_s=delay)
+                await asyncio.sleep(delay)
+                continue
             report = scored.report
             await self._store(field_number=5, payload=report.SerializeToString())
-        except grpc.aio.AioRpcError as exc:
-            bound.warning("coaching unavailable; lap reported without coaching", code=exc.code().name)
+            break
         completed = ingest_pb2.LapCompleted(lap=lap)
         if report is not None:
             completed.report.CopyFrom(report)
@@ -259,6 +287,7 @@ class SessionPipeline:
 
     async def close(self) -> ingest_pb2.SessionClosed:
         """Finish analysis (its laps are stored), then storage; everything sent is committed after this."""
+        self._closing = True
         await self._analysis.put(None)
         analysis_task, live_task = self._tasks[1], self._tasks[2]
         await asyncio.wait({analysis_task}, timeout=self.links.timeout_s * 3)
@@ -274,6 +303,11 @@ class SessionPipeline:
             while not queue.empty():
                 queue.get_nowait()
             queue.put_nowait(None)
+
+
+def _empty(queue: asyncio.Queue) -> None:
+    while not queue.empty():
+        queue.get_nowait()
 
 
 def _storage_refusal(error: storage_pb2.WriteError) -> Exception:
