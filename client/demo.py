@@ -74,6 +74,11 @@ def main() -> int:
                 up.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 up.kill()
+                up.wait()
+        if not env.get("DATABASE_URL"):  # up stops the embedded server; after a kill nothing else would
+            from racecoach.client.embedded_db import stop_embedded
+
+            stop_embedded(pgdata=Path(env["RACING_COACH_DATA_DIR"]) / "postgres")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ import urllib.request
 from pathlib import Path
 
 from racecoach.client.commands.common import settings_or_exit
+from racecoach.client.embedded_db import prune_stale_handles, stop_embedded
+from racecoach.client.ports import busy_message, first_busy
 from racecoach.services.common.settings import Settings
 
 SERVICES = ("storage", "analysis", "coaching", "ingest", "gateway")
@@ -52,8 +54,17 @@ async def _run_service(name: str, settings: Settings) -> None:
     log.info("stopped")
 
 
+def _refuse_used_ports(settings: Settings, names) -> None:
+    from racecoach.client.cli import CliError
+
+    busy = first_busy(host=settings.host, ports={name: getattr(settings.ports, name) for name in names})
+    if busy is not None:
+        raise CliError(busy_message(host=settings.host, name=busy[0], port=busy[1]), code=1)
+
+
 def serve_cmd(args: argparse.Namespace) -> int:
     settings = settings_or_exit()
+    _refuse_used_ports(settings, [args.service])
     try:
         import uvloop  # type: ignore[import-not-found]
 
@@ -92,6 +103,8 @@ async def _ensure_local_token(settings: Settings) -> Path:
             issued = await create_token(conn, email=LOCAL_USER, label="device token of racing-coach up")
     finally:
         await storage.close()
+        if storage.embedded is not None:
+            storage.embedded.stop()  # gives this process's handle back (cleanup_mode None: the server keeps running)
     settings.token_file.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(settings.token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -124,8 +137,12 @@ def up_cmd(args: argparse.Namespace) -> int:
     from racecoach.client.cli import CliError
 
     settings = settings_or_exit()
+    _refuse_used_ports(settings, SERVICES)
     logs = settings.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    pgdata = None if settings.database_url else settings.data_dir / "postgres"
+    if pgdata is not None:
+        prune_stale_handles(pgdata=pgdata)  # pids of processes SIGKILLed in an earlier run
     settings.data_dir.chmod(0o755)
     processes: dict[str, subprocess.Popen] = {}
     stopping = False
@@ -176,6 +193,8 @@ def up_cmd(args: argparse.Namespace) -> int:
         return 0
     finally:
         _stop_all(processes)
+        if pgdata is not None:
+            stop_embedded(pgdata=pgdata)  # whatever pgserver's handle list says: no service runs now
 
 
 def add_parsers(sub) -> None:
