@@ -54,28 +54,30 @@ async def _set(health: Any, names: Sequence[str], status: int) -> None:
 
 
 async def follow(*, health: Any, names: Sequence[str], probe: Probe, dependency: str, service: str,
-                 interval_s: float = CHECK_INTERVAL_S) -> None:
-    """Probe every ``interval_s`` and set ``health`` on each change; runs until cancelled."""
+                 interval_s: float = CHECK_INTERVAL_S, on_down: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Probe every ``interval_s`` and set ``health`` on each change; ``on_down`` runs after each failed probe
+    (e.g. to start a dependency this process owns). Runs until cancelled."""
     bound = log.bind(service=service, dependency=dependency)
     up = True
     while True:
         await asyncio.sleep(interval_s)
         now_up = await probe()
-        if now_up == up:
-            continue
-        up = now_up
-        status = health_pb2.HealthCheckResponse.SERVING if up else health_pb2.HealthCheckResponse.NOT_SERVING
-        await _set(health, names, status)
-        if up:
-            bound.info("dependency is back; serving")
-        else:
-            bound.warning("dependency is down; not serving")
+        if now_up != up:
+            up = now_up
+            status = health_pb2.HealthCheckResponse.SERVING if up else health_pb2.HealthCheckResponse.NOT_SERVING
+            await _set(health, names, status)
+            if up:
+                bound.info("dependency is back; serving")
+            else:
+                bound.warning("dependency is down; not serving")
+        if not up and on_down is not None:
+            await on_down()
 
 
 def start_following(*, running: Any, probe: Probe, dependency: str, service: str,
-                    interval_s: float = CHECK_INTERVAL_S) -> asyncio.Task:
+                    interval_s: float = CHECK_INTERVAL_S, on_down: Callable[[], Awaitable[None]] | None = None) -> asyncio.Task:
     """Follow ``dependency`` for a started :class:`RunningServer`; the task ends when the server stops."""
     task = asyncio.create_task(follow(health=running.health, names=running.names, probe=probe, dependency=dependency,
-                                      service=service, interval_s=interval_s))
+                                      service=service, interval_s=interval_s, on_down=on_down))
     running.watchers.append(task)
     return task

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from racecoach.services.common.dependency import database_probe, start_following
 from racecoach.services.common.server import RunningServer, start_server
+from racecoach.services.common.logging import get_logger
 from racecoach.services.common.settings import Settings
+from racecoach.services.storage.database import EmbeddedPostgres
 from racecoach.services.storage.service import Storage, open_storage
 from racecoach.services.storage.servicer import StorageServicer, storage_registration
+
+
+log = get_logger(__name__)
 
 
 @dataclass
@@ -35,5 +44,36 @@ async def serve(*, settings: Settings, port: int | None = None, storage: Storage
         port=settings.ports.storage if port is None else port,
         max_message_bytes=settings.max_message_bytes,
     )
-    start_following(running=running, probe=database_probe(pool=storage.pool), dependency="postgresql", service="storage")
+    start_following(running=running, probe=database_probe(pool=storage.pool), dependency="postgresql", service="storage",
+                    on_down=None if storage.embedded is None else revive_embedded(embedded=storage.embedded))
     return StorageServer(running=running, storage=storage)
+
+
+def postmaster_alive(*, pgdata: Path) -> bool:
+    """Whether the PostgreSQL server of ``pgdata`` runs: its ``postmaster.pid`` names a live process."""
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+        os.kill(pid, 0)
+    except PermissionError:
+        return True  # alive, another user's
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def revive_embedded(*, embedded: EmbeddedPostgres) -> Callable[[], Awaitable[None]]:
+    """While the database does not answer: start the embedded server again when its process is gone (killed)."""
+    bound = log.bind(service="storage", pgdata=str(embedded.pgdata))
+
+    async def revive() -> None:
+        if postmaster_alive(pgdata=embedded.pgdata):
+            return
+        bound.warning("embedded postgresql is gone; starting it again")
+        try:
+            embedded.start_again()
+        except (subprocess.SubprocessError, OSError) as exc:
+            bound.error("embedded postgresql did not start; trying again shortly", error=str(exc))
+        else:
+            bound.info("embedded postgresql started again")
+
+    return revive

@@ -84,3 +84,31 @@ async def test_postgres_stopped_turns_every_health_not_serving_and_back(settings
             await server.stop(0)
         await storage.running.stop(0)
         await opened.close()
+
+
+async def test_storage_starts_its_embedded_postgres_again_after_it_was_killed(settings):
+    import os
+    import signal
+
+    root = Path(tempfile.mkdtemp(prefix="racecoach-revive-"))
+    root.chmod(0o755)
+    opened = await open_storage(settings=settings.with_overrides(database_url="", data_dir=root, db_pool_min=1, db_pool_max=2))
+    storage = await storage_server.serve(settings=settings, port=0, storage=opened)
+    try:
+        assert opened.embedded is not None
+        assert await _status(storage.port) == SERVING
+        os.kill(int((opened.embedded.pgdata / "postmaster.pid").read_text().split()[0]), signal.SIGKILL)
+        deadline = asyncio.get_running_loop().time() + 20
+        seen = set()
+        while True:
+            seen.add(status := await _status(storage.port))
+            if NOT_SERVING in seen and status == SERVING:
+                break
+            assert asyncio.get_running_loop().time() < deadline, seen
+            await asyncio.sleep(0.1)
+        async with opened.pool.acquire() as conn:
+            assert await conn.fetchval("SELECT 1") == 1
+    finally:
+        await storage.stop(0)
+        opened.embedded.stop()
+        shutil.rmtree(root, ignore_errors=True)
