@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -124,6 +125,9 @@ def _file_arrays(ibt, path: Path) -> dict[str, np.ndarray]:
     return arrays
 
 
+_PLAUSIBLE_START_S = 946_684_800  # 2000-01-01: an earlier start date in a file's header is not a real one
+
+
 def load_ibt(path: Path) -> tuple[telemetry_pb2.Session, dict[str, np.ndarray]]:
     """Session and canonical channel arrays of an .ibt file (IbtError subclasses on bad files)."""
     with read_ibt(path) as ibt:
@@ -134,6 +138,9 @@ def load_ibt(path: Path) -> tuple[telemetry_pb2.Session, dict[str, np.ndarray]]:
             info=ibt.session_info, session_id=file_session_id(path), source=source, source_name=path.name,
             tick_rate_hz=float(ibt.tick_rate_hz),
         )
+        driven = ibt.disk_header.start_date
+        if _PLAUSIBLE_START_S <= driven <= time.time() + 86_400:
+            session.start_time.FromSeconds(int(driven))  # when the session was driven, not when it is imported
     keep = _recorded(arrays)
     return session, {k: v[keep] for k, v in arrays.items()}
 
