@@ -225,9 +225,10 @@ def straight_findings(
         start = corner.approach_coasting_start_m if coast >= corner.coasting_m else corner.entry_m
         found.append(Finding(n, FT.FEEDBACK_TYPE_COASTING, start, start, metres, 0.0, metres, "m"))
     if ref is not None and corner.lift_m - ref.lift_m > LIFT_TOLERANCE_M:
+        # the straight from the lift's start; when analysis did not cut the straight there, the whole straight
+        lifted = LIFTED if booked is None or LIFTED in booked else CARRY
         found.append(Finding(n, FT.FEEDBACK_TYPE_LIFT, corner.lift_start_m, corner.lift_start_m, corner.lift_m,
-                             ref.lift_m, corner.lift_m - ref.lift_m, "m", _share(booked, LIFTED, CARRY)
-                             if booked is not None and LIFTED not in booked else _share(booked, LIFTED),
+                             ref.lift_m, corner.lift_m - ref.lift_m, "m", _share(booked, lifted),
                              PH.CORNER_PHASE_STRAIGHT))
     return found
 
