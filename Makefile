@@ -5,15 +5,26 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: install gen lint breaking test demo bench eval model up clean browser
+.PHONY: install native gen lint breaking test demo bench eval model up clean browser
 
-install: $(STAMP)
+# The C kernels: sources in native/src, headers in native/include, built by cffi
+# (native/build_kernels.py) into the extension next to them. Editing any of them rebuilds it.
+NATIVE_SOURCES := $(wildcard native/src/*.c native/src/*.h native/include/*.h) native/build_kernels.py
+KERNELS        := native/_kernels.abi3.so
 
-$(STAMP): pyproject.toml setup.py $(wildcard native/*.c native/*.h native/build_kernels.py)
+install: $(STAMP) $(KERNELS)
+
+native: $(KERNELS)
+
+$(STAMP): pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -e '.[dev,train]'
 	touch $(STAMP)
+
+# Rebuilding the kernels alone takes seconds; the install above builds them too.
+$(KERNELS): $(NATIVE_SOURCES) | $(STAMP)
+	$(PY) native/build_kernels.py
 
 gen: install
 	$(PY) -m racecoach.codegen.build
