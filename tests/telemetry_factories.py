@@ -49,6 +49,10 @@ def make_arrays(*, start_index: int, count: int, lap_length_m: float = 4318.0, s
     }
 
 
+def make_batch(*, session_id: str, seq: int, arrays: dict[str, np.ndarray]) -> telemetry_pb2.TelemetryBatch:
+    return build_batch(session_id=session_id, seq=seq, arrays=arrays)
+
+
 def make_batches(*, session_id: str, count: int, samples: int = 6, first_seq: int = 1) -> list[telemetry_pb2.TelemetryBatch]:
     return [
         build_batch(session_id=session_id, seq=first_seq + i, arrays=make_arrays(start_index=(first_seq - 1 + i) * samples, count=samples))

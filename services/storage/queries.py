@@ -12,6 +12,7 @@ import numpy as np
 
 from racecoach.analysis.v1 import analysis_pb2
 from racecoach.coaching.v1 import coaching_pb2
+from racecoach.services.common.channels import resample
 from racecoach.services.common.errors import InvalidInputError, NotFoundError
 from racecoach.services.storage import readback
 from racecoach.services.storage.identity import User
@@ -20,6 +21,8 @@ from racecoach.telemetry.v1 import telemetry_pb2
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 50
+# the channels of a LapTrace besides its elapsed time
+TRACE_CHANNELS = ("speed_mps", "throttle", "brake", "gear")
 _SESSION_COLUMNS = (
     "s.session_pk, s.session_id, s.track_id, s.track_name, s.track_display, s.track_layout, s.track_length_m,"
     " s.car_id, s.car_name, s.car_path, s.session_type, s.source, s.source_name, s.driver_name, s.tick_rate_hz,"
@@ -178,17 +181,20 @@ def downsample(arrays: dict[str, np.ndarray], *, max_samples: int) -> dict[str, 
 
 
 def lap_trace(*, lap: analysis_pb2.LapAnalysis, arrays: dict[str, np.ndarray], step_m: float, length_m: float) -> storage_pb2.LapTrace:
-    """One lap's main channels on a distance grid (linear interpolation over monotonic distance)."""
+    """One lap's main channels on a distance grid over monotonic distance, each by its kind's rule
+    (:func:`~racecoach.services.common.channels.resample`): time, speed and pedals interpolated
+    linearly, the gear held from the last sample at or before each grid point."""
     dist = np.maximum.accumulate(arrays["lap_dist_m"].astype(np.float64))
     keep = np.concatenate([[True], np.diff(dist) > 0])
     dist = dist[keep]
     grid = np.arange(0.0, length_m, step_m)
     trace = storage_pb2.LapTrace(lap=lap)
     elapsed = arrays["session_time_s"][keep] - lap.start_session_time_s
-    trace.elapsed_s.extend(np.interp(grid, dist, elapsed).astype(np.float32).tolist())
-    for name in ("speed_mps", "throttle", "brake", "gear"):
+    trace.elapsed_s.extend(resample("session_time_s", x=dist, values=elapsed, at=grid).astype(np.float32).tolist())
+    for name in TRACE_CHANNELS:
         if name in arrays:
-            getattr(trace, name).extend(np.interp(grid, dist, arrays[name][keep]).astype(np.float32).tolist())
+            values = resample(name, x=dist, values=arrays[name][keep], at=grid)
+            getattr(trace, name).extend(values.astype(np.float32).tolist())
     return trace
 
 
@@ -198,7 +204,7 @@ async def lap_comparison(
     step = step_m or 5.0
     if step < 0.1 or step > 100:
         raise InvalidInputError(f"step_m must be between 0.1 and 100 m, got {step}")
-    names = ["session_time_s", "lap_dist_m", "speed_mps", "throttle", "brake", "gear"]
+    names = ["session_time_s", "lap_dist_m", *TRACE_CHANNELS]
     lap, lap_arrays = await lap_samples(conn, user=user, lap_id=lap_id, channels=names)
     ref, ref_arrays = await lap_samples(conn, user=user, lap_id=reference_lap_id, channels=names)
     if len(lap_arrays.get("session_time_s", [])) < 2 or len(ref_arrays.get("session_time_s", [])) < 2:
