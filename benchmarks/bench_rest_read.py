@@ -7,7 +7,7 @@ receives them from storage (1,000-sample chunks for the JSON route, its default;
 every sample for the columns route, as that route asks), every channel of a full lap:
 
 * today  – what ``/api/v1/laps/{id}/telemetry`` does: parse each chunk, ``MessageToDict`` and
-  ``json.dumps`` it into one server-sent event (``racecoach.rest.runtime.sse``);
+  ``json.dumps`` it into one server-sent event (``racecoach.codegen.rest_runtime.sse``);
 * columns – what ``/api/v1/laps/{id}/columns`` does: read each chunk as a ``TelemetryBatchRawView``
   and join its packed channel bytes into one binary body (``racecoach.services.gateway.columns``).
 
@@ -32,7 +32,7 @@ import time
 
 import numpy as np
 
-from racecoach.rest.runtime import to_json_dict
+from racecoach.codegen.rest_runtime import to_json_dict
 from racecoach.services.common.batch import build_batch
 from racecoach.services.common.channels import CHANNELS
 from racecoach.services.gateway import columns

@@ -6,7 +6,7 @@ import grpc
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
-from racecoach.rest.runtime import ERROR_RESPONSES
+from racecoach.codegen.rest_runtime import ERROR_RESPONSES
 from racecoach.services.common.logging import get_logger
 
 __all__ = ["ERROR_RESPONSES", "HTTP_FOR_GRPC", "error_body", "http_error_for"]

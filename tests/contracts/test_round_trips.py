@@ -58,7 +58,7 @@ def test_sdk_reads_and_writes_the_same_bytes():
 
 def test_rest_json_uses_proto3_names_and_int64_strings():
     from racecoach.rest import models
-    from racecoach.rest.runtime import to_struct
+    from racecoach.codegen.rest_runtime import to_struct
 
     lap = analysis_pb2.LapAnalysis(session_id="s", lap_id="s.2", lap_number=2, valid=True, distance_m=4318.5)
     lap.lap_time.FromNanoseconds(83_652_000_000)
