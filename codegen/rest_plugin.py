@@ -3,14 +3,14 @@
 protoc runs it with every project .proto; it writes the package ``racecoach.rest``:
 ``models.py`` (msgspec structs, proto3 JSON names, int64 as strings), ``routes.py``
 (Litestar handlers: path variables, query parameters, ``body``, server streaming as SSE)
-and ``runtime.py`` (what the handlers call).
+and ``__init__.py``. What the handlers call is hand-written, not generated: the routes import
+it from :mod:`racecoach.codegen.rest_runtime`.
 """
 
 from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from google.api import annotations_pb2  # noqa: F401  (registers the http option)
 from google.protobuf import descriptor_pb2
@@ -102,11 +102,9 @@ def generate(request: plugin_pb2.CodeGeneratorRequest) -> plugin_pb2.CodeGenerat
     except PluginError as exc:
         response.error = str(exc)
         return response
-    runtime = (Path(__file__).parent / "rest_runtime.py").read_text()
     outputs = {
         "__init__.py": f'{HEADER}"""{PACKAGE_DOC}"""\n\nfrom .routes import dependencies, route_handlers\n\n'
         '__all__ = ["dependencies", "route_handlers"]\n',
-        "runtime.py": HEADER + runtime,
         "models.py": HEADER + models,
         "routes.py": HEADER + routes,
     }

@@ -163,7 +163,9 @@ def render_routes(
         *sorted(imports),
         "",
         "from .models import *  # noqa: F403",
-        "from .runtime import ERROR_RESPONSES, RestBackend, body_payload, parse_request, provide_backend, sse, to_struct",
+        "from racecoach.codegen.rest_runtime import (",
+        "    ERROR_RESPONSES, RestBackend, body_payload, parse_request, provide_backend, sse, to_struct,",
+        ")",
         "",
         "_ = (Literal, delete, get, patch, post, put)",
     ]

@@ -1,4 +1,4 @@
-'''Runtime support for the generated REST facade (copied verbatim into ``racecoach.rest``).
+'''Runtime support for the generated REST facade ``racecoach.rest``: its routes import it from here.
 
 The generated handlers build a protobuf request from path, query and body values (proto3
 JSON names), call the backend (the gateway, which forwards to the gRPC services) and turn

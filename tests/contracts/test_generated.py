@@ -32,6 +32,27 @@ def test_gen_is_up_to_date(tmp_path):
     assert stale == [], "gen/ is stale; run `make gen`:\n" + "\n".join(stale)
 
 
+def _without_header(text: str) -> str:
+    lines = text.splitlines()
+    while lines and lines[0].startswith("# Generated"):
+        lines.pop(0)
+    return "\n".join(lines).strip()
+
+
+def test_gen_holds_no_copy_of_hand_written_code():
+    """What the generated code needs at run time is imported from its one source, not copied into gen/."""
+    hand_written = {_without_header(p.read_text()): p.name for p in (REPO / "codegen").glob("*.py") if p.stat().st_size}
+    copies = [
+        f"{p.relative_to(REPO)} is {hand_written[_without_header(p.read_text())]}"
+        for p in sorted((REPO / "gen").rglob("*.py"))
+        if _without_header(p.read_text()) in hand_written
+    ]
+    assert copies == []
+    assert not (REPO / "gen" / "rest" / "racecoach" / "rest" / "runtime.py").exists()
+    routes = (REPO / "gen" / "rest" / "racecoach" / "rest" / "routes.py").read_text()
+    assert "from racecoach.codegen.rest_runtime import (" in routes
+
+
 def _all_fields():
     from racecoach.analysis.v1 import analysis_pb2
     from racecoach.coaching.v1 import coaching_pb2

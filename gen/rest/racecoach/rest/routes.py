@@ -16,7 +16,9 @@ from racecoach.coaching.v1 import coaching_pb2 as coaching_v1_coaching_pb2
 from racecoach.storage.v1 import storage_pb2 as storage_v1_storage_pb2
 
 from .models import *  # noqa: F403
-from .runtime import ERROR_RESPONSES, RestBackend, body_payload, parse_request, provide_backend, sse, to_struct
+from racecoach.codegen.rest_runtime import (
+    ERROR_RESPONSES, RestBackend, body_payload, parse_request, provide_backend, sse, to_struct,
+)
 
 _ = (Literal, delete, get, patch, post, put)
 
