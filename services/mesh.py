@@ -17,6 +17,7 @@ class Mesh:
 
     settings: Settings
     ports: dict[str, int] = field(default_factory=dict)
+    metrics_ports: dict[str, int] = field(default_factory=dict)  # each service's /metrics, where its settings turn it on
     _stoppers: list = field(default_factory=list)
 
     def address(self, name: str) -> str:
@@ -69,6 +70,11 @@ async def start_mesh(*, settings: Settings, storage=None) -> Mesh:
         )
         mesh.ports["gateway"] = gateway.port
         mesh._stoppers.append(gateway.stop)
+        for name, server in (("storage", stored), ("analysis", analysis), ("coaching", coaching), ("ingest", ingest),
+                             ("gateway", gateway)):
+            port = getattr(getattr(server, "running", server), "metrics_port", None)
+            if port is not None:
+                mesh.metrics_ports[name] = port
     except BaseException:
         await mesh.stop()
         raise

@@ -23,7 +23,6 @@ LOCAL_USER = "driver@localhost"
 
 async def _run_service(name: str, settings: Settings) -> None:
     from racecoach.services.common.logging import configure_logging, get_logger
-    from racecoach.services.common.metrics import serve_metrics
 
     configure_logging(level=settings.log_level)
     log = get_logger("racecoach.serve").bind(service=name)
@@ -46,8 +45,7 @@ async def _run_service(name: str, settings: Settings) -> None:
     else:
         from racecoach.services.gateway.server import serve
         server = await serve(settings=settings)
-    serve_metrics(port=settings.metrics_port, host=settings.host)
-    log.info("serving", port=server.port, metrics_port=settings.metrics_port or None)
+    log.info("serving", port=server.port, metrics_port=getattr(getattr(server, "running", server), "metrics_port", None))
     await stop.wait()
     log.info("stopping: draining streams and flushing writes")
     await server.stop()

@@ -9,6 +9,7 @@ import grpc
 from racecoach.analysis.v1 import analysis_pb2
 from racecoach.services.analysis.servicer import AnalysisServicer
 from racecoach.services.common.auth import Gate, TokenCache, whoami_resolver
+from racecoach.services.common.metrics import serve_metrics
 from racecoach.services.common.dependency import grpc_probe, start_following
 from racecoach.services.common.server import RunningServer, registration, start_server
 from racecoach.services.common.settings import Settings
@@ -45,5 +46,6 @@ async def serve(*, settings: Settings, port: int | None = None, storage_addr: st
         port=settings.ports.analysis if port is None else port,
         max_message_bytes=settings.max_message_bytes,
     )
+    running.metrics = serve_metrics(service="analysis", port=settings.metrics_port_of("analysis"), host=settings.host)
     start_following(running=running, probe=grpc_probe(channel=channel), dependency="storage", service="analysis")
     return AnalysisServer(running=running, channel=channel)

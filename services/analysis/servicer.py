@@ -19,7 +19,7 @@ from racecoach.services.common.errors import (
     ConflictError, DependencyUnavailableError, InvalidInputError, NotFoundError, translate_errors,
 )
 from racecoach.services.common.logging import get_logger
-from racecoach.services.common.metrics import ANALYSIS_LAPS
+from racecoach.services.common.metrics import ANALYSIS_BATCHES, ANALYSIS_FEED_SECONDS, ANALYSIS_LAPS, ANALYSIS_SAMPLES
 from racecoach.storage.v1 import storage_pb2, storage_pb2_grpc
 
 log = get_logger(__name__)
@@ -63,7 +63,10 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
                 validate(arrays=arrays, sample_count=batch.sample_count, max_samples=self.max_batch_samples)
             except BatchValidationError as exc:
                 await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"batch seq {batch.seq}: {exc}")
-            events = analyzer.feed(arrays, seq=batch.seq)
+            with ANALYSIS_FEED_SECONDS.time():
+                events = analyzer.feed(arrays, seq=batch.seq)
+            ANALYSIS_BATCHES.inc()
+            ANALYSIS_SAMPLES.inc(batch.sample_count)
             await self.catalogues.save(analyzer.catalogue, metadata=metadata)
             for event in events:
                 ANALYSIS_LAPS.labels(valid=str(event.lap.valid).lower()).inc()

@@ -11,6 +11,7 @@ from racecoach.coaching.v1 import coaching_pb2
 from racecoach.services.coaching.model.runtime import ScoringModel, load_model
 from racecoach.services.coaching.servicer import CoachingServicer
 from racecoach.services.common.auth import Gate, TokenCache, whoami_resolver
+from racecoach.services.common.metrics import serve_metrics
 from racecoach.services.common.dependency import grpc_probe, start_following
 from racecoach.services.common.server import RunningServer, registration, start_server
 from racecoach.services.common.settings import Settings, load_settings
@@ -53,6 +54,7 @@ async def serve(*, settings: Settings, port: int | None = None, model: ScoringMo
         port=settings.ports.coaching if port is None else port,
         max_message_bytes=settings.max_message_bytes,
     )
+    running.metrics = serve_metrics(service="coaching", port=settings.metrics_port_of("coaching"), host=settings.host)
     start_following(running=running, probe=grpc_probe(channel=channel), dependency="storage", service="coaching")
     return CoachingServer(running=running, channel=channel)
 

@@ -42,6 +42,11 @@ class RunningServer:
     health: Any
     names: tuple[str, ...]
     watchers: list[asyncio.Task] = field(default_factory=list)  # tasks that set health from a dependency's
+    metrics: Any = None  # the service's /metrics endpoint (metrics.MetricsEndpoint), stopped with the server
+
+    @property
+    def metrics_port(self) -> int | None:
+        return None if self.metrics is None else self.metrics.port
 
     async def stop(self, grace_s: float = 5.0) -> None:
         for task in self.watchers:
@@ -49,6 +54,9 @@ class RunningServer:
         for name in (*self.names, ""):
             await _set_status(self.health, name, health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.server.stop(grace_s)
+        if self.metrics is not None:
+            self.metrics.stop()
+            self.metrics = None
 
 
 async def _set_status(servicer: Any, name: str, status: int) -> None:

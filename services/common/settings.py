@@ -44,6 +44,27 @@ class Ports:
     gateway: int = 8080
 
 
+def _optional_port(env: Mapping[str, str], name: str) -> int | None:
+    """A port that is off unless set (0 picks a free one)."""
+    if env.get(name) in (None, ""):
+        return None
+    value = _int(env, name, 0)
+    if value > 65535:
+        raise SettingsError(f"{name} must be a TCP port (0-65535), got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class MetricsPorts:
+    """Ports of each service's Prometheus ``/metrics`` endpoint; None is off, 0 picks a free port."""
+
+    ingest: int | None = None
+    storage: int | None = None
+    analysis: int | None = None
+    coaching: int | None = None
+    gateway: int | None = None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a service or the CLI needs to know about its environment."""
@@ -64,7 +85,8 @@ class Settings:
     token: str | None = None
     service_token: str | None = field(default=None, repr=False)  # the mesh's own credential between its services
     rpc_timeout_s: float = 10.0
-    metrics_port: int = 0
+    metrics_port: int | None = None  # the metrics port of a process that serves one service (racing-coach serve)
+    metrics_ports: MetricsPorts = field(default_factory=MetricsPorts)
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -75,6 +97,11 @@ class Settings:
         if explicit:
             return str(explicit)
         return f"{self.host}:{getattr(self.ports, service)}"
+
+    def metrics_port_of(self, service: str) -> int | None:
+        """Where ``service`` exposes ``/metrics``: its own ``*_METRICS_PORT``, else ``METRICS_PORT``, else off."""
+        own = getattr(self.metrics_ports, service)
+        return own if own is not None else self.metrics_port
 
     @property
     def token_file(self) -> Path:
@@ -117,5 +144,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=level,
         token=env.get("RACING_COACH_TOKEN") or None,
         service_token=service_token,
-        metrics_port=_int(env, "RACING_COACH_METRICS_PORT", 0),
+        metrics_port=_optional_port(env, "RACING_COACH_METRICS_PORT"),
+        metrics_ports=MetricsPorts(
+            ingest=_optional_port(env, "RACING_COACH_INGEST_METRICS_PORT"),
+            storage=_optional_port(env, "RACING_COACH_STORAGE_METRICS_PORT"),
+            analysis=_optional_port(env, "RACING_COACH_ANALYSIS_METRICS_PORT"),
+            coaching=_optional_port(env, "RACING_COACH_COACHING_METRICS_PORT"),
+            gateway=_optional_port(env, "RACING_COACH_GATEWAY_METRICS_PORT"),
+        ),
     )

@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from racecoach import rest
+from racecoach.services.common.metrics import REGISTRIES
 from racecoach.services.common.settings import Settings
 from racecoach.services.gateway import columns, export, live, login
 from racecoach.services.gateway.backend import GrpcBackend
@@ -49,8 +50,8 @@ async def healthz(state: State) -> Response:
 
 @get("/metrics", include_in_schema=False, sync_to_thread=False)
 def metrics() -> Response:
-    """Prometheus metrics of this process."""
-    return Response(content=generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus metrics of the gateway (its own registry; every service also serves its own on its metrics port)."""
+    return Response(content=generate_latest(REGISTRIES["gateway"]), media_type=CONTENT_TYPE_LATEST)
 
 
 @get("/", include_in_schema=False, sync_to_thread=False)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import uvicorn
 
+from racecoach.services.common.metrics import GatewayMetrics, MetricsEndpoint, serve_metrics
 from racecoach.services.common.settings import Settings
 from racecoach.services.gateway.app import backend_for, create_app
 
@@ -16,16 +17,24 @@ class GatewayServer:
     server: uvicorn.Server
     task: asyncio.Task
     port: int
+    metrics: MetricsEndpoint | None = None
+
+    @property
+    def metrics_port(self) -> int | None:
+        return None if self.metrics is None else self.metrics.port
 
     async def stop(self) -> None:
         self.server.should_exit = True
         await asyncio.wait({self.task}, timeout=10)
+        if self.metrics is not None:
+            self.metrics.stop()
+            self.metrics = None
 
 
 async def serve(*, settings: Settings, port: int | None = None, addresses: dict[str, str] | None = None) -> GatewayServer:
     """Start the gateway; ``addresses`` overrides where storage, analysis and coaching listen."""
     app = create_app(backend=backend_for(settings, addresses=addresses))
-    config = uvicorn.Config(app, host=settings.host, port=settings.ports.gateway if port is None else port,
+    config = uvicorn.Config(GatewayMetrics(app), host=settings.host, port=settings.ports.gateway if port is None else port,
                             log_level="warning", lifespan="on", access_log=False)
     server = uvicorn.Server(config)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
@@ -36,4 +45,5 @@ async def serve(*, settings: Settings, port: int | None = None, addresses: dict[
             raise OSError(f"the gateway could not listen on {settings.host}:{config.port}")
         await asyncio.sleep(0.02)
     bound = server.servers[0].sockets[0].getsockname()[1]
-    return GatewayServer(server=server, task=task, port=bound)
+    metrics = serve_metrics(service="gateway", port=settings.metrics_port_of("gateway"), host=settings.host)
+    return GatewayServer(server=server, task=task, port=bound, metrics=metrics)

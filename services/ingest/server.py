@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from racecoach.ingest.v1 import ingest_pb2
 from racecoach.services.common.auth import Gate, TokenCache, whoami_resolver
+from racecoach.services.common.metrics import serve_metrics
 from racecoach.services.common.dependency import grpc_probe, start_following
 from racecoach.services.common.server import RunningServer, registration, start_server
 from racecoach.services.common.settings import Settings
@@ -40,5 +41,6 @@ async def serve(*, settings: Settings, port: int | None = None, storage_addr: st
                                     request_types={"Stream": ingest_pb2.StreamRequestRawView})],
         host=settings.host, port=settings.ports.ingest if port is None else port, max_message_bytes=settings.max_message_bytes,
     )
+    running.metrics = serve_metrics(service="ingest", port=settings.metrics_port_of("ingest"), host=settings.host)
     start_following(running=running, probe=grpc_probe(channel=links.channels[0]), dependency="storage", service="ingest")
     return IngestServer(running=running, links=links)

@@ -13,7 +13,7 @@ from racecoach.services.common.auth import Gate, forwarded, until_revoked
 from racecoach.services.common.batch import BatchValidationError, decode_raw, validate
 from racecoach.services.common.errors import ServiceError, status_for
 from racecoach.services.common.logging import get_logger
-from racecoach.services.common.metrics import INGEST_BATCHES, INGEST_SAMPLES
+from racecoach.services.common.metrics import INGEST_BATCHES, INGEST_SAMPLES, INGEST_STREAMS, AckClock
 from racecoach.services.ingest.links import Links
 from racecoach.services.ingest.pipeline import SessionPipeline, StorageLost
 
@@ -64,13 +64,17 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
         bound.info("session opened", committed_seq=committed)
         yield ingest_pb2.StreamResponse(accepted=ingest_pb2.SessionAccepted(
             session_id=pipeline.session.session_id, committed_seq=committed, committed_tick=pipeline.committed_tick))
-        reader = asyncio.create_task(self._consume(iterator, pipeline, out))
+        clock = AckClock()
+        reader = asyncio.create_task(self._consume(iterator, pipeline, out, clock))
         watch = asyncio.create_task(self._watch(metadata, out))
+        INGEST_STREAMS.inc()
         try:
             while True:
                 item = await out.get()
                 if item is _DONE:
                     break
+                if isinstance(item, ingest_pb2.StreamResponse) and item.HasField("ack"):
+                    clock.acked(item.ack.committed_seq)
                 if isinstance(item, StorageLost):
                     bound.warning("storage lost", code=item.code.name, detail=item.message)
                     await context.abort(item.code, item.message)
@@ -79,6 +83,7 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
                     await context.abort(status_for(item.error), str(item.error))
                 yield item
         finally:
+            INGEST_STREAMS.dec()
             reader.cancel()
             watch.cancel()
             await pipeline.abort()
@@ -88,7 +93,7 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
         revoked = await until_revoked(lambda: self.gate.recheck(metadata))
         await out.put(Refused(revoked))
 
-    async def _consume(self, iterator, pipeline: SessionPipeline, out: asyncio.Queue) -> None:
+    async def _consume(self, iterator, pipeline: SessionPipeline, out: asyncio.Queue, clock: AckClock) -> None:
         """Forward the collector's batches; a message that cannot be read ends the stream after the ones before it."""
         session_id = pipeline.session.session_id
         ended = False
@@ -97,7 +102,7 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
             async for request in iterator:
                 kind = request.WhichOneof("kind")
                 if kind == "batch":
-                    await self._batch(request.batch, pipeline, out)
+                    await self._batch(request.batch, pipeline, out, clock)
                 elif kind == "end":
                     ended = True
                     break
@@ -118,7 +123,7 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
             await out.put(ingest_pb2.StreamResponse(closed=closed))
         await out.put(_DONE)
 
-    async def _batch(self, view, pipeline: SessionPipeline, out: asyncio.Queue) -> None:
+    async def _batch(self, view, pipeline: SessionPipeline, out: asyncio.Queue, clock: AckClock) -> None:
         session_id = pipeline.session.session_id
         if view.session_id != session_id:
             await out.put(batch_error(session_id, view.seq, "WRONG_SESSION", f"batch names session {view.session_id!r}, this stream is {session_id!r}"))
@@ -134,6 +139,7 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
             INGEST_BATCHES.labels(outcome=exc.reason.lower()).inc()
             await out.put(batch_error(session_id, view.seq, exc.reason, f"batch seq {view.seq}: {exc}"))
             return
+        clock.arrived(view.seq)
         await pipeline.forward(seq=view.seq, batch_bytes=view.SerializeToString(), arrays=arrays)
         INGEST_BATCHES.labels(outcome="accepted").inc()
         INGEST_SAMPLES.inc(view.sample_count)

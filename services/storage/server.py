@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from racecoach.services.common.metrics import serve_metrics
 from racecoach.services.common.dependency import database_probe, start_following
 from racecoach.services.common.server import RunningServer, start_server
 from racecoach.services.common.logging import get_logger
@@ -44,6 +45,7 @@ async def serve(*, settings: Settings, port: int | None = None, storage: Storage
         port=settings.ports.storage if port is None else port,
         max_message_bytes=settings.max_message_bytes,
     )
+    running.metrics = serve_metrics(service="storage", port=settings.metrics_port_of("storage"), host=settings.host)
     start_following(running=running, probe=database_probe(pool=storage.pool), dependency="postgresql", service="storage",
                     on_down=None if storage.embedded is None else revive_embedded(embedded=storage.embedded))
     return StorageServer(running=running, storage=storage)
