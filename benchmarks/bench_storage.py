@@ -38,7 +38,7 @@ from racecoach.analysis.v1 import analysis_pb2
 from racecoach.services.common.batch import build_raw_batch
 from racecoach.services.common.channels import CHANNELS
 from racecoach.services.common.settings import Ports, load_settings
-from racecoach.services.storage.copy import COLUMNS
+from racecoach.services.storage.binary_copy import COLUMNS
 from racecoach.services.storage.database import start_embedded
 from racecoach.services.storage.identity import create_token
 from racecoach.services.storage.server import serve

@@ -20,7 +20,7 @@ import numpy as np
 from racecoach.services.common.errors import InvalidInputError
 from racecoach.services.common.ticks import ticks_of
 from racecoach.services.storage import readback
-from racecoach.services.storage.copy import BatchRows
+from racecoach.services.storage.binary_copy import BatchRows
 
 
 def tick_bounds(*, low: int, high: int, tick_rate_hz: float) -> tuple[float, float]:

@@ -14,9 +14,9 @@ import numpy as np
 
 from racecoach.services.common.channels import BY_FIELD, CHANNELS
 from racecoach.services.common.errors import InvalidInputError
+from racecoach.services.storage.binary_copy import WIRE
 
 _HEADER = 19  # signature (11) + flags (4) + header extension length (4)
-_WIRE = {np.dtype("<f4"): ">f4", np.dtype("<f8"): ">f8", np.dtype("<u4"): ">i8"}
 _MISSING = {np.dtype("<f4"): "'NaN'::real", np.dtype("<f8"): "'NaN'::double precision", np.dtype("<u4"): "-1"}
 
 
@@ -39,7 +39,7 @@ def select_list(names: Sequence[str]) -> str:
 def _row_dtype(names: Sequence[str]) -> np.dtype:
     fields: list[tuple[str, str]] = [("nfields", ">i2")]
     for name in names:
-        fields += [(f"{name}__len", ">i4"), (name, _WIRE[BY_FIELD[name].dtype])]
+        fields += [(f"{name}__len", ">i4"), (name, WIRE[BY_FIELD[name].dtype])]
     return np.dtype(fields)
 
 

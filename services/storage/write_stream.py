@@ -22,7 +22,7 @@ from racecoach.services.common.errors import InvalidInputError, ServiceError
 from racecoach.services.common.limits import check_message, check_text
 from racecoach.services.common.metrics import STORAGE_COMMIT_SECONDS
 from racecoach.services.storage import database, writes
-from racecoach.services.storage.copy import BatchRows, encode_batches, encode_joined
+from racecoach.services.storage.binary_copy import BatchRows, encode_batches, encode_joined
 from racecoach.services.storage.identity import User
 from racecoach.storage.v1 import storage_pb2
 

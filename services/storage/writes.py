@@ -14,8 +14,8 @@ from racecoach.analysis.v1 import analysis_pb2
 from racecoach.coaching.v1 import coaching_pb2
 from racecoach.services.common.errors import ConflictError, InvalidInputError, NotFoundError
 from racecoach.services.common.metrics import STORAGE_BATCHES, STORAGE_SAMPLES
-from racecoach.services.storage.copy import COLUMNS, BatchRows, encode_rows
-from racecoach.services.storage.copy import payload as copy_payload
+from racecoach.services.storage.binary_copy import COLUMNS, BatchRows, encode_rows
+from racecoach.services.storage.binary_copy import payload as copy_payload
 from racecoach.services.storage.database import ensure_partition
 from racecoach.services.storage.identity import User
 from racecoach.services.storage.new_samples import all_new, batch_ticks, select_new, whole

@@ -8,7 +8,7 @@ import io
 import asyncpg
 import numpy as np
 
-from racecoach.services.storage.copy import COLUMNS, BatchRows, encode_rows
+from racecoach.services.storage.binary_copy import COLUMNS, BatchRows, encode_rows
 
 
 async def copy_batch_as_before(conn: asyncpg.Connection, *, session_pk: int, seq: int, arrays: dict[str, np.ndarray]) -> None:

@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 
 from racecoach.services.storage import database, identity, queries, writes
-from racecoach.services.storage.copy import BatchRows
+from racecoach.services.storage.binary_copy import BatchRows
 from racecoach.services.storage.service import open_storage
 from old_writes import copy_batch_as_before
 from seeding import lap_message

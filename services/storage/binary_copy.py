@@ -1,4 +1,7 @@
-"""PostgreSQL binary COPY payloads for telemetry rows, built with numpy (no per-value Python)."""
+"""PostgreSQL binary COPY payloads for telemetry rows, built with numpy (no per-value Python).
+
+:data:`WIRE` is the one table of the columns' wire types; :mod:`.readback` decodes with it too.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +17,9 @@ HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big
 TRAILER = (-1).to_bytes(2, "big", signed=True)
 KEY_COLUMNS = ("session_pk", "seq", "idx")
 COLUMNS: tuple[str, ...] = KEY_COLUMNS + tuple(c.field for c in CHANNELS)
-# Column wire types: float32 channels are ``real``, float64 ``double precision``, flags ``bigint``.
-_WIRE = {np.dtype("<f4"): ">f4", np.dtype("<f8"): ">f8", np.dtype("<u4"): ">i8"}
+# Column wire types by channel dtype: float32 channels are ``real``, float64 ``double precision``,
+# the uint32 flags ``bigint`` (binary COPY is big-endian both ways).
+WIRE: dict[np.dtype, str] = {np.dtype("<f4"): ">f4", np.dtype("<f8"): ">f8", np.dtype("<u4"): ">i8"}
 _KEY_WIRE = {"session_pk": ">i8", "seq": ">i8", "idx": ">i4"}
 
 
@@ -38,7 +42,7 @@ def _row_dtype(present: frozenset[str]) -> np.dtype:
     for channel in CHANNELS:
         fields.append((f"{channel.field}__len", ">i4"))
         if channel.field in present:
-            fields.append((channel.field, _WIRE[channel.dtype]))
+            fields.append((channel.field, WIRE[channel.dtype]))
     return np.dtype(fields)
 
 
@@ -85,7 +89,7 @@ def encode_joined(run: Sequence[BatchRows], *, columns: Mapping[str, np.ndarray]
         rows["idx"] = np.arange(total) - np.repeat(starts, counts)
     for channel in CHANNELS:
         if channel.field in columns:
-            rows[f"{channel.field}__len"] = np.dtype(_WIRE[channel.dtype]).itemsize
+            rows[f"{channel.field}__len"] = np.dtype(WIRE[channel.dtype]).itemsize
             rows[channel.field] = columns[channel.field]
         else:
             rows[f"{channel.field}__len"] = -1
