@@ -10,6 +10,7 @@ from racecoach.coaching.v1 import coaching_pb2, coaching_pb2_grpc
 from racecoach.services.coaching.live import CHANNELS, LiveCoach, LiveInputError
 from racecoach.services.coaching.model.runtime import ScoringModel, load_model
 from racecoach.services.coaching.scoring import score_lap
+from racecoach.services.common.batch import BatchValidationError, arrays_from_typed, check_lengths
 from racecoach.services.common.errors import InvalidInputError, translate_errors
 from racecoach.services.common.logging import get_logger
 from racecoach.services.common.metrics import COACHING_CUES, COACHING_REPORTS
@@ -22,12 +23,11 @@ SERVICE_NAME = coaching_pb2.DESCRIPTOR.services_by_name["CoachingService"].full_
 
 def batch_arrays(batch: telemetry_pb2.TelemetryBatch) -> dict[str, np.ndarray]:
     """The channels live coaching reads, as numpy arrays; raises when a length is off."""
-    arrays = {name: np.asarray(getattr(batch, name)) for name in CHANNELS}
-    for name, values in arrays.items():
-        if len(values) != batch.sample_count:
-            raise InvalidInputError(
-                f"batch seq {batch.seq}: channel {name} has {len(values)} values but sample_count is {batch.sample_count}"
-            )
+    arrays = arrays_from_typed(batch, names=CHANNELS)
+    try:
+        check_lengths(arrays, sample_count=batch.sample_count)
+    except BatchValidationError as exc:
+        raise InvalidInputError(f"batch seq {batch.seq}: {exc}") from exc
     return arrays
 
 

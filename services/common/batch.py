@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -34,14 +34,29 @@ def arrays_from_raw(view: telemetry_pb2.TelemetryBatchRawView) -> Arrays | None:
     return arrays
 
 
-def arrays_from_typed(batch: telemetry_pb2.TelemetryBatch) -> Arrays:
-    """Channel arrays from a typed batch (copies; lengths are checked by :func:`validate`)."""
+def arrays_from_typed(batch: telemetry_pb2.TelemetryBatch, *, names: Iterable[str] | None = None) -> Arrays:
+    """Channel arrays from a typed batch in the catalogue's dtypes (copies): every channel that
+    carries values, or exactly the channels ``names``, empty ones included. Lengths are checked
+    by :func:`validate` or :func:`check_lengths`."""
+    if names is not None:
+        return {name: np.asarray(getattr(batch, name), dtype=BY_FIELD[name].dtype) for name in names}
     arrays: Arrays = {}
     for channel in CHANNELS:
         values = getattr(batch, channel.field)
         if len(values):
             arrays[channel.field] = np.asarray(values, dtype=channel.dtype)
     return arrays
+
+
+def _length_mismatch(name: str, count: int, sample_count: int) -> BatchValidationError:
+    return BatchValidationError("LENGTH_MISMATCH", f"channel {name} has {count} values but sample_count is {sample_count}")
+
+
+def check_lengths(arrays: Mapping[str, np.ndarray], *, sample_count: int) -> None:
+    """Raise :class:`BatchValidationError` (``LENGTH_MISMATCH``) unless every array holds ``sample_count`` values."""
+    for name, values in arrays.items():
+        if len(values) != sample_count:
+            raise _length_mismatch(name, len(values), sample_count)
 
 
 def decode_raw(view: telemetry_pb2.TelemetryBatchRawView) -> Arrays:
@@ -66,9 +81,7 @@ def validate(*, arrays: Mapping[str, np.ndarray], sample_count: int, max_samples
     for name, values in arrays.items():
         channel = BY_FIELD[name]
         if len(values) != sample_count:
-            raise BatchValidationError(
-                "LENGTH_MISMATCH", f"channel {name} has {len(values)} values but sample_count is {sample_count}"
-            )
+            raise _length_mismatch(name, len(values), sample_count)
         if values.dtype.kind == "f":
             finite = np.isfinite(values)
             if not finite.all():

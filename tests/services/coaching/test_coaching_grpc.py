@@ -153,3 +153,16 @@ async def test_live_cues_reject_another_sessions_batch(channel):
         await call.read()
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "another-session" in caught.value.details()
+
+
+async def test_live_cues_refuse_a_batch_short_of_a_channel(channel):
+    stub = coaching_pb2_grpc.CoachingServiceStub(channel)
+    short = next(batch_requests(drive(start_m=0.0, metres=20.0, lap=3)))
+    del short.batch.lap[:]
+    call = stub.LiveCues()
+    await call.write(context_request())
+    await call.write(short)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await call.read()
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert caught.value.details() == "batch seq 1: channel lap has 0 values but sample_count is 6"

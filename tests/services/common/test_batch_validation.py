@@ -39,3 +39,25 @@ def test_oversized_batches_are_refused():
     with pytest.raises(BatchValidationError, match="at most 600") as err:
         check(make_arrays(start_index=0, count=601))
     assert err.value.reason == "TOO_LARGE"
+
+
+def test_typed_batches_become_arrays_in_the_catalogue_dtypes():
+    from racecoach.services.common.batch import arrays_from_typed, check_lengths
+    from racecoach.services.common.channels import BY_FIELD
+    from racecoach.telemetry.v1 import telemetry_pb2
+
+    batch = telemetry_pb2.TelemetryBatch(
+        sample_count=3, session_time_s=[1.0, 1.5, 2.0], gear=[3, 3, 4], session_flags=[4, 4, 0x80000004], brake=[0.25, 0.5]
+    )
+    every = arrays_from_typed(batch)
+    assert set(every) == {"session_time_s", "gear", "session_flags", "brake"}  # only channels that carry values
+    assert {n: a.dtype for n, a in every.items()} == {n: BY_FIELD[n].dtype for n in every}
+    assert every["session_flags"].tolist() == [4, 4, 0x80000004] and every["brake"].tolist() == [0.25, 0.5]
+    named = arrays_from_typed(batch, names=("gear", "lap"))
+    assert list(named) == ["gear", "lap"] and named["lap"].dtype == np.float32 and len(named["lap"]) == 0
+    check_lengths({"gear": named["gear"]}, sample_count=3)
+    for arrays, text in (({"lap": named["lap"]}, "channel lap has 0 values but sample_count is 3"),
+                         ({"brake": every["brake"]}, "channel brake has 2 values but sample_count is 3")):
+        with pytest.raises(BatchValidationError, match=text) as err:
+            check_lengths(arrays, sample_count=3)
+        assert err.value.reason == "LENGTH_MISMATCH"
