@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from racecoach.client.evaluation.report import format_summary
     from racecoach.client.evaluation.runner import MeshUnreachable, evaluate
     from racecoach.client.uploader import UploadError
-    from racecoach.services.common.logging import configure_logging
+    from racecoach.services.common.logs import configure_logging
 
     tracks, seeds = _tracks(args.tracks), _seeds(args.seeds)
     if args.laps < 3:

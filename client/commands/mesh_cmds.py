@@ -22,7 +22,7 @@ LOCAL_USER = "driver@localhost"
 
 
 async def _run_service(name: str, settings: Settings) -> None:
-    from racecoach.services.common.logging import configure_logging, get_logger
+    from racecoach.services.common.logs import configure_logging, get_logger
 
     configure_logging(level=settings.log_level)
     log = get_logger("racecoach.serve").bind(service=name)
@@ -157,7 +157,7 @@ def up_cmd(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     from racecoach.client.commands.supervisor import Child, launch, tend
-    from racecoach.services.common.logging import configure_logging
+    from racecoach.services.common.logs import configure_logging
 
     configure_logging(level=settings.log_level)
     children: list[Child] = []

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from racecoach.services.common.logging import get_logger
+from racecoach.services.common.logs import get_logger
 
 log = get_logger("racecoach.up")
 BASE_DELAY_S = 0.5

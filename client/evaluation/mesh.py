@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from racecoach.services.common.logging import get_logger
+from racecoach.services.common.logs import get_logger
 
 __all__ = ["MeshStartError", "TemporaryMesh", "temporary_mesh"]
 

@@ -22,7 +22,7 @@ from racecoach.client.simulator import simulate_session, write_session
 from racecoach.client.source import load_ibt
 from racecoach.client.uploader import Uploader, split_batches
 from racecoach.ingest.v1 import ingest_pb2
-from racecoach.services.common.logging import get_logger
+from racecoach.services.common.logs import get_logger
 
 from .judge import LapView, lap_views
 from .report import summarize

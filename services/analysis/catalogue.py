@@ -35,7 +35,7 @@ from racecoach.services.analysis.track_model import (
     published_numbers,
 )
 from racecoach.services.common.auth import with_service
-from racecoach.services.common.logging import get_logger
+from racecoach.services.common.logs import get_logger
 from racecoach.storage.v1 import storage_pb2, storage_pb2_grpc
 
 log = get_logger(__name__)

@@ -18,7 +18,7 @@ from racecoach.services.common.batch import BatchValidationError, arrays_from_ty
 from racecoach.services.common.errors import (
     ConflictError, DependencyUnavailableError, InvalidInputError, NotFoundError, translate_errors,
 )
-from racecoach.services.common.logging import get_logger
+from racecoach.services.common.logs import get_logger
 from racecoach.services.common.metrics import ANALYSIS_BATCHES, ANALYSIS_FEED_SECONDS, ANALYSIS_LAPS, ANALYSIS_SAMPLES
 from racecoach.storage.v1 import storage_pb2, storage_pb2_grpc
 

@@ -15,7 +15,7 @@ from racecoach.services.analysis.lap import (
 )
 from racecoach.services.analysis.segmenter import LapSegmenter
 from racecoach.services.common.batch import Arrays
-from racecoach.services.common.logging import get_logger
+from racecoach.services.common.logs import get_logger
 from racecoach.telemetry.v1 import telemetry_pb2
 
 log = get_logger(__name__)

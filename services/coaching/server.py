@@ -60,7 +60,7 @@ async def serve(*, settings: Settings, port: int | None = None, model: ScoringMo
 
 
 async def _main() -> None:
-    from racecoach.services.common.logging import configure_logging
+    from racecoach.services.common.logs import configure_logging
 
     settings = load_settings()
     configure_logging(level=settings.log_level)

@@ -12,7 +12,7 @@ from racecoach.services.coaching.model.runtime import ScoringModel, load_model
 from racecoach.services.coaching.scoring import score_lap
 from racecoach.services.common.batch import BatchValidationError, arrays_from_typed, check_lengths
 from racecoach.services.common.errors import InvalidInputError, translate_errors
-from racecoach.services.common.logging import get_logger
+from racecoach.services.common.logs import get_logger
 from racecoach.services.common.metrics import COACHING_CUES, COACHING_REPORTS
 from racecoach.telemetry.v1 import telemetry_pb2
 

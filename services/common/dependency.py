@@ -12,7 +12,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from racecoach.services.common.logging import get_logger
+from racecoach.services.common.logs import get_logger
 
 log = get_logger(__name__)
 Probe = Callable[[], Awaitable[bool]]

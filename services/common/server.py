@@ -13,7 +13,7 @@ from grpc_reflection.v1alpha import reflection
 
 from racecoach.services.common.auth import Gate
 from racecoach.services.common.guard import guarded, parser
-from racecoach.services.common.logging import get_logger
+from racecoach.services.common.logs import get_logger
 
 log = get_logger(__name__)
 _FACTORIES = {

@@ -7,7 +7,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
 from racecoach.codegen.rest_runtime import ERROR_RESPONSES
-from racecoach.services.common.logging import get_logger
+from racecoach.services.common.logs import get_logger
 
 __all__ = ["ERROR_RESPONSES", "HTTP_FOR_GRPC", "error_body", "http_error_for"]
 

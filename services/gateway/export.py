@@ -17,7 +17,7 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Stream
 
-from racecoach.services.common.logging import get_logger
+from racecoach.services.common.logs import get_logger
 from racecoach.services.gateway.backend import forwarded_metadata
 from racecoach.services.gateway.errors import ERROR_RESPONSES, http_error_for
 from racecoach.storage.v1 import storage_pb2

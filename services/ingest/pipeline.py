@@ -14,7 +14,7 @@ from racecoach.coaching.v1 import coaching_pb2
 from racecoach.ingest.v1 import ingest_pb2
 from racecoach.services.common.batch import Arrays, BatchValidationError, build_raw_batch
 from racecoach.services.common.errors import DependencyUnavailableError
-from racecoach.services.common.logging import get_logger
+from racecoach.services.common.logs import get_logger
 from racecoach.services.common.ticks import ticks_of
 from racecoach.services.ingest.links import Links
 from racecoach.services.ingest.wire import length_delimited, write_request

@@ -12,7 +12,7 @@ from racecoach.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 from racecoach.services.common.auth import Gate, forwarded, until_revoked
 from racecoach.services.common.batch import BatchValidationError, decode_raw, validate
 from racecoach.services.common.errors import ServiceError, status_for
-from racecoach.services.common.logging import get_logger
+from racecoach.services.common.logs import get_logger
 from racecoach.services.common.metrics import INGEST_BATCHES, INGEST_SAMPLES, INGEST_STREAMS, AckClock
 from racecoach.services.ingest.links import Links
 from racecoach.services.ingest.pipeline import SessionPipeline, StorageLost

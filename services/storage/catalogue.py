@@ -18,7 +18,7 @@ import math
 import asyncpg
 
 from racecoach.services.common.errors import InvalidInputError, StaleVersionError
-from racecoach.services.common.logging import get_logger
+from racecoach.services.common.logs import get_logger
 from racecoach.storage.v1 import storage_pb2
 
 log = get_logger(__name__)

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlparse
 import asyncpg
 
 from racecoach.services.common.errors import DependencyUnavailableError
-from racecoach.services.common.logging import get_logger
+from racecoach.services.common.logs import get_logger
 
 log = get_logger(__name__)
 PARTITION_SESSIONS = 1000

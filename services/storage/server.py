@@ -11,7 +11,7 @@ from pathlib import Path
 from racecoach.services.common.metrics import serve_metrics
 from racecoach.services.common.dependency import database_probe, start_following
 from racecoach.services.common.server import RunningServer, start_server
-from racecoach.services.common.logging import get_logger
+from racecoach.services.common.logs import get_logger
 from racecoach.services.common.settings import Settings
 from racecoach.services.storage.database import EmbeddedPostgres
 from racecoach.services.storage.service import Storage, open_storage

@@ -11,7 +11,7 @@ from racecoach.services.common.batch import build_batch
 from racecoach.services.common.channels import CHANNELS
 from racecoach.services.common.auth import CALLER, bearer_token
 from racecoach.services.common.errors import DependencyUnavailableError, UnauthenticatedError, translate_errors
-from racecoach.services.common.logging import get_logger
+from racecoach.services.common.logs import get_logger
 from racecoach.services.common.server import Registration, registration
 from racecoach.services.storage import catalogue, database, export, queries, write_stream, writes
 from racecoach.services.storage.database import DB_ERRORS

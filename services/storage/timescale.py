@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from racecoach.services.common.logging import get_logger
+from racecoach.services.common.logs import get_logger
 
 log = get_logger(__name__)
 CHUNK_INTERVAL = "7 days"  # one chunk per week of wall-clock writes
