@@ -1,6 +1,7 @@
 """Package layout: the top-level source folders map onto the ``racecoach`` namespace.
 
-``services/`` is ``racecoach.services``, ``client/`` is ``racecoach.client``, ``native/`` is
+``services/`` is ``racecoach.services``, ``client/`` is ``racecoach.client``, ``common/`` (what both
+share, importing neither: the lap definition) is ``racecoach.common``, ``native/`` is
 ``racecoach.native``, ``codegen/`` is ``racecoach.codegen``, and everything under ``gen/`` keeps
 the import path its generator gave it (``racecoach.<domain>.v1`` for pb2 code,
 ``racecoach.sdk`` for the betterproto SDK, ``racecoach.rest`` for the REST facade).
@@ -15,6 +16,7 @@ HERE = Path(__file__).parent
 SOURCE_ROOTS = {
     "racecoach.services": "services",
     "racecoach.client": "client",
+    "racecoach.common": "common",
     "racecoach.native": "native",
     "racecoach.codegen": "codegen",
 }

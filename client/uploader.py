@@ -162,6 +162,7 @@ class Uploader:
     on_lap: Callable[[ingest_pb2.LapCompleted], None] | None = None
     on_cue: Callable[[object], None] | None = None
     on_status: Callable[[str], None] | None = None
+    on_accepted: Callable[[], None] | None = None  # ingest accepted the session (the mesh answers)
     _space: asyncio.Condition = field(default_factory=asyncio.Condition)
     _resume: ResumePoint = field(default_factory=ResumePoint)
 
@@ -303,6 +304,8 @@ class Uploader:
                 if kind == "accepted":
                     await self._resumed(response.accepted)
                     accepted.set()
+                    if self.on_accepted:
+                        self.on_accepted()
                 elif kind == "ack":
                     await self._acked(response.ack.committed_seq)
                 elif kind == "lap_completed":

@@ -4,6 +4,10 @@ Each live session gets a fresh session id (uuid4). The sampler thread builds eve
 appends it to the session's spool before anything is sent; the event loop only reads the
 spool and streams it (never blocked by sampling, never blocking it). A collector that dies
 leaves its spool behind; the next ``collect`` or ``upload`` sends it, exactly once.
+
+The event loop also keeps the collector's :class:`~racecoach.client.live.state.CollectorState`:
+its own laps of every session (``laps``), from the spooled batches by the lap definition that
+analysis applies to the same batches, the simulator's and the mesh's state, the last cue.
 """
 
 from __future__ import annotations
@@ -21,6 +25,14 @@ from racecoach.client.live.sampler import (
     SessionEnded,
     SessionStarted,
     Status,
+)
+from racecoach.client.live.state import (
+    MESH_CONNECTED,
+    MESH_UNREACHABLE,
+    SIMULATOR_CONNECTED,
+    SIMULATOR_WAITING,
+    CollectorState,
+    SessionLaps,
 )
 from racecoach.client.report import format_lap
 from racecoach.client.source import session_from_info
@@ -56,14 +68,18 @@ class LiveCollector:
 
     def __init__(self, *, address: str, token: str, spool_dir: Path, test_file: Path | None = None,
                  poll_hz: float = 60.0, batch_ms: float = 100.0, stale_s: float = 2.0, reconnect_s: float = 1.0,
-                 out: TextIO | None = None, on_cue=None, drain_s: float = 10.0) -> None:
+                 out: TextIO | None = None, on_cue=None, drain_s: float = 10.0, on_message=None) -> None:
         self.address = address
         self.token = token
         self.spool_dir = spool_dir
         self.out = out or sys.stdout
         self.on_cue = on_cue
+        self.on_message = on_message  # each line the collector would print (default: print it to ``out``)
         self.drain_s = drain_s
         self.summary = CollectSummary()
+        self.state = CollectorState(source=test_file.name if test_file else "iRacing", ingest=address)
+        self.laps: dict[str, SessionLaps] = {}  # session id → the collector's own laps of it
+        self.mesh_laps: dict[str, list] = {}  # session id → the LapCompleted the mesh sent back
         self.sampler = LiveSampler(sink=self._sink, test_file=test_file, poll_hz=poll_hz, batch_ms=batch_ms,
                                    stale_s=stale_s, reconnect_s=reconnect_s)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -71,7 +87,15 @@ class LiveCollector:
         self._all: list[_Live] = []
 
     def _say(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+        self.state.note(text)
+        if self.on_message is not None:
+            self.on_message(text)
+        else:
+            print(text, file=self.out, flush=True)
+
+    def spool_backlog(self) -> int:
+        """Batches spooled and not yet committed by the mesh, over every session of this run."""
+        return sum(live.spool.unacked_count for live in self._all if live.spool.directory.exists())
 
     # --- sampler thread ---------------------------------------------------------------------
 
@@ -86,6 +110,7 @@ class LiveCollector:
             self.summary.batches += 1
             self.summary.samples += len(event.arrays["session_time_s"])
             self._loop.call_soon_threadsafe(self._wake, live)
+            self._loop.call_soon_threadsafe(self._local_laps, live, event.arrays)
         elif isinstance(event, SessionStarted):
             session = session_from_info(info=event.info, session_id=str(uuid.uuid4()),
                                         source=telemetry_pb2.SESSION_SOURCE_LIVE, source_name="iRacing",
@@ -100,19 +125,43 @@ class LiveCollector:
                 live.spool.mark_ended()
                 self._loop.call_soon_threadsafe(self._end_upload, live, event.reason)
         elif isinstance(event, Status):
-            self._loop.call_soon_threadsafe(self._say, event.text)
+            self._loop.call_soon_threadsafe(self._status, event)
 
     # --- event loop ------------------------------------------------------------------------
+
+    def _status(self, event: Status) -> None:
+        if event.kind == "connected":
+            self.state.simulator = SIMULATOR_CONNECTED
+        elif event.kind == "waiting":
+            self.state.simulator = SIMULATOR_WAITING
+        self._say(event.text)
+
+    def _local_laps(self, live: _Live, arrays) -> None:
+        if self.state.session_id == live.session.session_id:
+            self.state.feed(arrays)  # feeds the session's SessionLaps, as below
+        else:
+            self.laps[live.session.session_id].feed(arrays)
+
+    def _mesh_status(self, text: str) -> None:
+        self.state.mesh, self.state.mesh_detail = MESH_UNREACHABLE, text
+        self._say(text)
+
+    def _mesh_accepted(self) -> None:
+        self.state.mesh, self.state.mesh_detail = MESH_CONNECTED, ""
 
     def _start_upload(self, live: _Live) -> None:
         s = live.session
         kind = telemetry_pb2.SessionType.Name(s.session_type).removeprefix("SESSION_TYPE_").lower()
-        self._say(f"session {s.session_id}: {s.track.display_name or s.track.name or 'unknown track'}"
-                  f"{' (' + s.track.layout + ')' if s.track.layout else ''}, {s.car.name or 'unknown car'}, {kind}")
+        description = (f"{s.track.display_name or s.track.name or 'unknown track'}"
+                       f"{' (' + s.track.layout + ')' if s.track.layout else ''}, {s.car.name or 'unknown car'}, {kind}")
+        self.state.start_session(session_id=s.session_id, description=description)
+        self.laps[s.session_id] = self.state.laps
+        self._say(f"session {s.session_id}: {description}")
         self.summary.sessions.append(s.session_id)
         live.ended = asyncio.Event()
         live.uploader = Uploader(address=self.address, token=self.token, session=s, spool=live.spool,
-                                 max_attempts=None, on_lap=self._lap, on_cue=self._cue, on_status=self._say)
+                                 max_attempts=None, on_lap=self._lap, on_cue=self._cue, on_status=self._mesh_status,
+                                 on_accepted=self._mesh_accepted)
 
         async def until_ended():
             await live.ended.wait()
@@ -136,10 +185,12 @@ class LiveCollector:
 
     def _lap(self, completed) -> None:
         self.summary.laps += 1
+        self.mesh_laps.setdefault(completed.lap.session_id, []).append(completed)
         self._say(format_lap(completed))
 
     def _cue(self, cue) -> None:
         self.summary.cues += 1
+        self.state.cue(cue.text)
         if self.on_cue is not None:
             self.on_cue(cue)
 

@@ -35,7 +35,10 @@ _TYPES = {0: "S1", 1: "?", 2: "<i4", 3: "<u4", 4: "<f4", 5: "<f8"}
 
 @dataclass(frozen=True)
 class Status:
+    """A line for the driver; ``kind`` says what it means for the simulator: "waiting", "connected", or "info"."""
+
     text: str
+    kind: str = "info"
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,7 @@ class LiveSampler:
             while not self._stop.is_set():
                 if not self._connect(ir):
                     if not waiting_said:
-                        self.sink(Status("waiting for iRacing…"))
+                        self.sink(Status("waiting for iRacing…", "waiting"))
                         waiting_said = True
                     self._stop.wait(self.reconnect_s)
                     continue
@@ -148,14 +151,14 @@ class LiveSampler:
                 self._flush()  # the session stays open: a pause or a restart into the same session continues it
                 ir.shutdown()
                 if reason != "collector stopped" and self._streaming:
-                    self.sink(Status(f"{reason}; waiting for iRacing"))
+                    self.sink(Status(f"{reason}; waiting for iRacing", "waiting"))
                     self._streaming = False
                 waiting_said = True
                 self._stop.wait(self.reconnect_s)
             self._end("collector stopped")
         except Exception as exc:  # noqa: BLE001 report, never die silently: the collector prints it and stops
             self._end(f"sampler failed: {exc}")
-            self.sink(Status(f"error: live telemetry stopped: {exc}"))
+            self.sink(Status(f"error: live telemetry stopped: {exc}", "waiting"))
         finally:
             ir.shutdown()
             self.stats.cpu_s = time.thread_time() - started
@@ -192,7 +195,8 @@ class LiveSampler:
             if session_time > self._last_time:
                 if not self._streaming:
                     self._streaming = True
-                    self.sink(Status(f"receiving telemetry from {self.test_file.name if self.test_file else 'iRacing'}"))
+                    self.sink(Status(f"receiving telemetry from {self.test_file.name if self.test_file else 'iRacing'}",
+                                            "connected"))
                 identity = self._identity(memory)
                 if ir.session_info_update != info_update or identity != (self._session or (None,))[-1]:
                     info_update = ir.session_info_update

@@ -8,10 +8,10 @@ import grpc
 import numpy as np
 
 from racecoach.analysis.v1 import analysis_pb2, analysis_pb2_grpc
+from racecoach.common.laps import LapDetector
 from racecoach.services.analysis.catalogue import CatalogueStore
 from racecoach.services.analysis.lap import analyze_trace, compare_traces, number_and_measure, trace_from_samples
 from racecoach.services.analysis.phases import measure_corners
-from racecoach.services.analysis.segmenter import LapSegmenter
 from racecoach.services.analysis.stream import StreamAnalyzer
 from racecoach.services.common.auth import forwarded
 from racecoach.services.common.batch import BatchValidationError, arrays_from_typed, concat, validate
@@ -86,7 +86,7 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
                 except BatchValidationError as exc:
                     raise InvalidInputError(f"batch seq {batch.seq}: {exc}") from None
                 parts.append(arrays)
-            laps = LapSegmenter().feed(concat(parts), seq=request.batches[-1].seq)
+            laps = LapDetector().feed(concat(parts), seq=request.batches[-1].seq)
             wanted = [lap for lap in laps if request.lap_number in (0, lap.lap_number)]
             if not wanted:
                 raise NotFoundError("no complete lap (two start/finish crossings) in the samples sent")

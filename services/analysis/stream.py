@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from racecoach.analysis.v1 import analysis_pb2
+from racecoach.common.laps import LapDetector
 from racecoach.services.analysis.catalogue import CornerCatalogue
 from racecoach.services.analysis.lap import (
     LapTrace,
@@ -13,7 +14,6 @@ from racecoach.services.analysis.lap import (
     number_and_measure,
     trace_from_samples,
 )
-from racecoach.services.analysis.segmenter import LapSegmenter
 from racecoach.services.common.batch import Arrays
 from racecoach.services.common.logs import get_logger
 from racecoach.telemetry.v1 import telemetry_pb2
@@ -29,7 +29,7 @@ class StreamAnalyzer:
 
     session: telemetry_pb2.Session
     catalogue: CornerCatalogue | None = None
-    segmenter: LapSegmenter = field(default_factory=LapSegmenter)
+    segmenter: LapDetector = field(default_factory=LapDetector)
     best: tuple[analysis_pb2.LapAnalysis, LapTrace] | None = None
 
     def __post_init__(self) -> None:
