@@ -199,8 +199,9 @@ def corners(
     apart are merged and corners shorter than ``min_length_m`` dropped.
 
     Fields: ``entry_m``/``exit_m`` (first/last sample of the run), ``apex_m``
-    (the lowest speed in the corner — the coaching apex — and its
-    ``apex_speed_mps``), ``max_lat_g``, ``min_radius_m`` (1 / peak smoothed
+    (the coaching apex: with ``peak_window_m == 0`` the first sample with the
+    lowest speed in the corner; otherwise see below) and its
+    ``apex_speed_mps``, ``max_lat_g``, ``min_radius_m`` (1 / peak smoothed
     curvature), ``throttle_on_m`` (first sample at or after the apex from which
     ``throttle >= throttle_on_threshold`` holds up to the exit; NaN if the
     throttle is below it at the exit), ``coasting_m`` (distance with ``throttle``
@@ -211,8 +212,10 @@ def corners(
     ``|curvature|`` within ``±peak_window_m``, above the threshold; of two
     candidates at most that far apart the first): a corner without a peak joins
     its nearest neighbour, a corner with several peaks is split at the lowest
-    ``|curvature|`` between them, and a corner whose speed does not dip (lowest
-    at its entry or exit) has its apex at its curvature peak.
+    ``|curvature|`` between them, and the apex is the sample within 0.01 m/s of
+    the lowest speed nearest the corner's curvature peak (a held minimum is
+    centred on the peak), or the peak itself when that sample is the corner's
+    entry or exit (the speed does not dip).
     """
     func = "corners"
     params = v.corner_params(func, curvature_threshold_1pm=curvature_threshold_1pm, min_speed_mps=min_speed_mps,

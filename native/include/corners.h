@@ -22,7 +22,8 @@
  * held minimum is centred on the peak), or the curvature peak itself when that
  * sample is the corner's first or last (the speed does not dip).
  *
- * Apex: the first sample with the lowest speed inside the corner.
+ * Apex with peak_window_m = 0: the first sample with the lowest speed inside
+ * the corner (with peak_window_m > 0 it follows the curvature peak, above).
  * throttle_on_m: the first sample at or after the apex from which throttle
  * stays >= throttle_on_threshold up to the corner exit (NaN when the throttle
  * is below it at the exit). coasting_m: length of the intervals [i, i+1] in
@@ -40,7 +41,7 @@
 
 typedef struct {
     double entry_m;          /* first sample above the curvature threshold */
-    double apex_m;           /* distance of the lowest speed in the corner */
+    double apex_m;           /* distance of the apex (see above; the lowest speed only with peak_window_m = 0) */
     double exit_m;           /* last sample above the curvature threshold */
     double apex_speed_mps;   /* speed at the apex */
     double max_lat_g;        /* largest |lat_accel| in the corner, in g */

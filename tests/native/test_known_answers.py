@@ -140,6 +140,19 @@ def test_constant_radius_corner(impl, direction):
     assert c["coasting_m"] == pytest.approx(400.0 - c["entry_m"], abs=1e-9)
 
 
+def test_the_apex_is_the_lowest_speed_only_without_curvature_peaks(impl):
+    """A flat speed minimum from 340 to 420 m and the tightest curvature at 400 m: with
+    peak_window_m = 0 the apex is the first lowest-speed sample, with peaks the held one nearest the peak."""
+    kappa = np.where((CGRID >= 300.0) & (CGRID < 450.0), 0.01 * (1.0 - np.abs(CGRID - 400.0) / 150.0), 0.0)
+    speed = np.clip(20.0 + 0.1 * np.maximum(340.0 - CGRID, CGRID - 420.0), 20.0, 45.0)
+    kwargs = dict(dist_m=CGRID, speed_mps=speed, yaw_rate_rps=kappa * speed, lat_accel_mps2=kappa * speed**2,
+                  throttle=np.zeros_like(CGRID), brake=np.zeros_like(CGRID))
+    (lowest,) = impl.corners(**kwargs)
+    assert lowest["apex_m"] == CGRID[np.argmin(speed)] == 340.0
+    (peaked,) = impl.corners(**kwargs, peak_window_m=40.0)
+    assert peaked["apex_m"] == 400.0 and peaked["apex_speed_mps"] == 20.0
+
+
 def test_corner_without_yaw_rate_uses_lateral_acceleration(impl):
     kwargs = _corner_inputs()
     with_yaw = impl.corners(**kwargs)
