@@ -1,9 +1,11 @@
 """Python entry points of the C analysis kernels.
 
-This is the only module that touches ``ffi``/``lib``. Each function checks
-shapes and dtypes, converts its arrays to contiguous float64 once, hands the
-buffers to C without copying (``ffi.from_buffer``) and turns the C return code
-into a :mod:`racecoach.native.errors` exception. cffi releases the GIL for the
+This module and :mod:`racecoach.native.lap` (the whole lap in one call, which
+keeps its own per-thread cffi buffers) are the only ones that touch
+``ffi``/``lib``. Each function checks shapes and dtypes, converts its arrays to
+contiguous float64 once, hands the buffers to C without copying
+(``ffi.from_buffer``) and turns the C return code into a
+:mod:`racecoach.native.errors` exception. cffi releases the GIL for the
 duration of every kernel call, so several threads can analyse laps at once.
 
 All arrays are one lap's samples (or its resampled grid); units are in the
