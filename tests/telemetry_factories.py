@@ -1,4 +1,8 @@
-"""Factories for telemetry arrays and messages used across the tests."""
+"""Factories for telemetry arrays and messages used across the tests.
+
+Batches are built here field by field from the arrays (typed repeated fields), independently of
+the production ``racecoach.services.common.batch.build_batch`` (raw bytes per channel), so tests
+that use them check that code rather than repeat it."""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 
-from racecoach.services.common.batch import build_batch
 from racecoach.telemetry.v1 import telemetry_pb2
 
 DATA = Path(__file__).parent / "data"
@@ -50,11 +53,18 @@ def make_arrays(*, start_index: int, count: int, lap_length_m: float = 4318.0, s
 
 
 def make_batch(*, session_id: str, seq: int, arrays: dict[str, np.ndarray]) -> telemetry_pb2.TelemetryBatch:
-    return build_batch(session_id=session_id, seq=seq, arrays=arrays)
+    """A typed TelemetryBatch holding ``arrays`` (channel name → values), one repeated field each."""
+    times = np.asarray(arrays["session_time_s"])
+    batch = telemetry_pb2.TelemetryBatch(
+        session_id=session_id, seq=seq, sample_count=len(times), first_session_time_s=float(times[0]) if len(times) else 0.0
+    )
+    for name, values in arrays.items():
+        getattr(batch, name).extend(np.asarray(values).tolist())  # unknown names raise AttributeError
+    return batch
 
 
 def make_batches(*, session_id: str, count: int, samples: int = 6, first_seq: int = 1) -> list[telemetry_pb2.TelemetryBatch]:
     return [
-        build_batch(session_id=session_id, seq=first_seq + i, arrays=make_arrays(start_index=(first_seq - 1 + i) * samples, count=samples))
+        make_batch(session_id=session_id, seq=first_seq + i, arrays=make_arrays(start_index=(first_seq - 1 + i) * samples, count=samples))
         for i in range(count)
     ]

@@ -69,3 +69,17 @@ def test_rest_json_uses_proto3_names_and_int64_strings():
     as_json = json_format.MessageToDict(batch)
     assert as_json["seq"] == "12345678901" and "sessionTimeS" in as_json
     assert to_struct(batch, models.TelemetryTelemetryBatch).seq == "12345678901"
+
+
+def test_build_batch_writes_what_a_field_by_field_batch_holds():
+    """The production build_batch (raw bytes per channel) against the tests' factory (typed fields, one by one)."""
+    from telemetry_factories import make_batch
+
+    arrays = make_arrays(start_index=1000, count=45)
+    arrays["rpm"] = np.linspace(3000, 7500, 45, dtype=np.float32)
+    built = build_batch(session_id="s-2", seq=9, arrays=arrays)
+    by_hand = make_batch(session_id="s-2", seq=9, arrays=arrays)
+    assert built == by_hand
+    assert built.SerializeToString() == by_hand.SerializeToString()  # same wire bytes: packed fields are raw little-endian
+    assert by_hand.first_session_time_s == arrays["session_time_s"][0] and by_hand.sample_count == 45
+    assert list(by_hand.session_flags) == [0x80000004] * 45 and list(by_hand.gear) == [4.0] * 45

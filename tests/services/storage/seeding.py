@@ -8,10 +8,10 @@ import grpc
 import numpy as np
 
 from racecoach.analysis.v1 import analysis_pb2
-from racecoach.services.common.batch import build_batch, concat
+from racecoach.services.common.batch import concat
 from racecoach.storage.v1 import storage_pb2, storage_pb2_grpc
 from racecoach.telemetry.v1 import telemetry_pb2
-from telemetry_factories import make_arrays, make_session
+from telemetry_factories import make_arrays, make_batch, make_session
 
 LAP_M = 600.0
 HZ = 60.0
@@ -63,7 +63,7 @@ def requests_for(*, session: telemetry_pb2.Session, laps: int, batch_samples: in
     parts = [_arrays(start, min(batch_samples, total - start)) for start in range(0, total, batch_samples)]
     requests = [storage_pb2.WriteRequest(request_id=1, session=session)]
     requests += [
-        storage_pb2.WriteRequest(request_id=100 + seq, batch=build_batch(session_id=session.session_id, seq=seq, arrays=part))
+        storage_pb2.WriteRequest(request_id=100 + seq, batch=make_batch(session_id=session.session_id, seq=seq, arrays=part))
         for seq, part in enumerate(parts, start=1)
     ]
     requests += [storage_pb2.WriteRequest(request_id=1000 + n, lap=lap_message(session.session_id, n)) for n in range(1, laps + 1)]
