@@ -65,11 +65,12 @@ GATEWAY_REQUEST_SECONDS = Histogram("racecoach_gateway_request_seconds", "Time t
 
 def exported_names(service: str) -> set[str]:
     """The metric names a scrape of ``service`` shows (counters with ``_total``, histograms with their series)."""
+    suffixes = {"counter": ("_total", "_created"), "histogram": ("_bucket", "_count", "_sum", "_created"),
+                "summary": ("_count", "_sum", "_created"), "gauge": ("",)}
     names: set[str] = set()
-    for family in REGISTRIES[service].collect():
-        names.add(family.name)
-        for sample in family.samples:
-            names.add(sample.name)
+    for family in REGISTRIES[service].collect():  # labelled metrics have no samples before their first use
+        names |= {family.name + suffix for suffix in suffixes.get(family.type, ("",))}
+        names |= {sample.name for sample in family.samples}
     return names
 
 

@@ -40,14 +40,25 @@ ENV_NAME = re.compile(r"^(RACING_COACH_[A-Z0-9_]+|DATABASE_URL)$")
 
 # --- loading -------------------------------------------------------------------------------
 
-def _interpolate(value):
-    """Compose's ``${VAR:-default}`` / ``${VAR}`` with nothing set in the environment."""
+COMPOSE_ENV = {"RACING_COACH_SERVICE_TOKEN": "a-service-token-for-the-compose-tests"}  # what .env holds
+_VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)(?::?([-?])([^}]*))?\}")
+
+
+def _interpolate(value, env=COMPOSE_ENV):
+    """Compose's ``${VAR}``, ``${VAR:-default}`` and ``${VAR:?error}`` with ``env`` as the environment."""
     if isinstance(value, str):
-        return re.sub(r"\$\{[A-Z0-9_]+(?::?-([^}]*))?\}", lambda m: m.group(1) or "", value)
+        def substitute(match):
+            name, operator, word = match.groups()
+            if env.get(name):
+                return env[name]
+            if operator == "?":
+                raise KeyError(f"compose requires {name}: {word}")
+            return word or ""
+        return _VARIABLE.sub(substitute, value)
     if isinstance(value, dict):
-        return {k: _interpolate(v) for k, v in value.items()}
+        return {k: _interpolate(v, env) for k, v in value.items()}
     if isinstance(value, list):
-        return [_interpolate(v) for v in value]
+        return [_interpolate(v, env) for v in value]
     return value
 
 
@@ -85,28 +96,29 @@ def _configmap_env(k8s) -> dict[str, str]:
     return {k: str(v) for k, v in k8s[("ConfigMap", "racing-coach-settings")]["data"].items()}
 
 
-def _secret_template() -> dict:
-    return yaml.safe_load((K8S / "secret.example.yaml").read_text())
+def _secret_templates() -> dict[str, dict]:
+    """The Secrets of secret.example.yaml, by name."""
+    return {doc["metadata"]["name"]: doc for doc in yaml.safe_load_all((K8S / "secret.example.yaml").read_text()) if doc}
 
 
 def _k8s_env(k8s, name: str) -> dict[str, str]:
     """The environment a service's container gets (ConfigMaps, Secret from the template, env)."""
     container = _container(k8s, name)
-    secret = _secret_template()
+    secrets = _secret_templates()
     env: dict[str, str] = {}
     for source in container.get("envFrom", []):
         if "configMapRef" in source:
             env.update({k: str(v) for k, v in k8s[("ConfigMap", source["configMapRef"]["name"])]["data"].items()})
         else:
-            assert source["secretRef"]["name"] == secret["metadata"]["name"]
-            env.update(secret["stringData"])
+            assert source["secretRef"]["name"] in secrets, f"{name}: unknown Secret {source['secretRef']['name']}"
+            env.update(secrets[source["secretRef"]["name"]]["stringData"])
     for item in container.get("env", []):
         if "value" in item:
             env[item["name"]] = str(item["value"])
         else:
             ref = item["valueFrom"]["secretKeyRef"]
-            assert ref["name"] == secret["metadata"]["name"], f"{name}: unknown Secret {ref['name']}"
-            env[item["name"]] = secret["stringData"][ref["key"]]
+            assert ref["name"] in secrets, f"{name}: unknown Secret {ref['name']}"
+            env[item["name"]] = secrets[ref["name"]]["stringData"][ref["key"]]
     return env
 
 
@@ -126,9 +138,14 @@ def test_kustomization_applies_every_manifest_but_the_secret_template(kustomizat
     on_disk = {p.name for p in K8S.glob("*.yaml")} - {"kustomization.yaml", "secret.example.yaml"}
     assert set(kustomization["resources"]) == on_disk
     assert kustomization["namespace"] == "racing-coach"
-    secret = _secret_template()
-    assert secret["kind"] == "Secret" and set(secret["stringData"]) == {"DATABASE_URL"}
-    assert "CHANGE-ME" in secret["stringData"]["DATABASE_URL"], "the template must not hold a real password"
+    secrets = _secret_templates()
+    assert set(secrets) == {"racing-coach-database", "racing-coach-service-token", "racing-coach-tls"}
+    for secret in secrets.values():
+        assert secret["kind"] == "Secret"
+        assert all("CHANGE-ME" in value for value in secret["stringData"].values()), "templates hold no real secret"
+    assert set(secrets["racing-coach-database"]["stringData"]) == {"DATABASE_URL"}
+    assert set(secrets["racing-coach-service-token"]["stringData"]) == {"RACING_COACH_SERVICE_TOKEN"}
+    assert secrets["racing-coach-tls"]["type"] == "kubernetes.io/tls"
 
 
 def test_the_ports_dataclass_names_exactly_the_services():
@@ -149,10 +166,10 @@ def test_every_service_has_deployment_service_hpa_and_pdb(k8s, name):
     assert hpa["apiVersion"] == "autoscaling/v2"
     assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
     assert 2 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
-    assert [m["resource"]["name"] for m in hpa["spec"]["metrics"]] == ["cpu"]
+    assert hpa["spec"]["metrics"][-1]["resource"]["name"] == "cpu", "CPU is every HPA's backstop"
     pdb = k8s[("PodDisruptionBudget", name)]
     assert pdb["spec"]["selector"]["matchLabels"] == selector
-    assert pdb["spec"]["minAvailable"] < hpa["spec"]["minReplicas"], "the PDB must leave room to evict a pod"
+    assert pdb["spec"]["maxUnavailable"] == 1, "the PDB must leave room to evict a pod, one at a time"
 
     container = _container(k8s, name)
     assert container["args"] == ["serve", name]
@@ -166,8 +183,8 @@ def test_k8s_ports_and_probes_use_the_settings_port(k8s, name):
     port = _default_port(name)
     assert getattr(load_settings(_k8s_env(k8s, name)).ports, name) == port, "an env override moved the port"
     container = _container(k8s, name)
-    assert [p["containerPort"] for p in container["ports"]] == [port]
-    (service_port,) = k8s[("Service", name)]["spec"]["ports"]
+    assert [p["containerPort"] for p in container["ports"]][0] == port
+    service_port = k8s[("Service", name)]["spec"]["ports"][0]
     assert service_port["port"] == port
     assert service_port["targetPort"] in (port, container["ports"][0]["name"])
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
@@ -191,7 +208,7 @@ def test_grpc_readiness_asks_for_the_service_the_server_registers(k8s, name):
     readiness = _container(k8s, name)["readinessProbe"]["grpc"]
     assert readiness["service"] == servicer.SERVICE_NAME
     assert "service" not in _container(k8s, name)["livenessProbe"]["grpc"], "liveness: the whole server"
-    (service_port,) = k8s[("Service", name)]["spec"]["ports"]
+    service_port = k8s[("Service", name)]["spec"]["ports"][0]
     assert service_port["appProtocol"] == "kubernetes.io/h2c"
 
 
@@ -247,10 +264,15 @@ def test_every_settings_variable_used_is_one_load_settings_reads(compose, k8s):
     assert not unknown, f"variables load_settings never reads: {unknown}"
 
 
-def _check_addresses(settings, service_names: set[str], where: str) -> None:
+def _check_addresses(settings, service_names: set[str], where: str, *, namespace: str | None = None) -> None:
+    """Each address names the service: ``name:port``, or on Kubernetes the gRPC DNS target of its
+    headless Service, ``dns:///name.<namespace>.svc.cluster.local:port``."""
     assert settings.host == "0.0.0.0", f"{where}: containers must bind all interfaces"
     for target in ("storage", "analysis", "coaching", "ingest"):
         host, _, port = settings.address(target).rpartition(":")
+        if namespace is not None:
+            assert host == f"dns:///{target}.{namespace}.svc.cluster.local", f"{where}: {target} at {settings.address(target)}"
+            host = target
         assert host == target and host in service_names, f"{where}: {target} at {settings.address(target)}"
         assert int(port) == _default_port(target), f"{where}: {target} at {settings.address(target)}"
 
@@ -258,7 +280,8 @@ def _check_addresses(settings, service_names: set[str], where: str) -> None:
 @pytest.mark.parametrize("name", SERVICES)
 def test_k8s_settings_load_and_point_at_the_services(k8s, name):
     settings = load_settings(_k8s_env(k8s, name))
-    _check_addresses(settings, {n for kind, n in k8s if kind == "Service"}, f"k8s {name}")
+    namespace = yaml.safe_load((K8S / "kustomization.yaml").read_text())["namespace"]
+    _check_addresses(settings, {n for kind, n in k8s if kind == "Service"}, f"k8s {name}", namespace=namespace)
 
 
 # --- docker compose ------------------------------------------------------------------------
