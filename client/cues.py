@@ -20,7 +20,7 @@ class CueSpeaker:
 
     def __init__(self, *, out: TextIO | None = None, speak: bool = True, words_per_minute: int = 190,
                  binary: str = "espeak-ng") -> None:
-        self.out = out or sys.stdout
+        self.out = out  # None: sys.stdout at the time of the cue
         self.words_per_minute = words_per_minute
         self.command = shutil.which(binary) if speak else None
         self.spoken = 0
@@ -31,7 +31,7 @@ class CueSpeaker:
         return self.command is not None
 
     def __call__(self, cue) -> None:
-        print(format_cue(cue), file=self.out, flush=True)
+        print(format_cue(cue), file=self.out or sys.stdout, flush=True)
         self.say(cue.text)
 
     def say(self, text: str) -> None:

@@ -6,8 +6,9 @@ from racecoach.analysis.v1 import analysis_pb2
 
 
 def lap_time_text(seconds: float) -> str:
-    minutes = int(seconds // 60)
-    return f"{minutes}:{seconds - 60 * minutes:06.3f}"
+    """``m:ss.mmm``, rounded to the millisecond first (59.9999 s is 1:00.000, never 0:60.000)."""
+    minutes, millis = divmod(round(seconds * 1000), 60_000)
+    return f"{minutes}:{millis / 1000:06.3f}"
 
 
 def format_lap(completed) -> str:

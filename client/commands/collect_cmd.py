@@ -18,6 +18,7 @@ from racecoach.client.spool import Spool, spool_root
 
 async def _collect(args: argparse.Namespace, *, address: str, token: str, spool_dir: Path) -> int:
     from racecoach.client.live import IbtPlayer, LiveCollector
+    from racecoach.client.live.view import LiveView, plain_wanted
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -44,6 +45,7 @@ async def _collect(args: argparse.Namespace, *, address: str, token: str, spool_
                               on_cue=speaker, stale_s=args.stale_s)
     print(f"collecting to ingest at {address}; cues {'spoken and ' if speaker.speaks else ''}printed; Ctrl-C stops",
           flush=True)
+    view = None if plain_wanted(plain=args.plain) else LiveView(collector=collector).start()
     if player is not None:
         async def stop_when_played() -> None:
             await asyncio.to_thread(player.done.wait)
@@ -54,6 +56,8 @@ async def _collect(args: argparse.Namespace, *, address: str, token: str, spool_
         summary = await collector.run(stop)
         await asyncio.wait({pending}, timeout=collector.drain_s)
     finally:
+        if view is not None:
+            await view.stop()
         if player is not None:
             player.close()
         if scratch is not None:
@@ -89,6 +93,8 @@ def add_parser(sub) -> None:
     parser.add_argument("--poll-hz", type=arguments.positive_float, default=60.0, help="telemetry reads per second (default 60)")
     parser.add_argument("--stale-s", type=arguments.positive_float, default=2.0, help="seconds without a new tick before reconnecting")
     parser.add_argument("--quiet", action="store_true", help="print cues only, do not speak them")
+    parser.add_argument("--plain", action="store_true",
+                        help="plain log lines instead of the live panel (the default when stdout is not a terminal)")
     parser.add_argument("--test-file", metavar="MEMFILE", help="read a live-layout memory file instead of iRacing")
     parser.add_argument("--from-ibt", metavar="FILE", help="play an .ibt as live telemetry (any OS; for trying it out)")
     parser.add_argument("--speed", type=arguments.positive_float, default=1.0, help="playback factor for --from-ibt (default 1.0)")

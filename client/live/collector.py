@@ -72,7 +72,7 @@ class LiveCollector:
         self.address = address
         self.token = token
         self.spool_dir = spool_dir
-        self.out = out or sys.stdout
+        self.out = out  # None: whatever sys.stdout is when a line is printed (the live view redirects it)
         self.on_cue = on_cue
         self.on_message = on_message  # each line the collector would print (default: print it to ``out``)
         self.drain_s = drain_s
@@ -91,7 +91,7 @@ class LiveCollector:
         if self.on_message is not None:
             self.on_message(text)
         else:
-            print(text, file=self.out, flush=True)
+            print(text, file=self.out or sys.stdout, flush=True)
 
     def spool_backlog(self) -> int:
         """Batches spooled and not yet committed by the mesh, over every session of this run."""
