@@ -82,7 +82,7 @@ async def write_batches(
     the committed seq without gaps (a gap raises ConflictError after nothing was written); a
     batch at or below the committed seq only adds the samples the session lacks; a batch whose
     samples were all stored before is committed like any other (nothing is written for it).
-    ``encoded`` is :func:`copy.encode_batches` of exactly ``batches``, when the caller made it
+    ``encoded`` is :func:`binary_copy.encode_batches` of exactly ``batches``, when the caller made it
     ahead of time (the write stream does, while the previous transaction commits).
     """
     async with conn.transaction():
