@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import tempfile
 from pathlib import Path
@@ -12,19 +13,26 @@ from racecoach.client.commands import arguments
 from racecoach.client.commands.common import find_token, settings_or_exit
 from racecoach.client.commands.upload_cmd import upload_pending
 from racecoach.client.cues import CueSpeaker
+from racecoach.client.voice import VoiceError, system_voices
 from racecoach.client.reach import unreachable, unreachable_message
 from racecoach.client.spool import Spool, spool_root
 
 
 async def _collect(args: argparse.Namespace, *, address: str, token: str, spool_dir: Path) -> int:
     from racecoach.client.live import IbtPlayer, LiveCollector
+    from racecoach.client.cli import CliError
     from racecoach.client.live.view import LiveView, plain_wanted
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    speaker = CueSpeaker(speak=not args.quiet)
+    where: list = []  # the collector, once made: the voice asks it where the car is
+    try:
+        speaker = CueSpeaker(speak=not args.quiet, voice=args.voice, playback=args.speed if args.from_ibt else 1.0,
+                             position=lambda: where[0].state.position if where else None)
+    except VoiceError as exc:
+        raise CliError(str(exc)) from None
     player = None
     test_file = Path(args.test_file) if args.test_file else None
     scratch = None
@@ -43,8 +51,9 @@ async def _collect(args: argparse.Namespace, *, address: str, token: str, spool_
     collector = LiveCollector(address=address, token=token, spool_dir=spool_dir, test_file=test_file,
                               poll_hz=args.poll_hz * (args.speed if args.from_ibt else 1.0), batch_ms=args.batch_ms,
                               on_cue=speaker, stale_s=args.stale_s)
-    print(f"collecting to ingest at {address}; cues {'spoken and ' if speaker.speaks else ''}printed; Ctrl-C stops",
-          flush=True)
+    where.append(collector)
+    spoken = f"spoken ({speaker.voice_name}) and " if speaker.speaks else ""
+    print(f"collecting to ingest at {address}; cues {spoken}printed; Ctrl-C stops", flush=True)
     view = None if plain_wanted(plain=args.plain) else LiveView(collector=collector).start()
     if player is not None:
         async def stop_when_played() -> None:
@@ -75,6 +84,13 @@ async def _collect(args: argparse.Namespace, *, address: str, token: str, spool_
 def run(args: argparse.Namespace) -> int:
     from racecoach.client.cli import CliError
 
+    if args.voice == "list":
+        voices = system_voices()
+        for voice_id, name in voices:
+            print(f"{name}\t{voice_id}")
+        if not voices:
+            print("pyttsx3 finds no voice on this machine; cues are spoken by espeak-ng where it is installed")
+        return 0
     settings = settings_or_exit()
     token = find_token(settings, args.token)
     address = args.ingest or settings.address("ingest")
@@ -92,7 +108,10 @@ def add_parser(sub) -> None:
     parser.add_argument("--batch-ms", type=arguments.positive_float, default=100.0, help="milliseconds of samples per batch (default 100)")
     parser.add_argument("--poll-hz", type=arguments.positive_float, default=60.0, help="telemetry reads per second (default 60)")
     parser.add_argument("--stale-s", type=arguments.positive_float, default=2.0, help="seconds without a new tick before reconnecting")
-    parser.add_argument("--quiet", action="store_true", help="print cues only, do not speak them")
+    parser.add_argument("--quiet", action="store_true", help="print cues only, do not speak them (as --voice off)")
+    parser.add_argument("--voice", default=os.environ.get("RACING_COACH_VOICE") or "auto",
+                        help="auto (the system's voice), off, a voice name or id, or 'list' to list them "
+                             "(default: RACING_COACH_VOICE or auto)")
     parser.add_argument("--plain", action="store_true",
                         help="plain log lines instead of the live panel (the default when stdout is not a terminal)")
     parser.add_argument("--test-file", metavar="MEMFILE", help="read a live-layout memory file instead of iRacing")

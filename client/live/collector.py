@@ -154,7 +154,7 @@ class LiveCollector:
         kind = telemetry_pb2.SessionType.Name(s.session_type).removeprefix("SESSION_TYPE_").lower()
         description = (f"{s.track.display_name or s.track.name or 'unknown track'}"
                        f"{' (' + s.track.layout + ')' if s.track.layout else ''}, {s.car.name or 'unknown car'}, {kind}")
-        self.state.start_session(session_id=s.session_id, description=description)
+        self.state.start_session(session_id=s.session_id, description=description, track_length_m=s.track.length_m)
         self.laps[s.session_id] = self.state.laps
         self._say(f"session {s.session_id}: {description}")
         self.summary.sessions.append(s.session_id)

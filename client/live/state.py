@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from racecoach.client.cues import CarPosition
 from racecoach.common.laps import FLAG_CHANNELS, Lap, LapDetector, LapProgress
 
 SIMULATOR_WAITING = "waiting"
@@ -62,6 +63,8 @@ class CollectorState:
     last_cue: str = ""
     last_cue_at: float | None = None
     spool_backlog: int = 0
+    track_length_m: float = 0.0
+    position: CarPosition | None = None  # the car at the last sample (the voice drops cues it would say too late)
     samples: int = 0
     batches: int = 0
     messages: deque[str] = field(default_factory=lambda: deque(maxlen=6))
@@ -69,8 +72,9 @@ class CollectorState:
     def note(self, text: str) -> None:
         self.messages.append(text)
 
-    def start_session(self, *, session_id: str, description: str) -> None:
-        self.session_id, self.session = session_id, description
+    def start_session(self, *, session_id: str, description: str, track_length_m: float = 0.0) -> None:
+        self.session_id, self.session, self.track_length_m = session_id, description, track_length_m
+        self.position = None
         self.laps, self.last_lap, self.last_delta_s = SessionLaps(), None, None
 
     def feed(self, arrays: dict[str, np.ndarray]) -> list[Lap]:
@@ -79,6 +83,9 @@ class CollectorState:
             return []
         self.samples += len(arrays["session_time_s"])
         self.batches += 1
+        if "lap_dist_m" in arrays and "speed_mps" in arrays:
+            self.position = CarPosition(lap_dist_m=float(arrays["lap_dist_m"][-1]), speed_mps=float(arrays["speed_mps"][-1]),
+                                        track_length_m=self.track_length_m, at=time.monotonic())
         done = self.laps.feed(arrays)
         for lap in done:
             best = self.laps.best_valid_before(lap)

@@ -146,3 +146,5 @@ async def test_the_live_collectors_lap_list_is_the_meshs(mesh, token_for, simula
         _agree(_own_laps(own), [(c.lap.lap_number, c.lap.start_session_time_s, c.lap.end_session_time_s,
                                  tuple(c.lap.flags), c.lap.valid) for c in collector.mesh_laps[session_id]], what)
         assert collector.state.last_lap == own[-1]
+        position = collector.state.position  # where the voice looks before it speaks a cue
+        assert position is not None and position.track_length_m > 0 and 0 <= position.lap_dist_m <= position.track_length_m
