@@ -9,14 +9,15 @@ import numpy as np
 
 from racecoach.analysis.v1 import analysis_pb2, analysis_pb2_grpc
 from racecoach.common.laps import LapDetector
+from racecoach.native import KernelInternalError
 from racecoach.services.analysis.catalogue import CatalogueStore
-from racecoach.services.analysis.lap import analyze_trace, compare_traces, number_and_measure, trace_from_samples
+from racecoach.services.analysis.lap import LapTrace, analyze_trace, compare_traces, number_and_measure, trace_from_samples
 from racecoach.services.analysis.phases import measure_corners
 from racecoach.services.analysis.stream import StreamAnalyzer
 from racecoach.services.common.auth import forwarded
 from racecoach.services.common.batch import BatchValidationError, arrays_from_typed, concat, validate
 from racecoach.services.common.errors import (
-    ConflictError, DependencyUnavailableError, InvalidInputError, NotFoundError, translate_errors,
+    ConflictError, DependencyUnavailableError, InvalidInputError, NotFoundError, ServiceError, translate_errors,
 )
 from racecoach.services.common.logs import get_logger
 from racecoach.services.common.metrics import ANALYSIS_BATCHES, ANALYSIS_FEED_SECONDS, ANALYSIS_LAPS, ANALYSIS_SAMPLES
@@ -24,6 +25,17 @@ from racecoach.storage.v1 import storage_pb2, storage_pb2_grpc
 
 log = get_logger(__name__)
 SERVICE_NAME = "racecoach.analysis.v1.AnalysisService"
+
+
+def _trace_or_refuse(*, refusal: type[ServiceError], what: str, **samples) -> LapTrace:
+    """:func:`trace_from_samples`, its refusals of the samples (too few, or a ``KernelInputError`` of the
+    kernels) raised as ``refusal`` naming ``what``; a kernel's internal failure stays what it is."""
+    try:
+        return trace_from_samples(**samples)
+    except KernelInternalError:
+        raise
+    except ValueError as exc:  # KernelInputError is a ValueError
+        raise refusal(f"{what} cannot be analysed: {exc}") from exc
 
 
 def _layout(track) -> str:
@@ -91,8 +103,9 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
             if not wanted:
                 raise NotFoundError("no complete lap (two start/finish crossings) in the samples sent")
             done = wanted[0]
-            trace = trace_from_samples(arrays=done.arrays, start_time_s=done.start_time_s, end_time_s=done.end_time_s,
-                                       length_m=request.session.track.length_m)
+            trace = _trace_or_refuse(refusal=InvalidInputError, what=f"lap {done.lap_number}", arrays=done.arrays,
+                                     start_time_s=done.start_time_s, end_time_s=done.end_time_s,
+                                     length_m=request.session.track.length_m)
             lap = analyze_trace(trace=trace, session_id=request.session.session_id, lap_number=done.lap_number,
                                 start_time_s=done.start_time_s, end_time_s=done.end_time_s, flags=done.flags,
                                 sample_count=len(done.arrays["session_time_s"]))
@@ -118,7 +131,7 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
             if not found.found:
                 return None
             lap, trace, _ = await self._lap_trace(found.lap.lap_id, metadata)
-        except (grpc.aio.AioRpcError, NotFoundError, ValueError) as exc:
+        except (grpc.aio.AioRpcError, NotFoundError, ConflictError, ValueError) as exc:
             log.warning("personal best unavailable; the stream's own best lap is its reference",
                         session_id=session.session_id, reason=str(exc.details() if isinstance(exc, grpc.aio.AioRpcError) else exc))
             return None
@@ -139,8 +152,9 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):
             raise NotFoundError(f"lap {lap_id} has no stored samples to compare")
         inside = (arrays["session_time_s"] >= got.lap.start_session_time_s) & (arrays["session_time_s"] <= got.lap.end_session_time_s)
         arrays = {k: v[inside] for k, v in arrays.items()}
-        trace = trace_from_samples(arrays=arrays, start_time_s=got.lap.start_session_time_s, end_time_s=got.lap.end_session_time_s,
-                                   length_m=got.session.track.length_m or got.lap.distance_m)
+        trace = _trace_or_refuse(refusal=ConflictError, what=f"lap {lap_id}: its stored samples", arrays=arrays,
+                                 start_time_s=got.lap.start_session_time_s, end_time_s=got.lap.end_session_time_s,
+                                 length_m=got.session.track.length_m or got.lap.distance_m)
         return got.lap, trace, got.session.track
 
     async def CompareLaps(self, request, context):
