@@ -16,6 +16,9 @@ from racecoach.services.common.guard import guarded, parser
 from racecoach.services.common.logs import get_logger
 
 log = get_logger(__name__)
+# A health name that is SERVING from start to stop whatever the dependencies do: Kubernetes' liveness
+# probe asks for it, so a pod is not restarted while PostgreSQL or storage is down (readiness follows them).
+LIVENESS = "racecoach.liveness"
 _FACTORIES = {
     (False, False): grpc.unary_unary_rpc_method_handler,
     (False, True): grpc.unary_stream_rpc_method_handler,
@@ -90,7 +93,7 @@ async def start_server(
     if bound == 0:
         raise OSError(f"cannot listen on {host}:{port}: the port is taken or the address is not local")
     await server.start()
-    for name in (*names, ""):
+    for name in (*names, "", LIVENESS):
         await _set_status(health_servicer, name, health_pb2.HealthCheckResponse.SERVING)
     log.info("grpc server started", services=list(names), host=host, port=bound)
     return RunningServer(server=server, port=bound, health=health_servicer, names=names)

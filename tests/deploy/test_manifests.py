@@ -207,7 +207,10 @@ def test_grpc_readiness_asks_for_the_service_the_server_registers(k8s, name):
     servicer = importlib.import_module(f"racecoach.services.{name}.servicer")
     readiness = _container(k8s, name)["readinessProbe"]["grpc"]
     assert readiness["service"] == servicer.SERVICE_NAME
-    assert "service" not in _container(k8s, name)["livenessProbe"]["grpc"], "liveness: the whole server"
+    from racecoach.services.common.server import LIVENESS
+
+    for probe in ("livenessProbe", "startupProbe"):  # the process, not its dependencies: no restarts while they are down
+        assert _container(k8s, name)[probe]["grpc"]["service"] == LIVENESS, probe
     service_port = k8s[("Service", name)]["spec"]["ports"][0]
     assert service_port["appProtocol"] == "kubernetes.io/h2c"
 
