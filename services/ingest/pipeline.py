@@ -28,6 +28,15 @@ QUEUE_DEPTH = 256
 LIVE_DEPTH = 64
 RECONNECT_BASE_S, RECONNECT_MAX_S = 0.5, 8.0  # analysis stream reopened after a failure, the delay doubling up to the cap
 SCORE_RETRY_DELAYS_S = (0.5, 1.0, 2.0, 4.0)  # ScoreLap tried again while coaching is unavailable (e.g. restarting)
+# The collector's reason for each refusal storage gives a batch (INVALID_LAP answers laps and reports, never a
+# batch, and would read as a refusal by storage).
+STORAGE_REASONS: dict[int, int] = {
+    storage_pb2.WRITE_ERROR_CODE_INVALID_BATCH: ingest_pb2.BATCH_ERROR_REASON_REFUSED_BY_STORAGE,
+    storage_pb2.WRITE_ERROR_CODE_UNKNOWN_SESSION: ingest_pb2.BATCH_ERROR_REASON_UNKNOWN_SESSION,
+    storage_pb2.WRITE_ERROR_CODE_PERMISSION_DENIED: ingest_pb2.BATCH_ERROR_REASON_PERMISSION_DENIED,
+    storage_pb2.WRITE_ERROR_CODE_INVALID_LAP: ingest_pb2.BATCH_ERROR_REASON_REFUSED_BY_STORAGE,
+    storage_pb2.WRITE_ERROR_CODE_SEQ_GAP: ingest_pb2.BATCH_ERROR_REASON_SEQ_GAP,
+}
 TRANSIENT = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL,
                        grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED, grpc.StatusCode.ABORTED})
 
@@ -178,8 +187,7 @@ class SessionPipeline:
                 elif response.HasField("error"):
                     await self.out.put(ingest_pb2.StreamResponse(error=ingest_pb2.BatchError(
                         session_id=self.session.session_id, seq=response.request_id, message=response.error.message,
-                        reason=ingest_pb2.BATCH_ERROR_REASON_SEQ_GAP if response.error.code == storage_pb2.WRITE_ERROR_CODE_SEQ_GAP
-                        else ingest_pb2.BATCH_ERROR_REASON_OUT_OF_RANGE,
+                        reason=STORAGE_REASONS.get(response.error.code, ingest_pb2.BATCH_ERROR_REASON_REFUSED_BY_STORAGE),
                     )))
                 elif response.committed_seq > self.committed_seq:
                     self.committed_seq = self._acked_seq = response.committed_seq

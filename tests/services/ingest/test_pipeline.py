@@ -148,3 +148,32 @@ async def test_a_new_batch_must_start_after_the_last_and_storage_refusals_come_b
     errors = [r.error for r in drained(p.out) if isinstance(r, ingest_pb2.StreamResponse) and r.HasField("error")]
     assert [(e.seq, e.reason) for e in errors] == [(3, ingest_pb2.BATCH_ERROR_REASON_SEQ_GAP)]
     assert "resend from 2" in errors[0].message
+
+
+def test_every_storage_error_code_has_its_ingest_reason():
+    from racecoach.services.ingest.pipeline import STORAGE_REASONS
+    from racecoach.storage.v1 import storage_pb2
+
+    codes = {v.number for v in storage_pb2.WriteErrorCode.DESCRIPTOR.values if v.number}
+    assert set(STORAGE_REASONS) == codes
+    reasons = {storage_pb2.WriteErrorCode.Name(c): ingest_pb2.BatchErrorReason.Name(r) for c, r in STORAGE_REASONS.items()}
+    assert reasons == {
+        "WRITE_ERROR_CODE_INVALID_BATCH": "BATCH_ERROR_REASON_REFUSED_BY_STORAGE",
+        "WRITE_ERROR_CODE_UNKNOWN_SESSION": "BATCH_ERROR_REASON_UNKNOWN_SESSION",
+        "WRITE_ERROR_CODE_PERMISSION_DENIED": "BATCH_ERROR_REASON_PERMISSION_DENIED",
+        "WRITE_ERROR_CODE_INVALID_LAP": "BATCH_ERROR_REASON_REFUSED_BY_STORAGE",
+        "WRITE_ERROR_CODE_SEQ_GAP": "BATCH_ERROR_REASON_SEQ_GAP",
+    }
+
+
+async def test_a_batch_storage_refuses_comes_back_as_refused_by_storage(mesh, links, token_for):
+    token = await token_for("refused")
+    p = pipeline(links, mesh, token, session_of("refused ring"))
+    await p.open()
+    bad = batch_arrays(1)
+    bad["speed_mps"][7] = np.nan  # ingest's servicer would have refused it; storage does so on its own
+    await send(p, 1, bad)
+    await p.close()
+    errors = [r.error for r in drained(p.out) if isinstance(r, ingest_pb2.StreamResponse) and r.HasField("error")]
+    assert [(e.seq, e.reason) for e in errors] == [(1, ingest_pb2.BATCH_ERROR_REASON_REFUSED_BY_STORAGE)]
+    assert errors[0].message == "batch seq 1: channel speed_mps holds nan at sample 7; values must be finite"

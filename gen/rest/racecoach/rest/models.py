@@ -265,7 +265,7 @@ class IngestBatchError(msgspec.Struct, kw_only=True, omit_defaults=True):
 
     sessionId: Annotated[str | None, msgspec.Meta(description='session_id is the session.')] = None
     seq: Annotated[str | None, msgspec.Meta(description='seq is the refused batch. (64-bit integer as a decimal string)')] = None
-    reason: Annotated[Literal["BATCH_ERROR_REASON_UNSPECIFIED", "BATCH_ERROR_REASON_LENGTH_MISMATCH", "BATCH_ERROR_REASON_NOT_FINITE", "BATCH_ERROR_REASON_OUT_OF_RANGE", "BATCH_ERROR_REASON_TIME_NOT_MONOTONIC", "BATCH_ERROR_REASON_SEQ_GAP", "BATCH_ERROR_REASON_TOO_LARGE", "BATCH_ERROR_REASON_WRONG_SESSION", "BATCH_ERROR_REASON_MISSING_CHANNEL"] | None, msgspec.Meta(description='reason classifies the problem.')] = None
+    reason: Annotated[Literal["BATCH_ERROR_REASON_UNSPECIFIED", "BATCH_ERROR_REASON_LENGTH_MISMATCH", "BATCH_ERROR_REASON_NOT_FINITE", "BATCH_ERROR_REASON_OUT_OF_RANGE", "BATCH_ERROR_REASON_TIME_NOT_MONOTONIC", "BATCH_ERROR_REASON_SEQ_GAP", "BATCH_ERROR_REASON_TOO_LARGE", "BATCH_ERROR_REASON_WRONG_SESSION", "BATCH_ERROR_REASON_MISSING_CHANNEL", "BATCH_ERROR_REASON_REFUSED_BY_STORAGE", "BATCH_ERROR_REASON_UNKNOWN_SESSION", "BATCH_ERROR_REASON_PERMISSION_DENIED"] | None, msgspec.Meta(description='reason classifies the problem.')] = None
     message: Annotated[str | None, msgspec.Meta(description='message says what was wrong in words a user can act on.')] = None
 
 __all__.append("IngestBatchError")

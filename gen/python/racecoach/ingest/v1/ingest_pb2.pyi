@@ -20,6 +20,9 @@ class BatchErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     BATCH_ERROR_REASON_TOO_LARGE: _ClassVar[BatchErrorReason]
     BATCH_ERROR_REASON_WRONG_SESSION: _ClassVar[BatchErrorReason]
     BATCH_ERROR_REASON_MISSING_CHANNEL: _ClassVar[BatchErrorReason]
+    BATCH_ERROR_REASON_REFUSED_BY_STORAGE: _ClassVar[BatchErrorReason]
+    BATCH_ERROR_REASON_UNKNOWN_SESSION: _ClassVar[BatchErrorReason]
+    BATCH_ERROR_REASON_PERMISSION_DENIED: _ClassVar[BatchErrorReason]
 BATCH_ERROR_REASON_UNSPECIFIED: BatchErrorReason
 BATCH_ERROR_REASON_LENGTH_MISMATCH: BatchErrorReason
 BATCH_ERROR_REASON_NOT_FINITE: BatchErrorReason
@@ -29,6 +32,9 @@ BATCH_ERROR_REASON_SEQ_GAP: BatchErrorReason
 BATCH_ERROR_REASON_TOO_LARGE: BatchErrorReason
 BATCH_ERROR_REASON_WRONG_SESSION: BatchErrorReason
 BATCH_ERROR_REASON_MISSING_CHANNEL: BatchErrorReason
+BATCH_ERROR_REASON_REFUSED_BY_STORAGE: BatchErrorReason
+BATCH_ERROR_REASON_UNKNOWN_SESSION: BatchErrorReason
+BATCH_ERROR_REASON_PERMISSION_DENIED: BatchErrorReason
 
 class SessionStart(_message.Message):
     __slots__ = ("session",)

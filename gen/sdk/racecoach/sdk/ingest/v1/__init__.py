@@ -80,6 +80,22 @@ class BatchErrorReason(betterproto2.Enum):
     BATCH_ERROR_REASON_MISSING_CHANNEL means a required channel is empty.
     """
 
+    REFUSED_BY_STORAGE = 9
+    """
+    BATCH_ERROR_REASON_REFUSED_BY_STORAGE means storage refused the batch by a rule of its own (the message says
+    which); it was not stored.
+    """
+
+    UNKNOWN_SESSION = 10
+    """
+    BATCH_ERROR_REASON_UNKNOWN_SESSION means storage does not hold the stream's session; open a new stream.
+    """
+
+    PERMISSION_DENIED = 11
+    """
+    BATCH_ERROR_REASON_PERMISSION_DENIED means the session belongs to another user.
+    """
+
     @classmethod
     def betterproto_value_to_renamed_proto_names(cls) -> dict[int, str]:
         return {
@@ -92,6 +108,9 @@ class BatchErrorReason(betterproto2.Enum):
             6: "BATCH_ERROR_REASON_TOO_LARGE",
             7: "BATCH_ERROR_REASON_WRONG_SESSION",
             8: "BATCH_ERROR_REASON_MISSING_CHANNEL",
+            9: "BATCH_ERROR_REASON_REFUSED_BY_STORAGE",
+            10: "BATCH_ERROR_REASON_UNKNOWN_SESSION",
+            11: "BATCH_ERROR_REASON_PERMISSION_DENIED",
         }
 
     @classmethod
@@ -106,6 +125,9 @@ class BatchErrorReason(betterproto2.Enum):
             "BATCH_ERROR_REASON_TOO_LARGE": 6,
             "BATCH_ERROR_REASON_WRONG_SESSION": 7,
             "BATCH_ERROR_REASON_MISSING_CHANNEL": 8,
+            "BATCH_ERROR_REASON_REFUSED_BY_STORAGE": 9,
+            "BATCH_ERROR_REASON_UNKNOWN_SESSION": 10,
+            "BATCH_ERROR_REASON_PERMISSION_DENIED": 11,
         }
 
 
