@@ -1,7 +1,7 @@
 """Package layout: the top-level source folders map onto the ``racecoach`` namespace.
 
 ``services/`` is ``racecoach.services``, ``client/`` is ``racecoach.client``, ``common/`` (what both
-share, importing neither: the lap definition) is ``racecoach.common``, ``native/`` is
+share, importing neither: channels, settings, ticks, batches, laps) is ``racecoach.common``, ``native/`` is
 ``racecoach.native``, ``codegen/`` is ``racecoach.codegen``, and everything under ``gen/`` keeps
 the import path its generator gave it (``racecoach.<domain>.v1`` for pb2 code,
 ``racecoach.sdk`` for the betterproto SDK, ``racecoach.rest`` for the REST facade).

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from racecoach.common.batch import build_raw_batch  # noqa: F401 the collector's, re-exported for the mesh
 from racecoach.services.common.channels import BY_FIELD, CHANNELS, REQUIRED
 from racecoach.telemetry.v1 import telemetry_pb2
 
@@ -105,20 +106,6 @@ def validate(*, arrays: Mapping[str, np.ndarray], sample_count: int, max_samples
             f"session_time_s goes from {times[index]:.4f} s to {times[index + 1]:.4f} s at sample {index + 1};"
             " it must increase",
         )
-
-
-def build_raw_batch(*, session_id: str, seq: int, arrays: Mapping[str, np.ndarray]) -> telemetry_pb2.TelemetryBatchRawView:
-    """A wire-compatible batch from channel arrays (one ``tobytes`` per channel, no per-value work)."""
-    times = np.asarray(arrays["session_time_s"], dtype="<f8")
-    view = telemetry_pb2.TelemetryBatchRawView(
-        session_id=session_id, seq=seq, sample_count=len(times), first_session_time_s=float(times[0]) if len(times) else 0.0
-    )
-    for name, values in arrays.items():
-        channel = BY_FIELD.get(name)
-        if channel is None:
-            raise KeyError(f"unknown channel {name!r}")
-        setattr(view, name, np.ascontiguousarray(values, dtype=channel.dtype).tobytes())
-    return view
 
 
 def build_batch(*, session_id: str, seq: int, arrays: Mapping[str, np.ndarray]) -> telemetry_pb2.TelemetryBatch:
