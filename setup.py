@@ -5,9 +5,12 @@ share, importing neither: channels, settings, ticks, batches, laps) is ``racecoa
 ``racecoach.native``, ``codegen/`` is ``racecoach.codegen``, and everything under ``gen/`` keeps
 the import path its generator gave it (``racecoach.<domain>.v1`` for pb2 code,
 ``racecoach.sdk`` for the betterproto SDK, ``racecoach.rest`` for the REST facade).
-The C kernels are compiled by cffi as part of every install.
+The C kernels are compiled by cffi as part of every install; only the mesh's analysis uses
+them, so ``RACING_COACH_NO_KERNELS=1`` skips them for a collector built where no C compiler is
+(a gaming PC installing from source).
 """
 
+import os
 from pathlib import Path
 
 from setuptools import find_namespace_packages, setup
@@ -48,5 +51,5 @@ setup(
     packages=_packages,
     package_dir=_package_dir,
     include_package_data=True,
-    cffi_modules=["native/build_kernels.py:ffibuilder"],
+    cffi_modules=[] if os.environ.get("RACING_COACH_NO_KERNELS") == "1" else ["native/build_kernels.py:ffibuilder"],
 )

@@ -1,12 +1,31 @@
-"""``racing-coach``: the command line of the collector and of the mesh."""
+"""``racing-coach``: the command line of the collector and of the mesh.
+
+The collector's commands (collect, upload, replay, simulate, open) are imported here and
+import no server package. The mesh's commands (up, serve, token, eval, train) are listed in
+``MESH_COMMANDS`` and their modules imported only when one of them is the command given, so
+``pip install racing-coach`` (the collector alone) runs every collector command; a mesh
+command there says to install ``racing-coach[server]``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
-from racecoach.client.commands import collect_cmd, eval_cmd, mesh_cmds, open_cmd, replay_cmd, simulate_cmd, token_cmds, upload_cmd
-from racecoach.client.commands import train_cmd
+from racecoach.client.commands import collect_cmd, open_cmd, replay_cmd, simulate_cmd, upload_cmd
+
+# command → (module that registers it, its function that adds the parser(s), help for the command list)
+MESH_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "up": ("racecoach.client.commands.mesh_cmds", "add_parsers", "start the whole mesh on this machine (Ctrl-C stops it)"),
+    "serve": ("racecoach.client.commands.mesh_cmds", "add_parsers", "run one service in the foreground"),
+    "token": ("racecoach.client.commands.token_cmds", "add_parsers", "create or revoke API tokens"),
+    "eval": ("racecoach.client.commands.eval_cmd", "add_parser",
+             "judge the coaching: simulated mistakes replayed through the mesh, scored against the truth"),
+    "train": ("racecoach.client.commands.train_cmd", "add_parser",
+              "train the coaching model on simulated laps and write it with its card"),
+}
+SERVER_EXTRA_HINT = "install the mesh with: pip install 'racing-coach[server]'"
 
 
 class CliError(Exception):
@@ -43,24 +62,50 @@ def _add_version(parser: argparse.ArgumentParser, text: str) -> None:
                 _add_version(child, text)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _chosen(argv: list[str]) -> str | None:
+    """The command named in ``argv`` (its first word that is not an option)."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
+def _add_mesh_command(sub, name: str) -> None:
+    """The real parser of mesh command ``name`` (its module imported now), or an error naming the extra."""
+    from racecoach.client.commands.common import ServerExtraMissing
+
+    module_name, adder, _ = MESH_COMMANDS[name]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ServerExtraMissing(f"racing-coach {name} needs the mesh's packages ({exc}); {SERVER_EXTRA_HINT}") from None
+    getattr(module, adder)(sub)  # may register more than ``name`` (mesh_cmds: up and serve)
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; a mesh command's real parser only when ``argv`` names it (else a one-line entry in the list)."""
+    chosen = _chosen(sys.argv[1:] if argv is None else argv)
     parser = Parser(prog="racing-coach", description="Sim-racing telemetry to coaching you can act on.")
     sub = parser.add_subparsers(dest="command", required=True)
-    mesh_cmds.add_parsers(sub)
     replay_cmd.add_parser(sub)
     collect_cmd.add_parser(sub)
     upload_cmd.add_parser(sub)
     simulate_cmd.add_parser(sub)
-    eval_cmd.add_parser(sub)
-    token_cmds.add_parsers(sub)
     open_cmd.add_parser(sub)
-    train_cmd.add_parser(sub)
+    if chosen in MESH_COMMANDS:
+        _add_mesh_command(sub, chosen)
+    for name, (_, _, help_text) in MESH_COMMANDS.items():
+        if name not in sub.choices:
+            sub.add_parser(name, help=help_text, add_help=False)
     _add_version(parser, f"racing-coach {version()}")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    from racecoach.client.commands.common import ServerExtraMissing
+
+    try:
+        parser = build_parser(argv)
+    except ServerExtraMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)

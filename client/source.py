@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from racecoach.client.ibt import IbtFormatError, IbtMissingChannelError, read_ibt
-from racecoach.services.common.channels import BY_IRACING, REQUIRED, BY_FIELD
+from racecoach.common.channels import BY_IRACING, REQUIRED, BY_FIELD
 from racecoach.telemetry.v1 import telemetry_pb2
 
 SIMULATOR_BUILD = "Racecoach Simulator"

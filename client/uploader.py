@@ -13,8 +13,8 @@ import grpc
 import numpy as np
 from racecoach.ingest.v1 import ingest_pb2
 from racecoach.client.spool import batch_last_time
-from racecoach.services.common.batch import build_raw_batch
-from racecoach.services.common.ticks import ticks_of
+from racecoach.common.batch import build_raw_batch
+from racecoach.common.ticks import ticks_of
 from racecoach.telemetry.v1 import telemetry_pb2
 
 
@@ -51,7 +51,7 @@ def split_batches(*, session_id: str, arrays: dict[str, np.ndarray], samples_per
 
 
 def _frame(field_number: int, payload: bytes) -> bytes:
-    from racecoach.services.ingest.wire import length_delimited
+    from racecoach.common.wire import length_delimited
 
     return length_delimited(field_number, payload)
 

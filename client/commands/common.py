@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from racecoach.services.common.settings import Settings, SettingsError, load_settings
+from racecoach.common.settings import Settings, SettingsError, load_settings
+
+
+class ServerExtraMissing(Exception):
+    """A mesh command was asked for where only the collector is installed."""
 
 
 def settings_or_exit() -> Settings:

@@ -38,7 +38,7 @@ from racecoach.client.report import format_lap
 from racecoach.client.source import session_from_info
 from racecoach.client.spool import Spool
 from racecoach.client.uploader import Uploader, UploadError
-from racecoach.services.common.batch import build_raw_batch
+from racecoach.common.batch import build_raw_batch
 from racecoach.telemetry.v1 import telemetry_pb2
 
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from racecoach.client.source import canonical_arrays
 from racecoach.client.uploader import finite_samples
-from racecoach.services.common.channels import BY_FIELD, BY_IRACING, REQUIRED
+from racecoach.common.channels import BY_FIELD, BY_IRACING, REQUIRED
 
 _TYPES = {0: "S1", 1: "?", 2: "<i4", 3: "<u4", 4: "<f4", 5: "<f8"}
 
