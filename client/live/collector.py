@@ -68,7 +68,7 @@ class LiveCollector:
 
     def __init__(self, *, address: str, token: str, spool_dir: Path, test_file: Path | None = None,
                  poll_hz: float = 60.0, batch_ms: float = 100.0, stale_s: float = 2.0, reconnect_s: float = 1.0,
-                 out: TextIO | None = None, on_cue=None, drain_s: float = 10.0, on_message=None) -> None:
+                 out: TextIO | None = None, on_cue=None, drain_s: float = 10.0, on_message=None, memory=None) -> None:
         self.address = address
         self.token = token
         self.spool_dir = spool_dir
@@ -81,7 +81,7 @@ class LiveCollector:
         self.laps: dict[str, SessionLaps] = {}  # session id → the collector's own laps of it
         self.mesh_laps: dict[str, list] = {}  # session id → the LapCompleted the mesh sent back
         self.sampler = LiveSampler(sink=self._sink, test_file=test_file, poll_hz=poll_hz, batch_ms=batch_ms,
-                                   stale_s=stale_s, reconnect_s=reconnect_s)
+                                   stale_s=stale_s, reconnect_s=reconnect_s, memory=memory)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._current: _Live | None = None  # touched by the sampler thread only
         self._all: list[_Live] = []

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from racecoach.client.live.memory import IrsdkMemory, TelemetryMemory
 from racecoach.client.source import canonical_arrays
 from racecoach.client.uploader import finite_samples
 from racecoach.common.channels import BY_FIELD, BY_IRACING, REQUIRED
@@ -80,9 +81,9 @@ class _Layout:
     tick_offset: int | None
 
 
-def _layout(ir) -> _Layout:
+def _layout(memory: TelemetryMemory) -> _Layout:
     """A structured dtype over one var buffer for the canonical channels the simulator provides."""
-    headers = ir._var_headers_dict  # pyirsdk >= 1.3.7: name -> VarHeader(type, offset, count)
+    headers = memory.variables
     names, formats, offsets = [], [], []
     for name, header in headers.items():
         if name in BY_IRACING and header.count == 1:
@@ -96,18 +97,24 @@ def _layout(ir) -> _Layout:
     def offset_of(name: str) -> int | None:
         return headers[name].offset if name in headers else None
 
-    dtype = np.dtype({"names": names, "formats": formats, "offsets": offsets, "itemsize": ir._header.buf_len})
+    dtype = np.dtype({"names": names, "formats": formats, "offsets": offsets, "itemsize": memory.buffer_length})
     return _Layout(dtype, headers["SessionTime"].offset, offset_of("SessionNum"), offset_of("SessionUniqueID"),
                    offset_of("SessionTick"))
 
 
 class LiveSampler:
-    """Samples iRacing (or a pyirsdk ``test_file``) in a daemon thread; see the module docstring."""
+    """Samples iRacing (or a pyirsdk ``test_file``) in a daemon thread; see the module docstring.
+
+    ``memory`` makes the :class:`~racecoach.client.live.memory.TelemetryMemory` to read (default: pyirsdk over
+    the simulator's shared memory, or over ``test_file``); tests pass a fake."""
 
     def __init__(self, *, sink: Callable[[object], None], test_file: Path | None = None, poll_hz: float = 60.0,
-                 batch_ms: float = 100.0, reconnect_s: float = 1.0, stale_s: float = 2.0) -> None:
+                 batch_ms: float = 100.0, reconnect_s: float = 1.0, stale_s: float = 2.0,
+                 memory: Callable[[], TelemetryMemory] | None = None) -> None:
         self.sink = sink
         self.test_file = test_file
+        self.source_name = test_file.name if test_file else "iRacing"
+        self._make_memory = memory or (lambda: IrsdkMemory(test_file=test_file))
         self.poll_hz = poll_hz
         self.batch_ms = batch_ms
         self.reconnect_s = reconnect_s
@@ -133,12 +140,11 @@ class LiveSampler:
     # --- the thread ------------------------------------------------------------------------
 
     def _run(self) -> None:
-        import irsdk
-
         started = time.thread_time()
-        ir = irsdk.IRSDK()
+        ir = None
         waiting_said = False
         try:
+            ir = self._make_memory()
             while not self._stop.is_set():
                 if not self._connect(ir):
                     if not waiting_said:
@@ -160,26 +166,22 @@ class LiveSampler:
             self._end(f"sampler failed: {exc}")
             self.sink(Status(f"error: live telemetry stopped: {exc}", "waiting"))
         finally:
-            ir.shutdown()
+            if ir is not None:
+                ir.shutdown()
             self.stats.cpu_s = time.thread_time() - started
 
-    def _connect(self, ir) -> bool:
-        try:
-            ok = ir.startup(test_file=str(self.test_file)) if self.test_file else ir.startup()
-        except (OSError, ValueError):
-            ok = False
-        if ok and ir.is_initialized and ir.is_connected:
+    def _connect(self, ir: TelemetryMemory) -> bool:
+        if ir.startup():
             self._layout = _layout(ir)
             self.stats.connects += 1
             return True
-        ir.shutdown()
         return False
 
-    def _sample(self, ir) -> str:
+    def _sample(self, ir: TelemetryMemory) -> str:
         """Tick loop for one connection; returns why it ended."""
         layout = self._layout
         period = 1.0 / self.poll_hz
-        rate = float(ir._header.tick_rate or 60)
+        rate = ir.tick_rate_hz
         per_batch = max(1, round(self.batch_ms / 1000.0 * rate))
         info_update = -1
         last_tick = None
@@ -188,14 +190,13 @@ class LiveSampler:
         while not self._stop.is_set():
             if not ir.is_connected:
                 return "iRacing disconnected"
-            ir.freeze_var_buffer_latest()
-            memory = ir._var_buffer_latest.get_memory()  # the frozen copy of the newest buffer
+            memory = ir.latest()  # a frozen copy of the newest buffer
             now = time.monotonic()
             session_time = struct.unpack_from("<d", memory, layout.time_offset)[0]
             if session_time > self._last_time:
                 if not self._streaming:
                     self._streaming = True
-                    self.sink(Status(f"receiving telemetry from {self.test_file.name if self.test_file else 'iRacing'}",
+                    self.sink(Status(f"receiving telemetry from {self.source_name}",
                                             "connected"))
                 identity = self._identity(memory)
                 if ir.session_info_update != info_update or identity != (self._session or (None,))[-1]:
@@ -218,7 +219,7 @@ class LiveSampler:
                 continue
             elif now - last_new > self.stale_s:
                 return f"no telemetry for {self.stale_s:g} s"
-            if self.test_file is not None or ir._data_valid_event is None:
+            if not ir.waits_for_data:
                 next_poll = max(next_poll + period, now)
                 delay = next_poll - time.monotonic()
                 if delay > 0:
@@ -232,9 +233,9 @@ class LiveSampler:
         return (num, unique)
 
     def _maybe_new_session(self, ir, identity: tuple, rate: float) -> None:
-        weekend = ir["WeekendInfo"] or {}
-        drivers = ir["DriverInfo"] or {}
-        sessions = (ir["SessionInfo"] or {}).get("Sessions") or []
+        weekend = ir.session_info("WeekendInfo") or {}
+        drivers = ir.session_info("DriverInfo") or {}
+        sessions = (ir.session_info("SessionInfo") or {}).get("Sessions") or []
         current = [s for s in sessions if s.get("SessionNum") == identity[0]] or sessions[-1:]
         me = next((d for d in drivers.get("Drivers") or [] if d.get("CarIdx") == drivers.get("DriverCarIdx")), {})
         key = (weekend.get("SessionID"), weekend.get("SubSessionID"), weekend.get("TrackID"),
