@@ -21,6 +21,7 @@ from racecoach.client.spool import Spool, spool_root
 async def _collect(args: argparse.Namespace, *, address: str, token: str, spool_dir: Path) -> int:
     from racecoach.client.live import IbtPlayer, LiveCollector
     from racecoach.client.cli import CliError
+    from racecoach.client.live.state import MESH_REACHABLE, MESH_UNREACHABLE
     from racecoach.client.live.view import LiveView, plain_wanted
 
     stop = asyncio.Event()
@@ -52,6 +53,11 @@ async def _collect(args: argparse.Namespace, *, address: str, token: str, spool_
                               poll_hz=args.poll_hz * (args.speed if args.from_ibt else 1.0), batch_ms=args.batch_ms,
                               on_cue=speaker, stale_s=args.stale_s)
     where.append(collector)
+    if reason is None:
+        collector.state.mesh = MESH_REACHABLE
+    else:
+        collector.state.mesh = MESH_UNREACHABLE
+        collector.state.mesh_detail = unreachable_message(address=address, reason=reason)
     spoken = f"spoken ({speaker.voice_name}) and " if speaker.speaks else ""
     print(f"collecting to ingest at {address}; cues {spoken}printed; Ctrl-C stops", flush=True)
     view = None if plain_wanted(plain=args.plain) else LiveView(collector=collector).start()

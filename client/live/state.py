@@ -20,6 +20,7 @@ from racecoach.common.laps import FLAG_CHANNELS, Lap, LapDetector, LapProgress
 SIMULATOR_WAITING = "waiting"
 SIMULATOR_CONNECTED = "connected"
 MESH_CONNECTING = "connecting"
+MESH_REACHABLE = "reachable"  # ingest answers; no session streamed yet
 MESH_CONNECTED = "connected"
 MESH_UNREACHABLE = "unreachable"
 

@@ -22,7 +22,13 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from racecoach.client.live.state import MESH_CONNECTED, MESH_UNREACHABLE, SIMULATOR_CONNECTED, CollectorState
+from racecoach.client.live.state import (
+    MESH_CONNECTED,
+    MESH_REACHABLE,
+    MESH_UNREACHABLE,
+    SIMULATOR_CONNECTED,
+    CollectorState,
+)
 from racecoach.client.report import lap_time_text
 from racecoach.common.laps import flag_names
 
@@ -44,7 +50,7 @@ def render(state: CollectorState, *, backlog: int | None = None, now: float | No
         grid.add_row("iRacing", Text(f"connected ({state.source})", style="green"))
     else:
         grid.add_row("iRacing", Text(f"waiting for {state.source}…", style="yellow"))
-    mesh_style = {MESH_CONNECTED: "green", MESH_UNREACHABLE: "red"}.get(state.mesh, "yellow")
+    mesh_style = {MESH_CONNECTED: "green", MESH_REACHABLE: "green", MESH_UNREACHABLE: "red"}.get(state.mesh, "yellow")
     mesh = state.mesh_detail or (f"{state.mesh} ({state.ingest})" if state.ingest else state.mesh)
     grid.add_row("mesh", Text(mesh, style=mesh_style))
     grid.add_row("session", state.session or "—")
