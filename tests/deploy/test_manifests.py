@@ -173,7 +173,7 @@ def test_every_service_has_deployment_service_hpa_and_pdb(k8s, name):
 
     container = _container(k8s, name)
     assert container["args"] == ["serve", name]
-    assert build_parser().parse_args(container["args"]).service == name
+    assert build_parser(container["args"]).parse_args(container["args"]).service == name
     resources = container["resources"]
     assert {"cpu", "memory"} <= set(resources["requests"]) and {"cpu", "memory"} <= set(resources["limits"])
 
@@ -308,7 +308,7 @@ def test_compose_command_env_and_healthcheck(compose, name):
     service = compose["services"][name]
     command = service["command"] if isinstance(service["command"], list) else shlex.split(service["command"])
     assert command[0] == "serve" and command[1] in SERVICES and command[1] == name
-    assert build_parser().parse_args(command).service == name
+    assert build_parser(command).parse_args(command).service == name
 
     env = _compose_envs(compose)[name]
     settings = load_settings(env)
@@ -354,7 +354,7 @@ def test_compose_database_url_matches_the_database(compose):
 def test_compose_token_service_creates_a_token(compose):
     token = compose["services"]["token"]
     assert token["profiles"], "one-shot: not started by a plain `up`"
-    args = build_parser().parse_args(token["command"])
+    args = build_parser(token["command"]).parse_args(token["command"])
     assert (args.command, args.user) == ("token", "driver@example.com")
     assert token["depends_on"] == {"storage": {"condition": "service_healthy"}}
 
@@ -391,7 +391,7 @@ def test_dockerfile_entrypoint_is_the_console_script():
     assert entrypoint == ["racing-coach"] and entrypoint[0] in scripts
     (cmd,) = [json.loads(rest) for keyword, rest in runtime if keyword == "CMD"]
     assert cmd == ["serve", "gateway"]
-    assert build_parser().parse_args(cmd).service == "gateway"
+    assert build_parser(cmd).parse_args(cmd).service == "gateway"
 
 
 def test_dockerfile_is_multi_stage_non_root_and_exposes_the_ports():

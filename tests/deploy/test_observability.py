@@ -156,3 +156,15 @@ def test_panels_use_the_provisioned_datasource_and_do_not_overlap(dashboard):
         cells |= area
     assert len({p["id"] for p in dashboard["panels"]}) == len(dashboard["panels"])
     assert dashboard["uid"] == "racing-coach"
+
+
+def test_the_deploy_readme_lists_exactly_the_metrics_the_services_export():
+    readme = (DEPLOY / "README.md").read_text()
+    readme = readme[readme.index("Each endpoint shows"):readme.index("## Image")]  # the table of series
+    listed = set(re.findall(r"`(racecoach_[a-z_]+)(?:\{[a-z,]+\})?`", readme))
+    primary = set()  # counters by their _total series, gauges by name, histograms by name (not _bucket, _count, _sum)
+    for name in _exported():
+        if not name.startswith("racecoach_") or name.endswith(("_created", "_count", "_sum")):
+            continue
+        primary.add(name.removesuffix("_bucket"))
+    assert listed == primary
