@@ -22,7 +22,8 @@ __all__ = ["MeshStartError", "TemporaryMesh", "temporary_mesh"]
 PORT_VARS = ("INGEST", "STORAGE", "ANALYSIS", "COACHING", "GATEWAY")
 # settings of the caller's own mesh that must not leak into the temporary one
 _DROPPED = ("DATABASE_URL", "RACING_COACH_TOKEN", "RACING_COACH_STORAGE_ADDR", "RACING_COACH_ANALYSIS_ADDR",
-            "RACING_COACH_COACHING_ADDR", "RACING_COACH_INGEST_ADDR", "RACING_COACH_METRICS_PORT")
+            "RACING_COACH_COACHING_ADDR", "RACING_COACH_INGEST_ADDR", "RACING_COACH_METRICS_PORT",
+            *(f"RACING_COACH_{name}_METRICS_PORT" for name in PORT_VARS))
 log = get_logger(__name__)
 
 
