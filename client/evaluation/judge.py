@@ -268,12 +268,23 @@ def _diff(mine: Mapping[str, Any], ref: Mapping[str, Any], key: str, length_m: f
     return lap_distance(mine[key], ref[key], length_m=length_m)
 
 
+def _brake_diffs(mine: Mapping[str, Any], ref: Mapping[str, Any], length_m: float) -> dict[str, float]:
+    """This pass's braking against the reference's: where braking starts (stages merged, a light correction
+    after it left out) and where its last application starts (the brake point), those both passes have."""
+    found = {}
+    for key, name in (("braking_start_m", "braking start"), ("brake_point_m", "brake point")):
+        d = _diff(mine, ref, key, length_m)
+        if d is not None:
+            found[name] = d
+    return found
+
+
 def harm_reason(*, view: LapView, remark: coaching_pb2.Feedback, reference: LapView | None) -> str | None:
     """Why ``remark`` contradicts the truth, or ``None`` when it does not.
 
     Against the truth passes of the remark's corner on this lap and on the reference lap:
-    BRAKE_EARLY when the lap did not brake earlier (diff ≥ −1 m), BRAKE_LATE when it did not
-    brake later (≤ +1 m), LOW_APEX_SPEED when the apex was not slower (≥ −0.5 km/h),
+    BRAKE_EARLY when the lap did not brake earlier (diff ≥ −1 m, by where braking starts and by
+    its last application alike), BRAKE_LATE when it did not brake later (≤ +1 m, both), LOW_APEX_SPEED when the apex was not slower (≥ −0.5 km/h),
     LATE_THROTTLE when full throttle did not come later (≤ +1 m); and brake-early advice where
     the lap's truth mistake at that corner is brake-late, or the other way round. A remark that
     names a truth mistake of its lap is never harmful: the injected mistake outranks the pass
@@ -291,12 +302,12 @@ def harm_reason(*, view: LapView, remark: coaching_pb2.Feedback, reference: LapV
     if mine is None or ref is None:
         return None
     length = view.length_m
-    if remark.type == FT.Value("FEEDBACK_TYPE_BRAKE_EARLY"):
-        d = _diff(mine, ref, "brake_point_m", length)
-        return f"truth brake point {d:+.1f} m against the reference" if d is not None and d >= -BRAKE_TOLERANCE_M else None
-    if remark.type == FT.Value("FEEDBACK_TYPE_BRAKE_LATE"):
-        d = _diff(mine, ref, "brake_point_m", length)
-        return f"truth brake point {d:+.1f} m against the reference" if d is not None and d <= BRAKE_TOLERANCE_M else None
+    if remark.type in (FT.Value("FEEDBACK_TYPE_BRAKE_EARLY"), FT.Value("FEEDBACK_TYPE_BRAKE_LATE")):
+        sign = -1 if remark.type == FT.Value("FEEDBACK_TYPE_BRAKE_EARLY") else 1
+        diffs = _brake_diffs(mine, ref, length)
+        if diffs and all(sign * d <= BRAKE_TOLERANCE_M for d in diffs.values()):
+            return ", ".join(f"truth {name} {d:+.1f} m against the reference" for name, d in diffs.items())
+        return None
     if remark.type == FT.Value("FEEDBACK_TYPE_LATE_THROTTLE"):
         d = _diff(mine, ref, "throttle_point_m", length)
         return f"truth throttle point {d:+.1f} m against the reference" if d is not None and d <= THROTTLE_TOLERANCE_M else None
@@ -308,7 +319,8 @@ def harm_reason(*, view: LapView, remark: coaching_pb2.Feedback, reference: LapV
 
 def truth_supports(*, view: LapView, remark: coaching_pb2.Feedback, reference: LapView | None) -> bool:
     """Whether the truth's passes of the remark's corner bear it out though no mistake was injected there: the
-    driver's variability really braked :data:`SUPPORT_BRAKE_M` earlier (later), took the apex
+    driver's variability really braked :data:`SUPPORT_BRAKE_M` earlier (later: where braking starts or its
+    last application), took the apex
     :data:`SUPPORT_APEX_KPH` slower, or reached full throttle :data:`SUPPORT_THROTTLE_M` later than on the reference."""
     corner = view.corner_of(remark)
     mine, ref = (_pass(view, corner), _pass(reference, corner)) if corner is not None else (None, None)
@@ -316,9 +328,8 @@ def truth_supports(*, view: LapView, remark: coaching_pb2.Feedback, reference: L
         return False
     length = view.length_m
     if remark.type in (FT.Value("FEEDBACK_TYPE_BRAKE_EARLY"), FT.Value("FEEDBACK_TYPE_BRAKE_LATE")):
-        d = _diff(mine, ref, "brake_point_m", length)
         sign = -1 if remark.type == FT.Value("FEEDBACK_TYPE_BRAKE_EARLY") else 1
-        return d is not None and sign * d >= SUPPORT_BRAKE_M
+        return any(sign * d >= SUPPORT_BRAKE_M for d in _brake_diffs(mine, ref, length).values())
     if remark.type == FT.Value("FEEDBACK_TYPE_LATE_THROTTLE"):
         d = _diff(mine, ref, "throttle_point_m", length)
         return d is not None and d >= SUPPORT_THROTTLE_M

@@ -4,14 +4,19 @@ The first :data:`CLEAN_LAPS` timed laps are clean, so the session's reference la
 one; every later lap has 1–3 mistakes of random kinds at distinct corners, with sizes drawn
 from the ranges of :data:`AMOUNT_RANGES`. Kinds are dealt from a shuffled deck that is
 refilled when empty, so a session with six or more mistakes has every kind. Braking kinds
-(brake early, brake late, coasting) go only to corners whose ideal pass brakes; a lift goes
-to a point on a straight. Everything follows from (track, seed, car, laps): the same
+(brake early, brake late, coasting) go only to corners whose ideal pass brakes; a mistake that
+starts before the brake point (brake early, coasting) only where the car is on the throttle
+that far before it, at least :data:`EARLY_MARGIN_M` past the previous corner's full-throttle
+point (braking 38 m early for the second part of an S that the driver brakes for 46 m after the
+first part's apex is no braking at all: the car only holds its speed); a lift goes to a point
+on a straight. Everything follows from (track, seed, car, laps): the same
 arguments give the same profile, hence the same ``.ibt`` and the same session id.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 from dataclasses import dataclass
 
@@ -30,7 +35,7 @@ from racecoach.client.simulator import (
 )
 from racecoach.client.simulator.corners import Corner
 
-__all__ = ["AMOUNT_RANGES", "BRAKING_KINDS", "CLEAN_LAPS", "Scenario", "build_scenario", "plan_mistakes", "straights"]
+__all__ = ["AMOUNT_RANGES", "BRAKING_KINDS", "CLEAN_LAPS", "EARLY_MARGIN_M", "Scenario", "build_scenario", "early_room_m", "plan_mistakes", "straights"]
 
 CLEAN_LAPS = 2
 MISTAKES_PER_LAP = (1, 3)
@@ -44,6 +49,8 @@ AMOUNT_RANGES: dict[MistakeKind, tuple[float, float, float]] = {
     MistakeKind.LIFT: (0.4, 1.2, 0.1),
 }
 BRAKING_KINDS = frozenset({MistakeKind.BRAKE_EARLY, MistakeKind.BRAKE_LATE, MistakeKind.COASTING})
+EARLY_KINDS = frozenset({MistakeKind.BRAKE_EARLY, MistakeKind.COASTING})
+EARLY_MARGIN_M = 15.0
 MIN_STRAIGHT_M = 250.0
 LIFT_SPAN = (0.15, 0.55)  # where on a straight a lift starts, as a fraction of its length
 
@@ -86,8 +93,23 @@ def straights(*, corners: list[Corner], length_m: float, min_length_m: float = M
     return found
 
 
-def _amount(rng: random.Random, kind: MistakeKind) -> float:
+def early_room_m(*, corners: list[Corner], length_m: float) -> dict[int, float]:
+    """Per braking corner, the metres before its ideal brake point that the car is on the throttle: from
+    :data:`EARLY_MARGIN_M` past the previous corner's full-throttle point (its apex when taken flat)."""
+    room: dict[int, float] = {}
+    for i, corner in enumerate(corners):
+        if corner.ideal.brake_point_m is None:
+            continue
+        before = corners[i - 1].ideal
+        on = before.throttle_point_m if before.throttle_point_m is not None else before.apex_m
+        ahead = (corner.ideal.brake_point_m - on + length_m / 2) % length_m - length_m / 2  # < 0: no throttle between
+        room[corner.number] = ahead - EARLY_MARGIN_M
+    return room
+
+
+def _amount(rng: random.Random, kind: MistakeKind, *, room_m: float | None = None) -> float:
     low, high, step = AMOUNT_RANGES[kind]
+    high = min(high, math.floor(room_m / step) * step) if room_m is not None else high  # rounded, still within
     return round(round(rng.uniform(low, high) / step) * step, 3)
 
 
@@ -114,6 +136,7 @@ def _lift(rng: random.Random, *, options: list[Straight], busy: set[int], length
 def plan_mistakes(*, corners: list[Corner], length_m: float, laps: int, rng: random.Random) -> tuple[Mistake, ...]:
     """The mistakes of laps ``CLEAN_LAPS + 1 .. laps``, each on exactly one lap."""
     braking = [c.number for c in corners if c.ideal.brake_point_m is not None]
+    room = early_room_m(corners=corners, length_m=length_m)
     options = straights(corners=corners, length_m=length_m)
     deck: list[MistakeKind] = []
     planned: list[Mistake] = []
@@ -128,6 +151,8 @@ def plan_mistakes(*, corners: list[Corner], length_m: float, laps: int, rng: ran
                     rng.shuffle(deck)
                 candidate = deck.pop()
                 free = [n for n in (braking if candidate in BRAKING_KINDS else [c.number for c in corners]) if n not in busy]
+                if candidate in EARLY_KINDS:
+                    free = [n for n in free if room[n] >= AMOUNT_RANGES[candidate][0]]
                 if (candidate is MistakeKind.LIFT and options and not lifted) or (candidate is not MistakeKind.LIFT and free):
                     kind = candidate
                     break
@@ -140,7 +165,8 @@ def plan_mistakes(*, corners: list[Corner], length_m: float, laps: int, rng: ran
                 continue
             corner = rng.choice(free)
             busy.add(corner)
-            planned.append(_mistake(kind, corner=corner, amount=_amount(rng, kind), lap=lap))
+            amount = _amount(rng, kind, room_m=room[corner] if kind in EARLY_KINDS else None)
+            planned.append(_mistake(kind, corner=corner, amount=amount, lap=lap))
     return tuple(planned)
 
 

@@ -3,7 +3,10 @@
 A corner is a local maximum of ``|kappa|`` (within ±``PEAK_WINDOW_M``) tighter than
 ``MIN_CORNER_RADIUS_M``. On a given speed profile a corner has an apex (the slowest node
 within ±``APEX_WINDOW_M`` of the peak), a brake point (the first node of the braking zone
-that ends at or shortly before the apex; ``None`` for a corner taken without braking) and a
+that ends at or shortly before the apex; ``None`` for a corner taken without braking), where
+braking for it starts (its first zone at least ``LIGHT_BRAKE_SHARE`` as firm as the firmest: a
+braking in stages starts at its first stage, a light correction after it is not where it
+starts) and a
 throttle point (first full-throttle node after the apex).
 """
 
@@ -25,6 +28,7 @@ BRAKE_SEARCH_M = 120.0   # a braking zone must end this close before the apex to
 BRAKE_ZONE_MAX_M = 500.0
 THROTTLE_SEARCH_M = 400.0
 BRAKE_ON = 0.02          # pedal fraction that counts as braking
+LIGHT_BRAKE_SHARE = 0.5  # a zone under this share of the firmest one's peak is a correction, not the braking's start
 THROTTLE_FULL = 0.99
 
 
@@ -36,12 +40,14 @@ class CornerPass:
     apex_speed_mps: float
     brake_point_m: float | None
     throttle_point_m: float | None
+    braking_start_m: float | None = None  # where braking for the corner starts (stages and light corrections merged)
 
     def as_dict(self) -> dict[str, float | None]:
         r = lambda x, d=2: None if x is None else round(float(x), d)
         return {"apex_m": r(self.apex_m, 1), "apex_speed_mps": r(self.apex_speed_mps, 3),
                 "apex_speed_kph": r(self.apex_speed_mps * 3.6, 2),
-                "brake_point_m": r(self.brake_point_m, 1), "throttle_point_m": r(self.throttle_point_m, 1)}
+                "brake_point_m": r(self.brake_point_m, 1), "throttle_point_m": r(self.throttle_point_m, 1),
+                "braking_start_m": r(self.braking_start_m, 1)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,24 +104,36 @@ def measure_corners(*, peaks: np.ndarray, v: np.ndarray, pedals: Pedals, ds: flo
         apex = lo + int(slowest[np.argmin(np.abs(lo + slowest - centre))])
         if apex in (lo, hi):
             apex = centre  # speed does not dip for this corner: apex at the peak
-        result.append(_measure(apex=apex, search_lo=lo, v=v, pedals=pedals, ds=ds,
+        previous = max(offset + prev_peak, 0) if k > 1 else 0
+        result.append(_measure(apex=apex, search_lo=lo, previous_peak=previous, v=v, pedals=pedals, ds=ds,
                                offset=offset, lap_nodes=lap_nodes))
     return result
 
 
-def _measure(*, apex: int, search_lo: int, v: np.ndarray, pedals: Pedals, ds: float,
+def _measure(*, apex: int, search_lo: int, previous_peak: int, v: np.ndarray, pedals: Pedals, ds: float,
              offset: int, lap_nodes: int) -> CornerPass:
     brake = pedals.brake
-    brake_point = None
     bound = max(search_lo, apex - round(BRAKE_SEARCH_M / ds), 0)
+    zones: list[tuple[int, float]] = []  # (start, peak) of the braking zones that end in [bound, apex)
     j = min(apex, len(brake)) - 1
-    while j >= bound and brake[j] < BRAKE_ON:
-        j -= 1
-    if j >= bound:  # inside a braking zone that ends near the apex: walk back to its start
-        stop = max(j - round(BRAKE_ZONE_MAX_M / ds), 0)
-        while j > stop and brake[j - 1] >= BRAKE_ON:
+    while True:
+        while j >= bound and brake[j] < BRAKE_ON:
             j -= 1
-        brake_point = j
+        if j < bound:
+            break
+        end, stop = j, max(j - round(BRAKE_ZONE_MAX_M / ds), 0)
+        while j > stop and brake[j - 1] >= BRAKE_ON:  # walk back to the zone's start
+            j -= 1
+        zones.append((j, float(brake[j:end + 1].max())))
+        j -= 1
+    brake_point = braking_start = None
+    if zones:
+        brake_point = zones[0][0]
+        # braking for the corner starts at its firmest zone: earlier zones that start past the previous corner's
+        # peak are stages of it, and a light zone after the firm one is a correction
+        own = [zones[0]] + [z for z in zones[1:] if z[0] > previous_peak]
+        firm = LIGHT_BRAKE_SHARE * max(peak for _, peak in own)
+        braking_start = min(start for start, peak in own if peak >= firm)
     throttle_point = None
     end = min(apex + round(THROTTLE_SEARCH_M / ds), len(pedals.throttle))
     full = np.flatnonzero(pedals.throttle[apex:end] >= THROTTLE_FULL)
@@ -123,4 +141,5 @@ def _measure(*, apex: int, search_lo: int, v: np.ndarray, pedals: Pedals, ds: fl
         throttle_point = apex + int(full[0])
     to_m = lambda i: None if i is None else ((i - offset) % lap_nodes) * ds
     return CornerPass(apex_m=to_m(apex), apex_speed_mps=float(v[apex]),
-                      brake_point_m=to_m(brake_point), throttle_point_m=to_m(throttle_point))
+                      brake_point_m=to_m(brake_point), throttle_point_m=to_m(throttle_point),
+                      braking_start_m=to_m(braking_start))

@@ -257,3 +257,22 @@ def test_a_remark_the_truth_bears_out_without_an_injected_mistake_is_counted_apa
     assert (slow.supported, len(slow.wrong)) == (1, 0)      # 14 against 15 m/s: 3.6 km/h slower
     assert (late.supported, len(late.wrong)) == (0, 1)      # T3's throttle point is the reference's: not borne out
     assert judge.detection(laps=views)["brake_early"].supported == 0  # without the references nothing is looked up
+
+
+def test_braking_advice_is_judged_by_where_braking_starts_and_by_its_last_application():
+    # lap 3 has no mistake; at T1 the reference braked firmly from 50 m and touched the brake again at 90 m (its
+    # last application), lap 3 braked once, from 58 m: 8 m later, though its last application is 32 m earlier
+    truth = make_truth()
+    truth["laps"][0]["corners"] = [dict(CLEAN[0], brake_point_m=90.0, braking_start_m=50.0), *CLEAN[1:]]
+    truth["laps"][2]["corners"] = [dict(CLEAN[0], brake_point_m=58.0, braking_start_m=58.0), *CLEAN[1:]]
+    views = make_views(truth=truth)
+    clean, reference = views[2], views[0]
+    assert judge.harm_reason(view=clean, remark=remark("BRAKE_LATE", 1), reference=reference) is None
+    assert judge.truth_supports(view=clean, remark=remark("BRAKE_LATE", 1), reference=reference)
+    # braking earlier it did by its last application only: advice to brake later is borne out, not harmful
+    assert judge.harm_reason(view=clean, remark=remark("BRAKE_EARLY", 1), reference=reference) is None
+    # where both measures agree the lap braked later, advice to brake later still contradicts the truth
+    truth["laps"][2]["corners"] = [dict(CLEAN[0], brake_point_m=95.0, braking_start_m=58.0), *CLEAN[1:]]
+    clean, reference = make_views(truth=truth)[2], make_views(truth=truth)[0]
+    why = judge.harm_reason(view=clean, remark=remark("BRAKE_EARLY", 1), reference=reference)
+    assert why is not None and "braking start +8.0 m" in why and "brake point +5.0 m" in why

@@ -10,7 +10,10 @@ from racecoach.client.evaluation.scenarios import (
     AMOUNT_RANGES,
     BRAKING_KINDS,
     CLEAN_LAPS,
+    EARLY_KINDS,
+    EARLY_MARGIN_M,
     build_scenario,
+    early_room_m,
     plan_mistakes,
     straights,
 )
@@ -30,6 +33,7 @@ def test_mistakes_follow_the_rules(track):
     corners = {c.number: c for c in ideal_corners(track=track)}
     length = load_track(track).length_m
     kinds = Counter()
+    room = early_room_m(corners=list(corners.values()), length_m=length)
     for seed in (1, 2, 3):
         scenario = build_scenario(track=track, seed=seed, laps=6)
         by_lap: dict[int, list] = {}
@@ -41,6 +45,8 @@ def test_mistakes_follow_the_rules(track):
             assert low <= m.amount[0] <= high
             if m.kind in BRAKING_KINDS:
                 assert corners[m.corner].ideal.brake_point_m is not None
+            if m.kind in EARLY_KINDS:  # it starts where the car is still on the throttle
+                assert m.amount[0] <= room[m.corner], f"{m.kind} of {m.amount[0]} m at T{m.corner}: {room[m.corner]:.0f} m of room"
             if m.kind is MistakeKind.LIFT:
                 assert 0 <= m.at_m < length
                 assert any((m.at_m - s.start_m) % length <= s.length_m for s in straights(corners=list(corners.values()), length_m=length))
@@ -68,3 +74,25 @@ def test_the_simulator_takes_the_scenario():
     assert [m["lap"] for m in session.truth["mistakes"]] == sorted(m.laps[0] for m in scenario.profile.mistakes)
     assert all(not lap["mistakes"] for lap in session.truth["laps"][:CLEAN_LAPS])
     assert max(session.lap_times_s[CLEAN_LAPS:]) > min(session.lap_times_s[:CLEAN_LAPS])
+
+
+def test_an_early_mistake_has_room_only_where_the_car_accelerates_before_the_brake_point():
+    corners = ideal_corners(track="Norisring")
+    length = load_track("Norisring").length_m
+    room = early_room_m(corners=corners, length_m=length)
+    for i, corner in enumerate(corners):
+        if corner.ideal.brake_point_m is None:
+            assert corner.number not in room
+            continue
+        before = corners[i - 1].ideal
+        on = before.throttle_point_m if before.throttle_point_m is not None else before.apex_m
+        if i == 0:
+            on -= length  # the previous corner is the last one, on the lap before
+        assert room[corner.number] == pytest.approx(corner.ideal.brake_point_m - on - EARLY_MARGIN_M, abs=1e-6)
+    # the second part of the Schöller-S is braked for soon after the first part's exit: little room, never 40 m
+    assert 0 < room[3] < AMOUNT_RANGES[MistakeKind.BRAKE_EARLY][1]
+    rng = random.Random(3)
+    for _ in range(200):
+        for m in plan_mistakes(corners=corners, length_m=load_track("Norisring").length_m, laps=6, rng=rng):
+            if m.kind in EARLY_KINDS:
+                assert m.amount[0] <= room[m.corner]

@@ -75,3 +75,24 @@ def test_spielberg_corners_are_ordered_curvature_peaks() -> None:
     assert min(corners, key=lambda c: c.ideal.apex_speed_mps).number == 2
     assert s.truth["track"]["corners"][1]["corner"] == 2
     assert ideal_corners(track="Spielberg") == corners
+
+
+def test_braking_starts_at_the_first_firm_stage_and_the_brake_point_is_the_last_application():
+    from racecoach.client.simulator import ideal_corners, simulate_session
+    from racecoach.client.source import canonical_arrays
+
+    corners = {c.number: c.ideal for c in ideal_corners(track="Suzuka")}
+    for ideal in corners.values():
+        if ideal.brake_point_m is None:
+            assert ideal.braking_start_m is None
+        else:
+            assert ideal.braking_start_m <= ideal.brake_point_m
+    # Suzuka's T5 (the esses) is braked in two stages: firmly, a coast, then a light trail of the brake
+    staged = corners[5]
+    assert staged.brake_point_m - staged.braking_start_m > 30.0
+    sim = simulate_session(track="Suzuka", laps=1)
+    arrays = canonical_arrays(sim.channels)
+    lap = arrays["lap"] == 1
+    dist, brake = arrays["lap_dist_m"][lap], arrays["brake"][lap]
+    between = (dist > staged.braking_start_m) & (dist < staged.brake_point_m)
+    assert brake[between].max() > 0.5 > brake[(dist >= staged.brake_point_m) & (dist < staged.apex_m)].max()
