@@ -15,6 +15,7 @@ import numpy as np
 
 from racecoach import native
 from racecoach.analysis.v1 import analysis_pb2
+from racecoach.services.analysis.complexes import split_merged
 from racecoach.services.analysis.phases import measure_corners, phase_deltas
 from racecoach.services.common.batch import Arrays
 
@@ -140,8 +141,11 @@ def analyze_trace(
 
 
 def number_and_measure(*, catalogue, lap: analysis_pb2.LapAnalysis, trace: LapTrace) -> None:
-    """Number ``lap``'s corners from the layout's catalogue, then measure how each numbered corner was driven."""
+    """Number ``lap``'s corners from the layout's catalogue (cutting apart a complex the lap ran together),
+    then measure how each numbered corner was driven."""
     catalogue.number(lap)
+    split_merged(lap=lap, published=catalogue.model.published, grid_m=trace.grid_m, channels=trace.channels,
+                 time_s=trace.time_s)
     measure_corners(grid_m=trace.grid_m, channels=trace.channels, corners=lap.corners)
 
 
