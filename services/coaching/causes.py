@@ -9,11 +9,14 @@ cause               evidence (this lap against the reference)           phases i
 ==================  =================================================  ==========================
 brake late          brake onset (or its last stage) later, or more      braking → straight
                     speed into about the same onset; and a lower
-                    minimum speed or a later full throttle (overshoot)
+                    minimum speed (unless braking is done sooner
+                    and full throttle no later) or a later full
+                    throttle (overshoot)
 brake early         brake onset (or its last stage) earlier, minimum    braking, entry, apex
                     speed not lower
-low minimum speed   minimum speed lower (not carried in from before);   apex, exit, straight (+
-                    braking earlier with it is slowing too much         braking, entry then)
+low minimum speed   minimum speed lower (not carried in from before,    apex, exit, straight (+
+                    unless braked away); braking earlier with it is     braking, entry then)
+                    slowing too much
 late throttle       full throttle later, minimum speed not lower        exit, straight
 coasting in corner  more distance with neither pedal in the corner      entry, apex
 coasting            more coasting just before the brake onset          approach (+ braking, entry
@@ -47,6 +50,7 @@ BRAKE_POINT_TOLERANCE_M = 5.0
 BRAKE_COMPARABLE_M = 100.0  # brake points further apart than this are not the same braking
 ENTRY_FASTER_KMH = 5.0
 APEX_SPEED_TOLERANCE_KMH = 1.5
+BRAKED_DOWN_KMH = 10.0
 THROTTLE_TOLERANCE_M = 10.0
 COASTING_TOLERANCE_M = 10.0
 COASTING_LIMIT_M = 15.0  # without a reference: coasting this long is worth a remark on its own
@@ -152,7 +156,10 @@ def technique_finding(
     candidates: list[Finding] = []
     min_diff = (corner.apex_speed_mps - ref.apex_speed_mps) * laps.MPS_TO_KMH
     # a lower minimum speed counts when the driver lost it here, not when it was carried in from before
-    carried = (corner.entry_speed_mps - ref.entry_speed_mps) * laps.MPS_TO_KMH if corner.entry_speed_mps and ref.entry_speed_mps else 0.0
+    # (braking that takes off BRAKED_DOWN_KMH or more chooses the minimum speed: what came in is braked away)
+    braked_down = corner.braked and (corner.entry_speed_mps - corner.apex_speed_mps) * laps.MPS_TO_KMH >= BRAKED_DOWN_KMH
+    carried = (corner.entry_speed_mps - ref.entry_speed_mps) * laps.MPS_TO_KMH if (
+        corner.entry_speed_mps and ref.entry_speed_mps and not braked_down) else 0.0
     slower_apex = min_diff < -APEX_SPEED_TOLERANCE_KMH and min_diff < min(carried, 0.0) - APEX_SPEED_TOLERANCE_KMH / 2
     onset, ref_onset = brake_onset_m(lap, corner), brake_onset_m(reference, ref)
     full, ref_full = full_throttle_m(corner), full_throttle_m(ref)
@@ -170,6 +177,11 @@ def technique_finding(
         (corner.entry_speed_mps - ref.entry_speed_mps) * laps.MPS_TO_KMH > ENTRY_FASTER_KMH)
     both_braked = onset is not None and ref_onset is not None
     late = both_braked and (brake_diff > BRAKE_POINT_TOLERANCE_M or (faster_in and brake_diff > -BRAKE_POINT_TOLERANCE_M))
+    # an overshoot brakes on at least as far into the corner, or gets back to full throttle later; braking later
+    # but done sooner for a lower minimum speed, and on the throttle as soon, is slowing more than the reference
+    released_sooner = bool(corner.brake_release_m and ref.brake_release_m) and laps.along_diff_m(
+        corner.brake_release_m, ref.brake_release_m, length_m) < -BRAKE_POINT_TOLERANCE_M
+    slowed_more = released_sooner and throttle_diff <= THROTTLE_TOLERANCE_M / 2
 
     def add(kind: int, distance: float, target: float, this: float, other: float, diff: float, unit: str,
             time_s: float | None, phase: int) -> None:
@@ -179,7 +191,7 @@ def technique_finding(
         if throttle_diff > THROTTLE_TOLERANCE_M:
             add(FT.FEEDBACK_TYPE_LATE_THROTTLE, full, ref_full, full, ref_full, throttle_diff, "m",
                 _share(booked, PH.CORNER_PHASE_APEX, PH.CORNER_PHASE_EXIT, CARRY), PH.CORNER_PHASE_EXIT)
-    elif late and (slower_apex or throttle_diff > THROTTLE_TOLERANCE_M):
+    elif late and ((slower_apex and not slowed_more) or throttle_diff > THROTTLE_TOLERANCE_M):
         add(FT.FEEDBACK_TYPE_BRAKE_LATE, onset, ref_onset, onset, ref_onset, brake_diff, "m", whole, PH.CORNER_PHASE_BRAKING)
     else:
         if brake_diff < -BRAKE_POINT_TOLERANCE_M and not slower_apex:

@@ -125,3 +125,39 @@ def test_a_lap_that_lost_time_with_no_cause_says_where_it_went():
     quiet = phases({(2, PH.CORNER_PHASE_EXIT): 0.02})
     assert rules.summary(lap=lap, reference=reference, lap_delta_s=0.02, feedback=[], phase_deltas=quiet).endswith(
         "nothing to correct against it.")
+
+
+def _with_release(lap: analysis_pb2.LapAnalysis, releases: dict[int, float]) -> analysis_pb2.LapAnalysis:
+    for corner in lap.corners:
+        corner.brake_release_m = releases.get(corner.number, corner.brake_onset_m + 40.0)
+    return lap
+
+
+def test_braking_later_but_done_sooner_for_a_lower_minimum_speed_is_slowing_more_not_an_overshoot():
+    reference = _with_release(measured(reference_lap()), {})  # corner 2: onset 1200, released at 1240
+    losses = phases({(2, PH.CORNER_PHASE_APEX): 0.2, (2, PH.CORNER_PHASE_EXIT): 0.1})
+    # 8 m later on the brakes, released 8 m sooner, a 7 km/h lower minimum speed, full throttle at the same place
+    lap = _with_release(measured(reference_lap(lap_number=3), {2: {"brake_onset_m": 1208.0, "kmh": 113.0}}), {2: 1232.0})
+    (item,) = rules.lap_feedback(lap=lap, reference=reference, corner_deltas=[], phase_deltas=losses)
+    assert (item.corner_number, item.type) == (2, FT.FEEDBACK_TYPE_LOW_APEX_SPEED)
+    # braking on past the reference's release with the same later onset: arriving too fast, an overshoot
+    overshoot = _with_release(measured(reference_lap(lap_number=3), {2: {"brake_onset_m": 1208.0, "kmh": 113.0}}), {2: 1250.0})
+    (item,) = rules.lap_feedback(lap=overshoot, reference=reference, corner_deltas=[], phase_deltas=losses)
+    assert (item.corner_number, item.type) == (2, FT.FEEDBACK_TYPE_BRAKE_LATE)
+    # released sooner but back on full throttle 20 m later: still an overshoot
+    late_out = _with_release(measured(reference_lap(lap_number=3), {2: {"brake_onset_m": 1208.0, "kmh": 113.0,
+                                                                        "full_throttle_m": 1310.0}}), {2: 1232.0})
+    (item,) = rules.lap_feedback(lap=late_out, reference=reference, corner_deltas=[], phase_deltas=losses)
+    assert (item.corner_number, item.type) == (2, FT.FEEDBACK_TYPE_BRAKE_LATE)
+
+
+def test_a_lower_minimum_speed_after_braking_hard_is_the_corners_own_even_when_the_car_came_in_slower():
+    reference = measured(reference_lap())  # corner 2: 216 km/h at the onset, 120 km/h at the apex
+    losses = phases({(2, PH.CORNER_PHASE_APEX): 0.2})
+    # 17 km/h slower at the brake point (a slow exit before), braked down to 8 km/h under the reference's minimum
+    lap = measured(reference_lap(lap_number=3), {2: {"entry_speed_mps": 60.0 - 17.0 / 3.6, "kmh": 112.0}})
+    (item,) = rules.lap_feedback(lap=lap, reference=reference, corner_deltas=[], phase_deltas=losses)
+    assert (item.corner_number, item.type) == (2, FT.FEEDBACK_TYPE_LOW_APEX_SPEED)
+    # a corner hardly braked for (5 km/h taken off): the speed it lacked came in with it, no remark on the corner
+    lap = measured(reference_lap(lap_number=3), {2: {"entry_speed_mps": 117.0 / 3.6, "kmh": 112.0}})
+    assert rules.lap_feedback(lap=lap, reference=reference, corner_deltas=[], phase_deltas=losses) == []
