@@ -17,7 +17,8 @@ brake early         brake onset (or its last stage) earlier, minimum    braking,
 low minimum speed   minimum speed lower (not carried in from before,    apex, exit, straight (+
                     unless braked away); braking earlier with it is     braking, entry then)
                     slowing too much
-late throttle       full throttle later, minimum speed not lower        exit, straight
+late throttle       full throttle later (or never before braking for    exit, straight
+                    the next corner), minimum speed not lower
 coasting in corner  more distance with neither pedal in the corner      entry, apex
 coasting            more coasting just before the brake onset          approach (+ braking, entry
                                                                         when nothing else explains
@@ -85,6 +86,7 @@ class Finding:
     time_s: float | None = None
     phase: int = PH.CORNER_PHASE_UNSPECIFIED
     corner_loss_s: float | None = None
+    never_full: bool = False  # late throttle: never flat out before braking again (``this_value`` is where it braked)
 
 
 Booking = Mapping[int, Mapping[object, float]]
@@ -145,6 +147,16 @@ def full_throttle_m(corner: analysis_pb2.Corner) -> float | None:
     return value if value > 0 else None
 
 
+def next_braking_m(lap: analysis_pb2.LapAnalysis, corner: analysis_pb2.Corner) -> float | None:
+    """Where this lap slows for the corner after ``corner``: its brake onset, else its apex; None for the last corner."""
+    after = [c for c in lap.corners if c.apex_m > corner.apex_m]
+    if not after:
+        return None
+    nxt = min(after, key=lambda c: c.apex_m)
+    onset = brake_onset_m(lap, nxt)
+    return onset if onset is not None and onset > corner.apex_m else nxt.apex_m
+
+
 def technique_finding(
     *, lap: analysis_pb2.LapAnalysis, reference: analysis_pb2.LapAnalysis, corner: analysis_pb2.Corner,
     ref: analysis_pb2.Corner, booked: Mapping[object, float] | None, length_m: float,
@@ -163,6 +175,10 @@ def technique_finding(
     slower_apex = min_diff < -APEX_SPEED_TOLERANCE_KMH and min_diff < min(carried, 0.0) - APEX_SPEED_TOLERANCE_KMH / 2
     onset, ref_onset = brake_onset_m(lap, corner), brake_onset_m(reference, ref)
     full, ref_full = full_throttle_m(corner), full_throttle_m(ref)
+    never_full = full is None and ref_full is not None and not is_flat(ref)
+    if never_full:  # off full throttle until braking for the next corner (the gap in a chicane) where the reference was flat
+        full = next_braking_m(lap, corner)
+        never_full = full is not None
     throttle_diff = laps.along_diff_m(full, ref_full, length_m) if full is not None and ref_full is not None else 0.0
     brake_diff = laps.along_diff_m(onset, ref_onset, length_m) if onset is not None and ref_onset is not None else 0.0
     if abs(brake_diff) > BRAKE_COMPARABLE_M:
@@ -185,7 +201,8 @@ def technique_finding(
 
     def add(kind: int, distance: float, target: float, this: float, other: float, diff: float, unit: str,
             time_s: float | None, phase: int) -> None:
-        candidates.append(Finding(n, kind, distance, target, this, other, diff, unit, time_s, phase, whole))
+        flag = never_full and kind == FT.FEEDBACK_TYPE_LATE_THROTTLE
+        candidates.append(Finding(n, kind, distance, target, this, other, diff, unit, time_s, phase, whole, flag))
 
     if kink:  # only staying off full throttle there is this kink's own
         if throttle_diff > THROTTLE_TOLERANCE_M:

@@ -140,6 +140,11 @@ def describe(*, finding: Finding, loss: float | None, lap: analysis_pb2.LapAnaly
             f"your reference ({f.this_value:.1f} km/h instead of {f.reference_value:.1f} km/h){_outcome(loss)}; "
             "carry more speed through the apex."
         )
+    if f.type == FT.FEEDBACK_TYPE_LATE_THROTTLE and f.never_full:
+        return (
+            f"{turn}: you did not get back to full throttle before slowing again at {f.this_value:.0f} m; your "
+            f"reference was flat out from {f.reference_value:.0f} m{_outcome(loss)}; get back to full throttle sooner after the apex."
+        )
     if f.type == FT.FEEDBACK_TYPE_LATE_THROTTLE:
         return (
             f"{turn}: you reached full throttle {f.delta_value:.0f} m later than your reference "

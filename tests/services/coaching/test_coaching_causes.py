@@ -161,3 +161,20 @@ def test_a_lower_minimum_speed_after_braking_hard_is_the_corners_own_even_when_t
     # a corner hardly braked for (5 km/h taken off): the speed it lacked came in with it, no remark on the corner
     lap = measured(reference_lap(lap_number=3), {2: {"entry_speed_mps": 117.0 / 3.6, "kmh": 112.0}})
     assert rules.lap_feedback(lap=lap, reference=reference, corner_deltas=[], phase_deltas=losses) == []
+
+
+def test_never_back_to_full_throttle_before_the_next_corner_is_a_late_throttle_where_the_reference_was_flat():
+    reference = measured(reference_lap())  # corner 2: flat out from 1290 m; corner 3 braked from 2700 m
+    losses = phases({(2, PH.CORNER_PHASE_EXIT): 0.3, (2, PH.CORNER_PHASE_STRAIGHT): 0.1})
+    lap = measured(reference_lap(lap_number=3), {2: {"full_throttle_m": 0.0, "throttle_on_m": 0.0}, 3: {"brake_onset_m": 2690.0}})
+    items = [f for f in rules.lap_feedback(lap=lap, reference=reference, corner_deltas=[], phase_deltas=losses)
+             if f.corner_number == 2]
+    (item,) = items
+    assert (item.type, item.phase) == (FT.FEEDBACK_TYPE_LATE_THROTTLE, PH.CORNER_PHASE_EXIT)
+    assert item.time_loss_s == pytest.approx(0.4)
+    assert "did not get back to full throttle before slowing again at 2690 m" in item.description
+    assert "flat out from 1290 m" in item.description
+    # where the reference was not flat out between the two corners either, there is nothing to say about it
+    reference.corners[1].full_throttle_m = reference.corners[1].throttle_on_m = 0.0
+    assert [f for f in rules.lap_feedback(lap=lap, reference=reference, corner_deltas=[], phase_deltas=losses)
+            if f.corner_number == 2] == []
