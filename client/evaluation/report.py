@@ -19,6 +19,7 @@ from .judge import (
     top_advice,
     unmapped_remarks,
 )
+from .places import PLACE_TOLERANCE_M, corner_places
 
 __all__ = ["format_summary", "spread", "summarize"]
 
@@ -69,6 +70,7 @@ def summarize(*, views: Sequence[LapView], sessions: int) -> dict[str, Any]:
         "false_alarms": false_alarms(laps=views),
         "brake_point_error_m": {**spread(bp_errors), "braking_corners": braking_corners},
         "lap_time_error_s": spread(lap_time_errors(laps=views)),
+        "corner_places": corner_places(laps=views),
     }
 
 
@@ -111,6 +113,18 @@ def format_summary(summary: dict[str, Any]) -> str:
          f"max {_num(bp['max'], '.1f')} m ({bp['count']} of {bp['braking_corners']} braking corners matched)"),
         f"lap-time error    median {_num(lt['median'], '.3f')} s, max {_num(lt['max'], '.3f')} s ({lt['count']} laps)",
     ]
+    places = summary.get("corner_places")
+    if places and places["corners"]:
+        clean, mistaken = places["without_mistake"], places["with_mistake"]
+
+        def share(part: int, whole: int) -> str:
+            return _pct(part / whole if whole else None).strip()
+
+        lines.append(
+            f"corner places     {places['corners']} corners; on {clean['laps']} laps without a mistake "
+            f"{share(clean['held'], clean['pairs'])} found, {share(clean['in_place'], clean['pairs'])} within "
+            f"{PLACE_TOLERANCE_M:.0f} m (max {_num(clean['max_off_m'], '.1f')} m); on {mistaken['laps']} with one "
+            f"{share(mistaken['held'], mistaken['pairs'])} found, {share(mistaken['in_place'], mistaken['pairs'])} within")
     missed = sorted((m for s in summary["kinds"].values() for m in s["missed"]), key=lambda m: -m["cost_s"])
     if missed:
         lines += ["", "costliest missed mistakes:"]
