@@ -110,6 +110,18 @@ async def _ensure_local_token(settings: Settings) -> Path:
     return settings.token_file
 
 
+def _login_link(settings: Settings, token_file: Path) -> str:
+    """A one-time link that signs a browser in to the dashboard (as ``racing-coach open`` prints), or why there is none."""
+    from racecoach.client.cli import CliError
+    from racecoach.client.commands.open_cmd import login_link
+
+    try:
+        link = login_link(f"http://{settings.address('gateway')}", token_file.read_text().strip())
+    except (CliError, OSError, ValueError) as exc:
+        return f"no login link ({exc}); run 'racing-coach open'"
+    return f"{link}  (works once, for two minutes; 'racing-coach open' gives another)"
+
+
 def _starter(*, name: str, log_path: Path, env: dict[str, str]):
     def start() -> subprocess.Popen:
         with log_path.open("ab") as log_file:
@@ -181,6 +193,7 @@ def up_cmd(args: argparse.Namespace) -> int:
         print(f"  {'gateway':<9} http://{settings.address('gateway')}  (dashboard /, REST /api/v1, OpenAPI /schema)")
         print(f"  database  {settings.database_url or 'embedded PostgreSQL in ' + str(settings.data_dir / 'postgres')}")
         print(f"  token     {token_file}   logs {logs}")
+        print(f"  login     {_login_link(settings, token_file)}")
         print("Ctrl-C stops the mesh.", flush=True)
         while not stopping:  # a service that exits is started again after a backoff (see supervisor.py)
             for name in tend(children=children, now=time.monotonic()):

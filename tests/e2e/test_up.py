@@ -11,7 +11,10 @@ import sys
 import time
 import urllib.request
 
+import httpx
 import pytest
+
+from racecoach.services.gateway.login import COOKIE
 
 
 def free_port() -> int:
@@ -51,6 +54,22 @@ def test_up_prints_addresses_serves_and_stops_cleanly_on_sigterm(tmp_path, pg_ds
         request = urllib.request.Request(f"http://127.0.0.1:{ports['GATEWAY']}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
         with urllib.request.urlopen(request, timeout=10) as reply:
             assert b"driver@localhost" in reply.read()
+        # the banner's one-time login link signs a browser in with the HttpOnly, SameSite session cookie
+        link = re.search(r"login\s+(http://127\.0\.0\.1:\d+/login\?code=\S+)", banner)
+        assert link, banner
+        with httpx.Client(base_url=f"http://127.0.0.1:{ports['GATEWAY']}") as browser:
+            assert browser.get("/api/v1/me").status_code == 401
+            login = browser.get(link.group(1))
+            assert login.status_code == 303 and login.headers["location"] == "/"
+            cookie = login.headers["set-cookie"]
+            assert cookie.startswith(f"{COOKIE}=") and "HttpOnly" in cookie and "samesite=strict" in cookie.lower(), cookie
+            assert token not in cookie
+            me = browser.get("/api/v1/me")
+            assert me.status_code == 200 and "driver@localhost" in me.text
+        with httpx.Client() as other:
+            again = other.get(link.group(1))  # a link works once
+            assert again.status_code == 401 and "set-cookie" not in again.headers
+            assert "used or expired" in again.text
         up.send_signal(signal.SIGTERM)
         assert up.wait(timeout=40) == 0
         assert not any(listening(port) for port in ports.values())
