@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import tempfile
 from pathlib import Path
 
 from racecoach.client.commands import arguments
-from racecoach.client.commands.common import find_token, settings_or_exit
+from racecoach.client.commands.common import find_token, on_stop_signals, settings_or_exit
 from racecoach.client.commands.upload_cmd import upload_pending
 from racecoach.client.cues import CueSpeaker
 from racecoach.client.voice import VoiceError, system_voices
@@ -26,8 +25,7 @@ async def _collect(args: argparse.Namespace, *, address: str, token: str, spool_
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    on_stop_signals(loop, stop.set)
     where: list = []  # the collector, once made: the voice asks it where the car is
     try:
         speaker = CueSpeaker(speak=not args.quiet, voice=args.voice, playback=args.speed if args.from_ibt else 1.0,

@@ -192,3 +192,4 @@ def test_collect_names_a_voice_it_cannot_have_in_one_line(tmp_path):
                             env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("error: ") and "NoSuchVoice" in result.stderr
+
