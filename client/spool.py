@@ -73,6 +73,19 @@ def _atomic_write(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+# Windows opens a file descriptor in text mode unless told otherwise, and has no os.pread.
+_BINARY = getattr(os, "O_BINARY", 0)
+
+
+def _pread(fd: int, length: int, offset: int) -> bytes:
+    """``length`` bytes at ``offset``: os.pread, or where there is none (Windows) a seek and a read; the
+    callers hold the spool's lock, and appends (O_APPEND) go to the end whatever the position."""
+    if hasattr(os, "pread"):
+        return os.pread(fd, length, offset)
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.read(fd, length)
+
+
 def _fsync_dir(path: Path) -> None:
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -147,14 +160,14 @@ class Spool:
         if acked.is_file() and acked.stat().st_size >= ACKED.size:
             self._committed, committed_time = ACKED.unpack(acked.read_bytes()[:ACKED.size])
             self._committed_time_s = None if math.isnan(committed_time) else committed_time
-        self._fd = os.open(self._log, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        self._fd = os.open(self._log, os.O_RDWR | os.O_CREAT | os.O_APPEND | _BINARY, 0o600)
         size = os.fstat(self._fd).st_size
         offset = 0
         while offset + RECORD.size <= size:
-            length, crc, seq, last_time = RECORD.unpack(os.pread(self._fd, RECORD.size, offset))
+            length, crc, seq, last_time = RECORD.unpack(_pread(self._fd, RECORD.size, offset))
             if length > MAX_RECORD_BYTES or offset + RECORD.size + length > size:
                 break
-            payload = os.pread(self._fd, length, offset + RECORD.size)
+            payload = _pread(self._fd, length, offset + RECORD.size)
             if zlib.crc32(payload) != crc or (self._entries and seq <= self._entries[-1].seq):
                 break
             self._entries.append(_Entry(seq, offset + RECORD.size, length, last_time))
@@ -222,7 +235,7 @@ class Spool:
         """Up to ``limit`` spooled (seq, payload) with seq greater than ``seq``, in order."""
         with self._lock:
             picked = [e for e in self._entries if e.seq > seq][:limit]
-            return [(e.seq, os.pread(self._fd, e.length, e.offset)) for e in picked]
+            return [(e.seq, _pread(self._fd, e.length, e.offset)) for e in picked]
 
     def held_times(self) -> list[tuple[int, float]]:
         """(seq, session time of the last sample) of every spooled batch not yet acknowledged, in order."""
@@ -248,16 +261,17 @@ class Spool:
         entries: list[_Entry] = []
         with open(tmp, "wb") as handle:
             for e in keep:
-                payload = os.pread(self._fd, e.length, e.offset)
+                payload = _pread(self._fd, e.length, e.offset)
                 header = RECORD.pack(e.length, zlib.crc32(payload), e.seq, e.last_time_s)
                 entries.append(_Entry(e.seq, handle.tell() + RECORD.size, e.length, e.last_time_s))
                 handle.write(header + payload)
             handle.flush()
             os.fsync(handle.fileno())
+        os.close(self._fd)  # before the replace: Windows does not replace a file that is open
+        self._fd = -1
         os.replace(tmp, self._log)
         _fsync_dir(self.directory)
-        os.close(self._fd)
-        self._fd = os.open(self._log, os.O_RDWR | os.O_APPEND, 0o600)
+        self._fd = os.open(self._log, os.O_RDWR | os.O_APPEND | _BINARY, 0o600)
         self._entries = entries
         self._dirty = False
 

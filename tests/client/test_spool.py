@@ -102,3 +102,21 @@ def test_remove_and_bad_session_ids(tmp_path):
     with pytest.raises(SpoolError, match="session.pb"):
         (tmp_path / "empty").mkdir()
         Spool.load(tmp_path / "empty")
+
+
+def test_without_pread_as_on_windows_the_spool_reads_interleaved_with_appends(tmp_path, monkeypatch):
+    """Windows has no os.pread: reads seek and read under the lock while appends still go to the end."""
+    monkeypatch.delattr(os, "pread")
+    spool = Spool.create(root=tmp_path, session=_session(), compact_bytes=1)
+    batches = _batches()
+    for seq, payload in batches[:5]:
+        spool.append(seq=seq, payload=payload)
+    assert spool.records_after(2, limit=2) == batches[2:4]
+    for seq, payload in batches[5:]:  # appended after a read moved the position: still at the end
+        spool.append(seq=seq, payload=payload)
+    assert spool.records_after(0, limit=100) == batches
+    spool.acked(7)  # compaction: the log is closed, replaced and opened again
+    assert spool.records_after(0, limit=100) == batches[7:]
+    spool.close()
+    again = Spool.load(spool.directory)
+    assert again.records_after(0, limit=100) == batches[7:] and again.committed_seq == 7
