@@ -89,9 +89,11 @@ def _braking(brake: np.ndarray, throttle: np.ndarray, lo: int, apex: int, step_m
     """Onset index, release index, peak, and the start of the last stage (the onset when in one) of the braking
     that leads into the apex at ``apex``."""
     runs = _runs(brake[lo:apex + 1] >= BRAKE_ON)
-    if not len(runs.starts):
-        return None
     starts, ends = runs.starts + lo, runs.ends + lo
+    if len(starts) and starts[0] == lo and lo > 0 and brake[lo - 1] >= BRAKE_ON and (ends[0] - lo + 1) * step_m < ONSET_HOLD_M:
+        starts, ends = starts[1:], ends[1:]  # the last metres of the corner before's braking, past its apex
+    if not len(starts):
+        return None
     first = len(starts) - 1  # the last application before the apex, merged with those that belong to it
     group_peak = float(brake[starts[first]:ends[first] + 1].max())
     while first > 0:

@@ -116,3 +116,17 @@ def test_braking_in_stages_is_one_braking_with_its_last_stage_measured():
     single = _corner()
     measure_corners(grid_m=GRID, channels=_trace(), corners=[single])
     assert single.final_brake_onset_m == single.brake_onset_m
+
+
+def test_the_last_metres_of_a_braking_past_its_apex_are_not_the_next_corners_braking():
+    channels = _trace()  # corner at 1000 m braked 800-990 m
+    channels["brake"][(GRID >= 990) & (GRID <= 1002)] = 0.2  # trailed 2 m past the apex
+    first, fast = _corner(1, 1000.0), _corner(2, 1100.0)  # a fast corner 100 m on, not braked for
+    measure_corners(grid_m=GRID, channels=channels, corners=[first, fast])
+    assert first.braked and first.brake_release_m == pytest.approx(1002.0)
+    assert not fast.braked and fast.brake_onset_m == 0.0
+    # a braking of its own that follows on from the trail (an S braked through) still counts
+    channels["brake"][(GRID > 1002) & (GRID < 1060)] = 0.8
+    first, fast = _corner(1, 1000.0), _corner(2, 1100.0)
+    measure_corners(grid_m=GRID, channels=channels, corners=[first, fast])
+    assert fast.braked and fast.brake_onset_m == pytest.approx(1003.0)  # where it reaches 30 % of its 0.8 peak
