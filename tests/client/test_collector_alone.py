@@ -105,4 +105,4 @@ async def test_collect_from_ibt_runs_with_every_server_package_missing(mesh, sto
         "SELECT count(*) FROM telemetry_samples t JOIN sessions s USING (session_pk) WHERE s.session_id = $1", session_id)
     laps = await storage.pool.fetchval(
         "SELECT count(*) FROM laps l JOIN sessions s USING (session_pk) WHERE s.session_id = $1", session_id)
-    assert stored > 1000 and laps >= 2, text
+    assert stored > 1000 and laps >= 1, text

@@ -99,8 +99,9 @@ def test_plain_when_asked_or_off_a_terminal():
     assert not plain_wanted(plain=False, stream=_Tty())
 
 
-def _collect_on_a_terminal(tmp_path, *extra: str, seconds: float = 6.0) -> str:
-    """Run `collect --from-ibt` with its stdout on a pseudo-terminal (the mesh down); what it wrote in ``seconds``."""
+def _collect_on_a_terminal(tmp_path, *extra: str, until: tuple[str, ...], within_s: float = 30.0) -> str:
+    """Run `collect --from-ibt` with its stdout on a pseudo-terminal (the mesh down); what it wrote by the time
+    every string of ``until`` appeared (or ``within_s`` passed), a second more, then it is killed."""
     pytest.importorskip("irsdk")
     ibt, _ = write_session(simulate_session(track="Spielberg", laps=1, seed=4), tmp_path / "s.ibt")
     with socket.socket() as sock:
@@ -114,14 +115,17 @@ def _collect_on_a_terminal(tmp_path, *extra: str, seconds: float = 6.0) -> str:
                                stdin=subprocess.DEVNULL)
     os.close(follower)
     out = bytearray()
-    deadline = time.monotonic() + seconds
+    deadline = time.monotonic() + within_s
     try:
-        while time.monotonic() < deadline:  # what it shows in its first seconds; with the mesh down it keeps spooling
+        while time.monotonic() < deadline:  # with the mesh down it keeps spooling: read what it shows meanwhile
             if select.select([leader], [], [], 0.2)[0]:
                 try:
                     out += os.read(leader, 65536)
                 except OSError:
                     break
+            text = out.decode("utf-8", "replace")
+            if all(word in text for word in until):
+                deadline = min(deadline, time.monotonic() + 1.0)
     finally:
         process.kill()
         process.wait(timeout=10)
@@ -130,14 +134,15 @@ def _collect_on_a_terminal(tmp_path, *extra: str, seconds: float = 6.0) -> str:
 
 
 def test_collect_on_a_terminal_draws_the_panel(tmp_path):
-    out = _collect_on_a_terminal(tmp_path)
-    assert "racing-coach collect" in out and "╭" in out  # the panel's title and frame
-    assert "connected (irsdk.mem)" in out and "unreachable" in out and "waiting" in out
+    expected = ("racing-coach collect", "╭", "connected (irsdk.mem)", "unreachable", "batches waiting")
+    out = _collect_on_a_terminal(tmp_path, until=expected)
+    assert all(word in out for word in expected), out[-3000:]  # the panel's title and frame, its rows
 
 
 def test_collect_plain_prints_lines_only(tmp_path):
-    out = _collect_on_a_terminal(tmp_path, "--plain")
-    assert "collecting to ingest at 127.0.0.1:" in out and "receiving telemetry from irsdk.mem" in out
+    expected = ("collecting to ingest at 127.0.0.1:", "receiving telemetry from irsdk.mem")
+    out = _collect_on_a_terminal(tmp_path, "--plain", until=expected)
+    assert all(word in out for word in expected), out[-3000:]
     assert "╭" not in out and "racing-coach collect" not in out and "\x1b[" not in out
 
 
