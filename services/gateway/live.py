@@ -5,14 +5,13 @@ and sends an event whenever what storage holds changed: samples stored so far, t
 for the newest timed lap its delta against the session best (AnalysisService.CompareLaps) and
 its coaching remarks (GetLap), re-read until the report is stored. Ingest commits every batch
 to storage as it arrives, so the sample count moves with the car; laps appear when analysis
-closed them. Nothing new runs in ingest or coaching, every read goes through the caller's
-token, and a gateway with many viewers costs one GetSession per viewer per poll.
+closed them. Nothing new runs in ingest, every call goes through the caller's token, and a
+gateway with many viewers costs per viewer one GetSession per poll, a read of the samples
+stored since the last one, and one LiveCues stream in coaching.
 
-What it cannot show: the delta *within* the lap being driven and the live cues the collector
-hears. Storage has no read of a session's samples after a tick, and ingest does not publish
-the cues it relays; either would take a contract change (e.g. ``StorageService.StreamSession
-Samples(session_id, after_tick)`` or ``IngestService.WatchSession``). The "last cues" here are
-the remarks of the newest lap's report, which are what the live cues of the next lap draw on.
+The lap being driven (``currentLap``: its running delta against the reference and the live
+cues coaching gives for it) is followed by ``live_lap.LiveLap``, which reads the open lap's
+samples as storage commits them (``StorageService.StreamSessionTelemetry``).
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from racecoach.analysis.v1 import analysis_pb2
 from racecoach.services.gateway.errors import ERROR_RESPONSES
+from racecoach.services.gateway.live_lap import LiveLap
 from racecoach.storage.v1 import storage_pb2
 
 POLL_S = 0.5
@@ -71,7 +71,8 @@ async def _last_lap(backend: Any, request: Request, lap: analysis_pb2.LapAnalysi
 
 @get("/api/v1/sessions/{session_id:str}/live", operation_id="LiveSession", tags=["StorageService"], summary="LiveSession",
      description="Server-sent events while a session is driven: one JSON object whenever storage holds more (samples, laps, "
-                 "the newest lap's delta against the session best and its remarks), polled every 0.5 s.",
+                 "the lap being driven with its running delta to the reference and its live cues, the newest lap's delta "
+                 "against the session best and its remarks), polled every 0.5 s.",
      responses=ERROR_RESPONSES)
 async def live_session(
     session_id: Annotated[str, PathParameter(description="the session")], request: Request, backend: NamedDependency[Any],
@@ -83,7 +84,17 @@ async def live_session(
     first = await read()  # an unknown session or a bad token stays an HTTP error
 
     async def events() -> AsyncIterator[ServerSentEventMessage]:
+        current = LiveLap(backend=backend, request=request, detail=first)
+        try:
+            await current.open()
+            async for message in updates(current):
+                yield message
+        finally:
+            await current.close()
+
+    async def updates(current: LiveLap) -> AsyncIterator[ServerSentEventMessage]:
         detail, seen, last, quiet, polls = first, None, None, 0.0, 0
+        stored, lap_now = None, None
         while True:
             timed = [lap for lap in detail.laps if lap.lap_time.ByteSize()]
             newest = timed[-1] if timed else None
@@ -94,11 +105,19 @@ async def live_session(
                 fresh = await _last_lap(backend, request, newest)
                 if fresh != last:
                     last, seen = fresh, None
-            state = (detail.summary.sample_count, tuple((lap.lap_id, lap.lap_time.ByteSize()) for lap in detail.laps))
+            held = (detail.summary.sample_count, tuple((lap.lap_id, lap.lap_time.ByteSize()) for lap in detail.laps))
+            if held != stored:  # more samples or laps: the open lap's delta moves on
+                try:
+                    lap_now, stored = await current.update(detail), held
+                except HTTPException:
+                    pass  # read again at the next poll
+            state = (held, current.cues[0]["sessionTimeS"] if current.cues else None)  # a cue arrives between polls
             if state != seen:
                 seen, quiet = state, 0.0
+                if lap_now is not None:
+                    lap_now["cues"] = list(current.cues)
                 payload = {"sessionId": session_id, "sampleCount": detail.summary.sample_count, "lapCount": len(detail.laps),
-                           "laps": [_lap_row(lap) for lap in detail.laps], "lastLap": last}
+                           "laps": [_lap_row(lap) for lap in detail.laps], "lastLap": last, "currentLap": lap_now}
                 yield ServerSentEventMessage(data=msgspec.json.encode(payload).decode(), event="update")
             elif quiet >= KEEPALIVE_S:
                 quiet = 0.0

@@ -171,6 +171,22 @@ async def lap_samples(
     return found, arrays
 
 
+async def session_samples(
+    conn: asyncpg.Connection | asyncpg.Pool, *, user: User, session_id: str, from_session_time_s: float,
+    channels: list[str] | None = None,
+) -> dict[str, np.ndarray]:
+    """The session's samples from ``from_session_time_s`` on (inclusive), e.g. the lap being driven, as arrays."""
+    names = readback.channel_names(channels)
+    session_pk = await conn.fetchval(
+        "SELECT session_pk FROM sessions WHERE session_id = $1 AND user_id = $2", session_id, user.user_id
+    )
+    if session_pk is None:
+        raise NotFoundError(f"session {session_id} not found")
+    return await readback.fetch_columns(
+        conn, names=names, where="session_pk = $1 AND session_time_s >= $2", args=(session_pk, from_session_time_s)
+    )
+
+
 def downsample(arrays: dict[str, np.ndarray], *, max_samples: int) -> dict[str, np.ndarray]:
     """Every k-th sample so that at most ``max_samples`` remain (first and last kept)."""
     count = len(arrays["session_time_s"])

@@ -128,6 +128,19 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
             part = {name: values[start : start + chunk] for name, values in arrays.items()}
             yield storage_pb2.StreamLapTelemetryResponse(chunk=build_batch(session_id=found.session.session_id, seq=seq, arrays=part))
 
+    async def StreamSessionTelemetry(self, request, context):
+        async with _translated(context):
+            user = await self._user(context)
+            arrays = await queries.session_samples(
+                self.pool, user=user, session_id=request.session_id,
+                from_session_time_s=request.from_session_time_s, channels=list(request.channels),
+            )
+        chunk = request.chunk_samples or 1000
+        count = len(arrays.get("session_time_s", ()))
+        for seq, start in enumerate(range(0, count, chunk), start=1):
+            part = {name: values[start : start + chunk] for name, values in arrays.items()}
+            yield storage_pb2.StreamSessionTelemetryResponse(chunk=build_batch(session_id=request.session_id, seq=seq, arrays=part))
+
     async def GetLapComparison(self, request, context):
         async with _translated(context):
             user = await self._user(context)

@@ -3,6 +3,7 @@
 ``--remote-debugging-pipe`` makes Chromium read commands from fd 3 and write replies to fd 4,
 NUL-separated JSON. ``Page`` attaches to one tab and offers what the dashboard tests need:
 navigate, evaluate JavaScript, click where an element is, drag, resize and screenshot.
+``RACING_COACH_SCREENSHOTS=docs/screenshots`` makes the tests write the README's screenshots there.
 """
 
 from __future__ import annotations
@@ -209,6 +210,18 @@ class Page:
         })
         path.write_bytes(base64.b64decode(shot["data"]))
         return path
+
+
+SCREENSHOTS = os.environ.get("RACING_COACH_SCREENSHOTS")  # e.g. docs/screenshots: the README's pictures are these
+
+
+async def keep_screenshot(page: Page, tmp_path: Path, name: str) -> Path:
+    """The page as ``tmp_path/name``, and as ``$RACING_COACH_SCREENSHOTS/name`` too when that is set."""
+    path = await page.screenshot(tmp_path / name)
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, Path(SCREENSHOTS) / name)
+    return path
 
 
 @contextlib.asynccontextmanager

@@ -119,7 +119,7 @@ async def test_live_view_follows_a_session_being_driven(mesh, token_for, simulat
             shown = json.loads(await page.evaluate(
                 f"JSON.stringify({{n: window.racecoach.chart.data[1].length, inked: {INKED}(document.querySelector('#live-delta canvas')),"
                 " title: document.querySelector('#live-lap-title').textContent, delta: document.querySelector('#live-lap-delta').textContent,"
-                " cues: document.querySelectorAll('#live-cues li').length})"))
+                " cues: document.querySelectorAll('#live-remarks li').length})"))
             assert shown["n"] > 500 and shown["inked"] > 1000, shown
             assert shown["title"].startswith("Lap ") and "session best" in shown["delta"] and shown["cues"] >= 1
             await page.screenshot(tmp_path / "live-view.png")

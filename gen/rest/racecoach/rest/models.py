@@ -616,6 +616,25 @@ class StorageStreamLapTelemetryResponse(msgspec.Struct, kw_only=True, omit_defau
 __all__.append("StorageStreamLapTelemetryResponse")
 
 
+class StorageStreamSessionTelemetryRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """StreamSessionTelemetryRequest names the session, where to start and the channels."""
+
+    sessionId: Annotated[str | None, msgspec.Meta(description='session_id is the session; never empty.')] = None
+    fromSessionTimeS: Annotated[float | None, msgspec.Meta(description='from_session_time_s is the earliest session time sent, in seconds (inclusive); 0 sends the whole session.')] = None
+    channels: Annotated[list[str] | None, msgspec.Meta(description='channels lists the TelemetryBatch field names to send; empty sends every stored channel.')] = None
+    chunkSamples: Annotated[int | None, msgspec.Meta(description='chunk_samples is the number of samples per chunk; 0 means 1000.')] = None
+
+__all__.append("StorageStreamSessionTelemetryRequest")
+
+
+class StorageStreamSessionTelemetryResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """StreamSessionTelemetryResponse is one chunk of samples, in session time order."""
+
+    chunk: Annotated[TelemetryTelemetryBatch | None, msgspec.Meta(description='chunk is the next chunk; its seq counts the chunks of this reply from 1.')] = None
+
+__all__.append("StorageStreamSessionTelemetryResponse")
+
+
 class StorageTrackCorner(msgspec.Struct, kw_only=True, omit_defaults=True):
     """TrackCorner is one corner of a track layout's catalogue."""
 

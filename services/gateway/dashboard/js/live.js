@@ -1,7 +1,8 @@
 // The live view: the session being driven, updated by the gateway's server-sent events
 // (/api/v1/sessions/{id}/live: storage polled every 0.5 s). It shows what storage holds as the
-// car runs: samples stored, laps as analysis closes them, the newest lap's delta to the session
-// best and its coaching remarks (the cues the next lap draws on).
+// car runs: the lap being driven with its running delta to the reference and the live cues the
+// driver is given, the samples stored, laps as analysis closes them, and the newest lap's delta
+// to the session best with its coaching remarks.
 /* global uPlot */
 import { getSession } from "./api.js";
 import { el, lapTime, signed, flagText } from "./format.js";
@@ -10,16 +11,38 @@ import { breadcrumb, trackName, carName } from "./sessions.js";
 const enc = encodeURIComponent;
 const AXIS = { stroke: "#9fb1bf", grid: { stroke: "#24303a", width: 1 }, ticks: { stroke: "#24303a" }, font: "11px system-ui" };
 
-function deltaChart(box) {
-  const width = () => Math.max(box.clientWidth - 4, 260);
+function deltaChart(box, height = 200) {
+  const width = () => Math.max(box.clientWidth - 4, 200);
   const u = new uPlot({
-    width: width(), height: 200, legend: { show: false },
+    width: width(), height, legend: { show: false },
     series: [{}, { label: "Δ", stroke: "#e8eef2", width: 1.5, fill: "rgba(239,83,80,0.12)" }],
     scales: { x: { time: false } },
     axes: [{ ...AXIS, values: (u2, vals) => vals.map((v) => `${Math.round(v)} m`) }, { ...AXIS, size: 50, values: (u2, vals) => vals.map((v) => signed(v, 2, "")) }],
   }, [[], []], box);
-  new ResizeObserver(() => u.setSize({ width: width(), height: 200 })).observe(box);
+  new ResizeObserver(() => u.setSize({ width: width(), height })).observe(box);
   return u;
+}
+
+function liveCueItem(cue) {
+  return el("li", { dataset: { corner: cue.cornerNumber || 0, kind: cue.kind } }, cue.text,
+    el("span", { class: "muted small", text: ` · ${Math.round(cue.leadDistanceM)} m before ${Math.round(cue.targetDistanceM)} m` }));
+}
+
+// The lap being driven: how far round, the running delta to the reference (a number and a trace).
+function showCurrent(now, parts) {
+  const { head, number, chart, cues } = parts;
+  const refText = now.referenceLapNumber ? `lap ${now.referenceLapNumber}${now.referenceSessionId === parts.sessionId ? "" : " (personal best)"}` : "";
+  const where = now.lapNumber == null ? "Waiting for samples…"
+    : now.started ? `Lap ${now.lapNumber} · ${Math.round(now.distanceM)} m · ${lapTime(now.elapsedS)}` : `Lap ${now.lapNumber}: out-lap, the delta starts at the line`;
+  head.textContent = where;
+  const delta = now.deltaS;
+  number.className = `live-number ${Number.isFinite(delta) ? (delta > 0 ? "loss" : "gain") : "muted"}`;
+  number.textContent = Number.isFinite(delta) ? signed(delta) : "—";
+  number.title = refText ? `against ${refText}` : "no reference lap yet";
+  parts.vs.textContent = Number.isFinite(delta) ? `vs ${refText}` : now.started ? "no reference lap yet" : "";
+  chart.setData([now.trace.distanceM, now.trace.deltaS]);
+  cues.replaceChildren(...(now.cues.length ? now.cues.map(liveCueItem)
+    : [el("li", { class: "muted", text: now.referenceLapId ? "No cue yet on this lap." : "Cues start once a lap is completed." })]));
 }
 
 function cueItem(cue) {
@@ -39,15 +62,24 @@ export async function showLive(main, sessionId, stale) {
   const status = el("p", { id: "live-status", class: "small" }, dot, "Connecting…");
   const lastLap = el("div", { id: "live-last-lap", class: "lap-head" }, el("span", { class: "muted", text: "No lap completed yet." }));
   const chartBox = el("figure", { id: "live-delta", class: "chart", "aria-label": "delta of the last lap" });
-  const cues = el("ol", { id: "live-cues", class: "cues" });
+  const cues = el("ol", { id: "live-remarks", class: "cues" });
   const laps = el("p", { id: "live-laps", class: "small muted" });
+  const current = { sessionId, head: el("p", { id: "live-now", class: "small" }), number: el("b", { id: "live-now-delta", class: "live-number muted", text: "—" }),
+    vs: el("span", { id: "live-now-ref", class: "muted small" }), box: el("figure", { id: "live-now-chart", class: "chart", "aria-label": "running delta of this lap" }),
+    cues: el("ol", { id: "live-cues", class: "cues", "aria-live": "polite" }) };
   main.replaceChildren(
     breadcrumb([title, `#/sessions/${enc(sessionId)}`], ["Live"]),
-    el("h2", { id: "live-title", text: `Live: ${title}` }), status, lastLap,
+    el("h2", { id: "live-title", text: `Live: ${title}` }), status,
+    el("div", { class: "live-grid" },
+      el("section", { class: "charts", id: "live-current" }, el("h3", { text: "This lap: delta to the reference, s" }), current.head,
+        el("div", { class: "live-delta-now" }, current.number, current.vs), current.box),
+      el("section", { class: "charts" }, el("h3", { text: "Live cues" }), current.cues)),
+    lastLap,
     el("section", { class: "charts" }, el("h3", { text: "Last lap: delta to the session best, s" }), chartBox),
-    el("section", { class: "charts" }, el("h3", { text: "Latest cues: the last lap's remarks" }), cues), laps);
+    el("section", { class: "charts" }, el("h3", { text: "Last lap's remarks" }), cues), laps);
   const chart = deltaChart(chartBox);
-  const state = { view: "live", sessionId, updates: 0, sampleCount: 0, lastLap: null, chart };
+  current.chart = deltaChart(current.box, 150);
+  const state = { view: "live", sessionId, updates: 0, sampleCount: 0, lastLap: null, currentLap: null, chart, currentChart: current.chart };
   window.racecoach = state;
   let lastGrowth = 0;
 
@@ -64,6 +96,7 @@ export async function showLive(main, sessionId, stale) {
     status.replaceChildren(dot, `${driving ? "Driving" : "Idle"} · ${data.sampleCount.toLocaleString()} samples stored · ${data.lapCount} laps`);
     const timed = data.laps.filter((lap) => lap.lapTimeS);
     laps.textContent = timed.map((lap) => `Lap ${lap.lapNumber} ${lapTime(lap.lapTimeS)}${lap.valid ? "" : ` (${flagText(lap.flags)})`}`).join(" · ");
+    if (data.currentLap) { state.currentLap = data.currentLap; showCurrent(data.currentLap, current); }
     const last = data.lastLap;
     if (!last || (state.lastLap && state.lastLap.lapId === last.lapId && state.lastLap.reported === last.reported)) return;
     state.lastLap = last;

@@ -273,6 +273,24 @@ class StreamLapTelemetryResponse(_message.Message):
     chunk: _telemetry_pb2.TelemetryBatch
     def __init__(self, chunk: _Optional[_Union[_telemetry_pb2.TelemetryBatch, _Mapping]] = ...) -> None: ...
 
+class StreamSessionTelemetryRequest(_message.Message):
+    __slots__ = ("session_id", "from_session_time_s", "channels", "chunk_samples")
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_SESSION_TIME_S_FIELD_NUMBER: _ClassVar[int]
+    CHANNELS_FIELD_NUMBER: _ClassVar[int]
+    CHUNK_SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    from_session_time_s: float
+    channels: _containers.RepeatedScalarFieldContainer[str]
+    chunk_samples: int
+    def __init__(self, session_id: _Optional[str] = ..., from_session_time_s: _Optional[float] = ..., channels: _Optional[_Iterable[str]] = ..., chunk_samples: _Optional[int] = ...) -> None: ...
+
+class StreamSessionTelemetryResponse(_message.Message):
+    __slots__ = ("chunk",)
+    CHUNK_FIELD_NUMBER: _ClassVar[int]
+    chunk: _telemetry_pb2.TelemetryBatch
+    def __init__(self, chunk: _Optional[_Union[_telemetry_pb2.TelemetryBatch, _Mapping]] = ...) -> None: ...
+
 class GetLapComparisonRequest(_message.Message):
     __slots__ = ("lap_id", "reference_lap_id", "step_m")
     LAP_ID_FIELD_NUMBER: _ClassVar[int]

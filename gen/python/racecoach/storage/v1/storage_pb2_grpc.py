@@ -95,6 +95,11 @@ class StorageServiceStub:
                 request_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ListChannelsRequest.SerializeToString,
                 response_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ListChannelsResponse.FromString,
                 _registered_method=True)
+        self.StreamSessionTelemetry = channel.unary_stream(
+                '/racecoach.storage.v1.StorageService/StreamSessionTelemetry',
+                request_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.StreamSessionTelemetryRequest.SerializeToString,
+                response_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.StreamSessionTelemetryResponse.FromString,
+                _registered_method=True)
         self.ExportLap = channel.unary_stream(
                 '/racecoach.storage.v1.StorageService/ExportLap',
                 request_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ExportLapRequest.SerializeToString,
@@ -195,6 +200,14 @@ class StorageServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StreamSessionTelemetry(self, request, context):
+        """StreamSessionTelemetry streams a session's samples from a session time on, as columnar chunks: the samples of
+        the lap being driven, which no lap holds yet (the gateway's live view reads them to show the delta within it).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ExportLap(self, request, context):
         """ExportLap streams one lap's samples as a CSV or Parquet file, in pieces of bytes.
         It has no REST rule: the gateway serves it as a file download at /api/v1/laps/{lap_id}/export.
@@ -273,6 +286,11 @@ def add_StorageServiceServicer_to_server(servicer, server):
                     servicer.ListChannels,
                     request_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ListChannelsRequest.FromString,
                     response_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ListChannelsResponse.SerializeToString,
+            ),
+            'StreamSessionTelemetry': grpc.unary_stream_rpc_method_handler(
+                    servicer.StreamSessionTelemetry,
+                    request_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.StreamSessionTelemetryRequest.FromString,
+                    response_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.StreamSessionTelemetryResponse.SerializeToString,
             ),
             'ExportLap': grpc.unary_stream_rpc_method_handler(
                     servicer.ExportLap,
@@ -610,6 +628,33 @@ class StorageService:
             '/racecoach.storage.v1.StorageService/ListChannels',
             racecoach_dot_storage_dot_v1_dot_storage__pb2.ListChannelsRequest.SerializeToString,
             racecoach_dot_storage_dot_v1_dot_storage__pb2.ListChannelsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamSessionTelemetry(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/racecoach.storage.v1.StorageService/StreamSessionTelemetry',
+            racecoach_dot_storage_dot_v1_dot_storage__pb2.StreamSessionTelemetryRequest.SerializeToString,
+            racecoach_dot_storage_dot_v1_dot_storage__pb2.StreamSessionTelemetryResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -33,6 +33,8 @@ __all__ = (
     "StorageServiceStub",
     "StreamLapTelemetryRequest",
     "StreamLapTelemetryResponse",
+    "StreamSessionTelemetryRequest",
+    "StreamSessionTelemetryResponse",
     "TrackCorner",
     "WhoAmIRequest",
     "WhoAmIResponse",
@@ -889,6 +891,63 @@ default_message_pool.register_message(
 
 
 @dataclass(eq=False, repr=False)
+class StreamSessionTelemetryRequest(betterproto2.Message):
+    """
+    StreamSessionTelemetryRequest names the session, where to start and the channels.
+    """
+
+    session_id: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
+    """
+    session_id is the session; never empty.
+    """
+
+    from_session_time_s: "float" = betterproto2.field(2, betterproto2.TYPE_DOUBLE)
+    """
+    from_session_time_s is the earliest session time sent, in seconds (inclusive); 0 sends the whole session.
+    """
+
+    channels: "list[str]" = betterproto2.field(
+        3, betterproto2.TYPE_STRING, repeated=True
+    )
+    """
+    channels lists the TelemetryBatch field names to send; empty sends every stored channel.
+    """
+
+    chunk_samples: "int" = betterproto2.field(4, betterproto2.TYPE_UINT32)
+    """
+    chunk_samples is the number of samples per chunk; 0 means 1000.
+    """
+
+
+default_message_pool.register_message(
+    "racecoach.storage.v1",
+    "StreamSessionTelemetryRequest",
+    StreamSessionTelemetryRequest,
+)
+
+
+@dataclass(eq=False, repr=False)
+class StreamSessionTelemetryResponse(betterproto2.Message):
+    """
+    StreamSessionTelemetryResponse is one chunk of samples, in session time order.
+    """
+
+    chunk: "__telemetry__v1__.TelemetryBatch | None" = betterproto2.field(
+        1, betterproto2.TYPE_MESSAGE, optional=True
+    )
+    """
+    chunk is the next chunk; its seq counts the chunks of this reply from 1.
+    """
+
+
+default_message_pool.register_message(
+    "racecoach.storage.v1",
+    "StreamSessionTelemetryResponse",
+    StreamSessionTelemetryResponse,
+)
+
+
+@dataclass(eq=False, repr=False)
 class TrackCorner(betterproto2.Message):
     """
     TrackCorner is one corner of a track layout's catalogue.
@@ -1292,6 +1351,20 @@ class StorageServiceStub:
             "/racecoach.storage.v1.StorageService/ListChannels",
             ListChannelsRequest.SerializeToString,
             ListChannelsResponse.FromString,
+        )(message)
+
+    def stream_session_telemetry(
+        self, message: "StreamSessionTelemetryRequest"
+    ) -> "Iterator[StreamSessionTelemetryResponse]":
+        """
+        StreamSessionTelemetry streams a session's samples from a session time on, as columnar chunks: the samples of
+        the lap being driven, which no lap holds yet (the gateway's live view reads them to show the delta within it).
+        """
+
+        yield from self._channel.unary_stream(
+            "/racecoach.storage.v1.StorageService/StreamSessionTelemetry",
+            StreamSessionTelemetryRequest.SerializeToString,
+            StreamSessionTelemetryResponse.FromString,
         )(message)
 
     def export_lap(self, message: "ExportLapRequest") -> "Iterator[ExportLapResponse]":
