@@ -12,12 +12,13 @@ import grpc
 from racecoach.analysis.v1 import analysis_pb2
 from racecoach.coaching.v1 import coaching_pb2
 from racecoach.ingest.v1 import ingest_pb2
-from racecoach.services.common.batch import Arrays, BatchValidationError, build_raw_batch
+from racecoach.services.common.batch import Arrays, BatchValidationError
 from racecoach.services.common.errors import DependencyUnavailableError
 from racecoach.services.common.logs import get_logger
 from racecoach.services.common.ticks import ticks_of
+from racecoach.services.ingest.coalesce import Piece, coalesced
 from racecoach.services.ingest.links import Links
-from racecoach.services.ingest.wire import length_delimited, write_request
+from racecoach.services.ingest.wire import write_request
 from racecoach.storage.v1 import storage_pb2
 from racecoach.telemetry.v1 import telemetry_pb2
 
@@ -69,6 +70,7 @@ class SessionPipeline:
     forwarded_seq: int = 0
     analysed_through_tick: int | None = None  # the highest tick analysis and live cues have been sent
     lap_count: int = 0
+    join_samples: int = 600  # queued batches are joined into messages of at most this many samples for analysis and live cues
     _writes: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE_DEPTH))
     _analysis: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE_DEPTH))
     _live: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(LIVE_DEPTH))
@@ -111,12 +113,12 @@ class SessionPipeline:
 
     async def _analysis_requests(self, queue: asyncio.Queue) -> AsyncIterator[object]:
         yield analysis_pb2.AnalyzeStreamRequest(session=self.session)
-        async for payload in _drain(queue):
+        async for payload in coalesced(queue, session_id=self.session.session_id, limit=self.join_samples):
             yield payload
 
     async def _live_requests(self) -> AsyncIterator[object]:
         yield coaching_pb2.LiveCuesRequest(context=coaching_pb2.LiveContext(session=self.session))
-        async for item in _drain(self._live):
+        async for item in coalesced(self._live, session_id=self.session.session_id, limit=self.join_samples):
             yield item
 
     # --- batches --------------------------------------------------------------------------
@@ -141,7 +143,7 @@ class SessionPipeline:
         """Send a validated batch on: storage (awaited, bounded), analysis (bounded), live cues (dropped when behind).
 
         Storage gets every batch (it stores only the samples it lacks and commits the batch); analysis and
-        live cues get only the samples after the last tick they were sent.
+        live cues get only the samples after the last tick they were sent, queued batches joined (see coalesce.py).
         """
         await self._writes.put(write_request(request_id=seq, field_number=3, payload=batch_bytes))
         if seq > self.forwarded_seq or self._newest is None:
@@ -151,14 +153,14 @@ class SessionPipeline:
         if unseen is None:
             return
         if self._analysis_up:
-            await self._analysis.put(length_delimited(2, unseen))
+            await self._analysis.put(unseen)
         if self._live_up:
             try:
-                self._live.put_nowait(length_delimited(2, unseen))
+                self._live.put_nowait(unseen)
             except asyncio.QueueFull:
                 pass  # live cues are advisory: better skip one than delay durability
 
-    def _unanalysed(self, *, seq: int, batch_bytes: bytes, arrays: Arrays) -> bytes | None:
+    def _unanalysed(self, *, seq: int, batch_bytes: bytes, arrays: Arrays) -> Piece | None:
         """The batch cut down to the samples analysis has not been sent; None when it has them all."""
         ticks = ticks_of(arrays["session_time_s"], tick_rate_hz=self.session.tick_rate_hz)
         through = self.analysed_through_tick
@@ -166,10 +168,9 @@ class SessionPipeline:
             return None
         self.analysed_through_tick = int(ticks[-1])
         if through is None or ticks[0] > through:
-            return batch_bytes
+            return Piece(seq=seq, arrays=arrays, payload=batch_bytes)
         keep = ticks > through
-        part = {name: values[keep] for name, values in arrays.items()}
-        return build_raw_batch(session_id=self.session.session_id, seq=seq, arrays=part).SerializeToString()
+        return Piece(seq=seq, arrays={name: values[keep] for name, values in arrays.items()})
 
     # --- responses ------------------------------------------------------------------------
 

@@ -10,10 +10,11 @@ import grpc
 
 from racecoach.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 from racecoach.services.common.auth import Gate, forwarded, until_revoked
-from racecoach.services.common.batch import BatchValidationError, decode_raw, validate
+from racecoach.services.common.batch import BatchValidationError, decode_raw
 from racecoach.services.common.errors import ServiceError, status_for
 from racecoach.services.common.logs import get_logger
 from racecoach.services.common.metrics import INGEST_BATCHES, INGEST_SAMPLES, INGEST_STREAMS, AckClock
+from racecoach.services.ingest.checks import check_batch
 from racecoach.services.ingest.links import Links
 from racecoach.services.ingest.pipeline import SessionPipeline, StorageLost
 
@@ -54,7 +55,8 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
         if first.WhichOneof("kind") != "start" or not first.start.session.session_id:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the first message must be a start with a session_id")
         out: asyncio.Queue = asyncio.Queue(OUT_DEPTH)
-        pipeline = SessionPipeline(links=self.links, metadata=metadata, session=first.start.session, out=out)
+        pipeline = SessionPipeline(links=self.links, metadata=metadata, session=first.start.session, out=out,
+                                   join_samples=self.max_batch_samples)
         bound = log.bind(session_id=pipeline.session.session_id)
         try:
             committed = await pipeline.open()
@@ -133,7 +135,7 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
             return
         try:
             arrays = decode_raw(view)
-            validate(arrays=arrays, sample_count=view.sample_count, max_samples=self.max_batch_samples)
+            check_batch(arrays=arrays, sample_count=view.sample_count, max_samples=self.max_batch_samples)
             pipeline.check_follows(seq=view.seq, times=arrays["session_time_s"])
         except BatchValidationError as exc:
             INGEST_BATCHES.labels(outcome=exc.reason.lower()).inc()

@@ -11,6 +11,7 @@ import pytest_asyncio
 from racecoach.ingest.v1 import ingest_pb2
 from racecoach.services.common.auth import forwarded
 from racecoach.services.common.batch import BatchValidationError
+from racecoach.services.ingest.coalesce import joined
 from racecoach.services.ingest.links import connect
 from racecoach.services.ingest.pipeline import SessionPipeline
 from racecoach.services.storage.identity import resolve_token
@@ -117,7 +118,7 @@ async def test_a_resumed_stream_stores_and_analyses_only_what_is_new(mesh, stora
     # a new batch that starts 30 samples before the stored end: analysis gets only the 90 new samples
     overlap = batch_arrays(5, shift=-30)
     cut = again._unanalysed(seq=5, batch_bytes=b"unused", arrays=overlap)
-    part = telemetry_pb2.TelemetryBatch.FromString(cut)
+    part = telemetry_pb2.TelemetryBatch.FromString(joined(session.session_id, [cut]))
     assert part.sample_count == PER_BATCH - 30 and part.seq == 5
     np.testing.assert_array_equal(part.session_time_s, overlap["session_time_s"][30:])
     np.testing.assert_array_equal(part.speed_mps, overlap["speed_mps"][30:])
