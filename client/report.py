@@ -24,5 +24,14 @@ def format_lap(completed) -> str:
     return "\n".join(lines)
 
 
+def format_own_lap(lap, *, delta_s: float | None, backlog: int) -> str:
+    """The collector's own lap (a :class:`racecoach.common.laps.Lap`) as a plain line, for when no panel shows it."""
+    from racecoach.common.laps import flag_names
+
+    delta = f"  {delta_s:+.3f} s to the best" if delta_s is not None else ""
+    invalid = f"  invalid: {', '.join(flag_names(lap.flags))}" if lap.flags else ""
+    return f"lap {lap.lap_number} done: {lap_time_text(lap.lap_time_s)}{delta}{invalid}; spool {backlog} waiting"
+
+
 def format_cue(cue) -> str:
     return f"  ▶ {cue.text}"

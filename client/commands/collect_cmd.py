@@ -47,9 +47,10 @@ async def _collect(args: argparse.Namespace, *, address: str, token: str, spool_
     earlier = Spool.pending(spool_dir)  # listed before sampling starts: new sessions are the collector's own
     pending = asyncio.create_task(upload_pending(spool_dir=spool_dir, address=address, token=token,
                                                  quiet_when_none=True, directories=earlier))
+    plain = plain_wanted(plain=args.plain)
     collector = LiveCollector(address=address, token=token, spool_dir=spool_dir, test_file=test_file,
                               poll_hz=args.poll_hz * (args.speed if args.from_ibt else 1.0), batch_ms=args.batch_ms,
-                              on_cue=speaker, stale_s=args.stale_s)
+                              on_cue=speaker, stale_s=args.stale_s, print_own_laps=plain)
     where.append(collector)
     if reason is None:
         collector.state.mesh = MESH_REACHABLE
@@ -58,7 +59,7 @@ async def _collect(args: argparse.Namespace, *, address: str, token: str, spool_
         collector.state.mesh_detail = unreachable_message(address=address, reason=reason)
     spoken = f"spoken ({speaker.voice_name}) and " if speaker.speaks else ""
     print(f"collecting to ingest at {address}; cues {spoken}printed; Ctrl-C stops", flush=True)
-    view = None if plain_wanted(plain=args.plain) else LiveView(collector=collector).start()
+    view = None if plain else LiveView(collector=collector).start()
     if player is not None:
         async def stop_when_played() -> None:
             await asyncio.to_thread(player.done.wait)

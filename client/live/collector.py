@@ -34,7 +34,7 @@ from racecoach.client.live.state import (
     CollectorState,
     SessionLaps,
 )
-from racecoach.client.report import format_lap
+from racecoach.client.report import format_lap, format_own_lap
 from racecoach.client.source import session_from_info
 from racecoach.client.spool import Spool
 from racecoach.client.uploader import Uploader, UploadError
@@ -68,13 +68,15 @@ class LiveCollector:
 
     def __init__(self, *, address: str, token: str, spool_dir: Path, test_file: Path | None = None,
                  poll_hz: float = 60.0, batch_ms: float = 100.0, stale_s: float = 2.0, reconnect_s: float = 1.0,
-                 out: TextIO | None = None, on_cue=None, drain_s: float = 10.0, on_message=None, memory=None) -> None:
+                 out: TextIO | None = None, on_cue=None, drain_s: float = 10.0, on_message=None, memory=None,
+                 print_own_laps: bool = False) -> None:
         self.address = address
         self.token = token
         self.spool_dir = spool_dir
         self.out = out  # None: whatever sys.stdout is when a line is printed (the live view redirects it)
         self.on_cue = on_cue
         self.on_message = on_message  # each line the collector would print (default: print it to ``out``)
+        self.print_own_laps = print_own_laps  # a line per lap of its own (plain output: no panel shows them)
         self.drain_s = drain_s
         self.summary = CollectSummary()
         self.state = CollectorState(source=test_file.name if test_file else "iRacing", ingest=address)
@@ -138,7 +140,9 @@ class LiveCollector:
 
     def _local_laps(self, live: _Live, arrays) -> None:
         if self.state.session_id == live.session.session_id:
-            self.state.feed(arrays)  # feeds the session's SessionLaps, as below
+            for lap in self.state.feed(arrays):  # feeds the session's SessionLaps, as below
+                if self.print_own_laps:
+                    self._say(format_own_lap(lap, delta_s=self.state.last_delta_s, backlog=self.spool_backlog()))
         else:
             self.laps[live.session.session_id].feed(arrays)
 

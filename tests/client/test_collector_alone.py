@@ -99,7 +99,7 @@ async def test_collect_from_ibt_runs_with_every_server_package_missing(mesh, sto
     out, _ = await asyncio.wait_for(process.communicate(), timeout=120)
     text = out.decode()
     assert process.returncode == 0, text
-    assert "Traceback" not in text and "stopped: 1 session(s)" in text
+    assert "Traceback" not in text and "stopped: 1 session(s)" in text and "lap 1 done: 1:" in text
     session_id = next(line.split()[1].rstrip(":") for line in text.splitlines() if line.startswith("session "))
     stored = await storage.pool.fetchval(
         "SELECT count(*) FROM telemetry_samples t JOIN sessions s USING (session_pk) WHERE s.session_id = $1", session_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import socket
 import threading
 import time
@@ -142,7 +143,7 @@ async def test_the_collector_counts_its_laps_with_the_mesh_down(session, tmp_pat
     memory = FakeMemory(session.channels, session.session_info, [(0, n)])
     collector = LiveCollector(address=f"127.0.0.1:{_closed_port()}", token="rc_unused", spool_dir=tmp_path / "spool",
                               poll_hz=6000.0, stale_s=0.2, reconnect_s=0.01, out=io.StringIO(), memory=lambda: memory,
-                              drain_s=0.5)
+                              drain_s=0.5, print_own_laps=True)
     stop = asyncio.Event()
 
     async def stop_when_played() -> None:
@@ -163,3 +164,7 @@ async def test_the_collector_counts_its_laps_with_the_mesh_down(session, tmp_pat
         assert lap.lap_time_s == pytest.approx(truth, abs=0.01)
     assert state.last_lap == own[-1] and state.last_delta_s == pytest.approx(own[1].lap_time_s - own[0].lap_time_s)
     assert summary.samples == n  # the fake waits for each read: every tick was taken
+    # plain output (no panel) prints its own laps: lap, time, delta to the best, the spool's backlog
+    lines = [line for line in collector.out.getvalue().splitlines() if " done: " in line]
+    assert len(lines) == 2 and re.fullmatch(r"lap 1 done: 0:4\d\.\d{3}; spool \d+ waiting", lines[0]), lines
+    assert re.fullmatch(r"lap 2 done: 0:4\d\.\d{3}  [+-]\d\.\d{3} s to the best; spool \d+ waiting", lines[1]), lines
