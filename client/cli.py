@@ -98,9 +98,19 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def tolerant_output() -> None:
+    """Characters stdout or stderr cannot encode come out as "?" instead of stopping the command: on Windows a
+    redirected stdout (``collect --plain > collect.log``) has the ANSI code page, which lacks "▶" and the like."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", "strict") == "strict":
+            reconfigure(errors="replace")
+
+
 def main(argv: list[str] | None = None) -> int:
     from racecoach.client.commands.common import ServerExtraMissing
 
+    tolerant_output()
     try:
         parser = build_parser(argv)
     except ServerExtraMissing as exc:

@@ -1,4 +1,5 @@
-"""collect stops on Ctrl-C, SIGTERM (and Ctrl-Break) also where the event loop cannot take signal handlers."""
+"""What collect needs on Windows, checked here: it stops on Ctrl-C, SIGTERM (and Ctrl-Break) where the event loop
+cannot take signal handlers, and survives a stdout whose code page lacks a character it prints."""
 
 from __future__ import annotations
 
@@ -30,3 +31,16 @@ def test_ctrl_c_stops_collect_where_the_loop_has_no_signal_handlers(monkeypatch)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def test_output_the_console_cannot_encode_is_replaced_not_fatal():
+    """A cue line ("  ▶ ...") into a stdout with a code page that lacks the character (Windows, redirected)."""
+    import os
+    import subprocess
+    import sys
+
+    script = "from racecoach.client.cli import tolerant_output\ntolerant_output()\nprint('  \\u25b6 Turn 3: brake later')"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60,
+                            env={**os.environ, "PYTHONIOENCODING": "cp1252"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode("cp1252").strip() == "? Turn 3: brake later"
