@@ -6,6 +6,7 @@ import { createTraces, resample } from "./traces.js";
 import { createTrackMap } from "./trackmap.js";
 import { cornerTable } from "./corners.js";
 import { reportPanel, remarkRange } from "./report.js";
+import { addressZoom, rangeFrom } from "./zoom.js";
 
 const CHANNELS = ["lap_dist_m", "speed_mps", "steering_rad", "lat_deg", "lon_deg", "yaw_rad", "yaw_rate_rps"];
 const enc = encodeURIComponent;
@@ -111,12 +112,14 @@ export async function showLap(main, lapId, params, stale) {
   const grid = Float64Array.from({ length: (compare.lap.speedMps || []).length }, (_, i) => i * (compare.stepM || 5));
   const steeringOf = (t) => (t && t.steering_rad ? resample(t.lap_dist_m, Float64Array.from(t.steering_rad, (v) => (v * 180) / Math.PI), grid) : null);
   const lapSteer = steeringOf(tel), refSteer = refTel ? steeringOf(refTel) : lapSteer;
+  const address = addressZoom();  // the zoomed range in the address: reload keeps it, Back undoes a zoom
   traces = createTraces(tracesBox, {
     compare, delta, corners,
     steering: lapSteer ? { lap: lapSteer, ref: refSteer || new Array(grid.length).fill(null) } : null,
     lapLabel: ` Lap ${lap.lapNumber} `, refLabel: refLap ? ` Reference: lap ${refLap.lapNumber} ` : " (no reference) ",
     onCursor: (d) => { map.showCursor(d); showValues(d); },
-    onRange: (min, max, whole) => map && map.showRange(min, max, whole),
+    address,
+    onRange: (min, max, whole) => { if (map) map.showRange(min, max, whole); address.onRange(min, max, whole); },
   });
   map = createTrackMap(mapBox, { tel, delta, corners, onHover: (d) => { traces.showCursor(d); showValues(d); } });
   cornersBox.append(cornerTable({
@@ -127,5 +130,7 @@ export async function showLap(main, lapId, params, stale) {
       tracesBox.scrollIntoView({ block: "nearest", behavior: "smooth" });
     },
   }));
-  window.racecoach = { view: "lap", lapId, referenceLapId: refId, lapDelta, traces, map };
+  const applyRange = (range) => address.applying(() => traces.zoom(...(range || traces.fullRange)));
+  applyRange(rangeFrom(params));
+  window.racecoach = { view: "lap", lapId, refParam: params.get("ref") || "", referenceLapId: refId, lapDelta, traces, map, applyRange };
 }

@@ -1,7 +1,8 @@
 // Racing Coach dashboard: hash routes, one view at a time.
 //   #/                       sessions
 //   #/sessions/{id}          a session's laps
-//   #/laps/{id}?ref=...      a lap against a reference (session-best, personal-best, lap:{id})
+//   #/laps/{id}?ref=...      a lap against a reference (session-best, personal-best, lap:{id});
+//                            &from=…&to=… the zoomed range in metres (a zoom only re-zooms the view)
 //   #/live/{id}              the session being driven
 // The fragment #token=…&session=…&lap=… signs in with the token (the gateway sets its session
 // cookie; the page keeps nothing) and opens the session or lap.
@@ -11,6 +12,7 @@ import { showSessions } from "./sessions.js";
 import { showLap } from "./lap.js";
 import { showSessionView } from "./session.js";
 import { showLive } from "./live.js";
+import { rangeFrom } from "./zoom.js";
 
 const main = document.getElementById("view");
 let generation = 0;
@@ -69,5 +71,16 @@ document.getElementById("token-form").addEventListener("submit", async (event) =
   input.value = "";
   render();
 });
-window.addEventListener("hashchange", render);
+// Back and Forward between zooms of the shown lap re-zoom it; any other address renders its view.
+function onHashChange() {
+  const { parts, params } = route(location.hash);
+  const shown = window.racecoach;
+  if (parts[0] === "laps" && shown && shown.view === "lap" && shown.applyRange && shown.lapId === parts[1]
+      && shown.refParam === (params.get("ref") || "")) {
+    shown.applyRange(rangeFrom(params));
+    return;
+  }
+  render();
+}
+window.addEventListener("hashchange", onHashChange);
 takeFragment().then(render);

@@ -1,7 +1,9 @@
 // Stacked uPlot charts of a lap and its reference on one distance axis: one cursor, one zoom
-// (drag to zoom, double-click or "Reset zoom" to see the whole lap), corner markers on each.
+// (drag to zoom, or pinch and drag on a touch screen; double-click or "Reset zoom" to see the
+// whole lap), corner markers on each.
 /* global uPlot */
 import { el } from "./format.js";
+import { touchZoom } from "./zoom.js";
 
 export const COLORS = { lap: "#4fc3f7", ref: "#ff9f43", delta: "#e8eef2" };
 const AXIS = { stroke: "#9fb1bf", grid: { stroke: "#24303a", width: 1 }, ticks: { stroke: "#24303a" }, font: "11px system-ui" };
@@ -106,7 +108,7 @@ function cornerPlugin(corners, labels) {
   };
 }
 
-export function createTraces(container, { compare, delta, steering, corners, lapLabel, refLabel, onCursor, onRange }) {
+export function createTraces(container, { compare, delta, steering, corners, lapLabel, refLabel, onCursor, onRange, address }) {
   const specs = [...channelCharts(compare, steering), ...(delta ? [deltaChart(delta)] : [])];
   const charts = [];
   let syncing = false, programmatic = false;
@@ -115,7 +117,7 @@ export function createTraces(container, { compare, delta, steering, corners, lap
 
   container.replaceChildren(el("div", { class: "legend" },
     el("span", { class: "swatch lap" }), lapLabel, el("span", { class: "swatch ref" }), refLabel,
-    el("span", { class: "hint", text: "drag to zoom · double-click to reset" }),
+    el("span", { class: "hint", text: "drag (or pinch) to zoom · double-click to reset" }),
     el("button", { type: "button", id: "reset-zoom", text: "Reset zoom", onclick: () => zoom(...fullRange) })));
 
   specs.forEach((spec, index) => {
@@ -155,6 +157,7 @@ export function createTraces(container, { compare, delta, steering, corners, lap
     };
     const u = new uPlot(opts, spec.data, box);
     charts.push({ name: spec.name, spec, u });
+    if (address) touchZoom(u.over, u, { zoom, fullRange, address });
   });
 
   const observer = new ResizeObserver(() => { for (const { u } of charts) u.setSize({ width: width(), height: u.height }); });
