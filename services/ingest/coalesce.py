@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from racecoach.services.common.batch import Arrays, build_raw_batch
-from racecoach.services.ingest.wire import length_delimited
+from racecoach.services.ingest.wire import length_delimited, write_request
 
 BATCH_FIELD = 2  # the batch field of AnalyzeStreamRequest and of LiveCuesRequest
 _END = object()
@@ -76,3 +76,55 @@ async def coalesced(queue: asyncio.Queue, *, session_id: str, limit: int, linger
             break
         last = loop.time()
         yield length_delimited(BATCH_FIELD, joined(session_id, run))
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One batch waiting for the storage Write stream: its seq and its serialized TelemetryBatch."""
+
+    seq: int
+    payload: bytes
+
+
+RUN_FIELD, RUN_BATCHES_FIELD = 6, 1  # WriteRequest.batches and WriteBatchRun.batches
+RUN_MAX_BYTES = 1 << 20  # a run's message stays far below the mesh's message limit
+RUN_MAX_BATCHES = 256
+STORE_LINGER_S = 0.002  # acks wait at most this long for a run to form, and only while batches come this fast
+
+
+def run_request(run: list[Stored]) -> bytes:
+    """The WriteRequest of ``run``: the batch alone (request_id its seq), or WriteRequest.batches (the last seq)."""
+    if len(run) == 1:
+        return write_request(request_id=run[0].seq, field_number=3, payload=run[0].payload)
+    batches = b"".join(length_delimited(RUN_BATCHES_FIELD, item.payload) for item in run)
+    return write_request(request_id=run[-1].seq, field_number=RUN_FIELD, payload=batches)
+
+
+async def store_runs(queue: asyncio.Queue, *, linger_s: float = STORE_LINGER_S) -> AsyncIterator[bytes]:
+    """The storage Write stream's requests until None: queued batches as runs, anything else (sessions,
+    laps, reports, already framed) as it is, in order."""
+    loop = asyncio.get_running_loop()
+    held: object = _END
+    last = float("-inf")
+    while True:
+        item = await queue.get() if held is _END else held
+        held = _END
+        if item is None:
+            return
+        if not isinstance(item, Stored):
+            yield item
+            continue
+        wait = last + linger_s - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        run, size = [item], len(item.payload)
+        while not queue.empty():
+            follower = queue.get_nowait()
+            if isinstance(follower, Stored) and len(run) < RUN_MAX_BATCHES and size + len(follower.payload) <= RUN_MAX_BYTES:
+                run.append(follower)
+                size += len(follower.payload)
+                continue
+            held = follower
+            break
+        last = loop.time()
+        yield run_request(run)

@@ -16,7 +16,7 @@ from racecoach.services.common.batch import Arrays, BatchValidationError
 from racecoach.services.common.errors import DependencyUnavailableError
 from racecoach.services.common.logs import get_logger
 from racecoach.services.common.ticks import ticks_of
-from racecoach.services.ingest.coalesce import Piece, coalesced
+from racecoach.services.ingest.coalesce import Piece, Stored, coalesced, store_runs
 from racecoach.services.ingest.links import Links
 from racecoach.services.ingest.wire import write_request
 from racecoach.storage.v1 import storage_pb2
@@ -49,14 +49,6 @@ class StorageLost:
 
     message: str
     code: grpc.StatusCode = grpc.StatusCode.UNAVAILABLE
-
-
-async def _drain(queue: asyncio.Queue) -> AsyncIterator[object]:
-    while True:
-        item = await queue.get()
-        if item is None:
-            return
-        yield item
 
 
 @dataclass
@@ -95,7 +87,7 @@ class SessionPipeline:
         """Store the session and open the side streams; returns the committed seq to resume after."""
         loop = asyncio.get_running_loop()
         self._session_stored = loop.create_future()
-        write_call = self.links.storage_write(_drain(self._writes), metadata=self.metadata)
+        write_call = self.links.storage_write(store_runs(self._writes), metadata=self.metadata)
         self._tasks.append(asyncio.create_task(self._read_storage(write_call)))
         await self._writes.put(write_request(request_id=SESSION_REQUEST, field_number=2, payload=self.session.SerializeToString()))
         try:
@@ -145,7 +137,7 @@ class SessionPipeline:
         Storage gets every batch (it stores only the samples it lacks and commits the batch); analysis and
         live cues get only the samples after the last tick they were sent, queued batches joined (see coalesce.py).
         """
-        await self._writes.put(write_request(request_id=seq, field_number=3, payload=batch_bytes))
+        await self._writes.put(Stored(seq=seq, payload=batch_bytes))
         if seq > self.forwarded_seq or self._newest is None:
             self._newest = (seq, float(arrays["session_time_s"][-1]))
         self.forwarded_seq = max(self.forwarded_seq, seq)
@@ -185,9 +177,10 @@ class SessionPipeline:
                 elif response.request_id >= LAP_REQUEST:
                     if response.HasField("error"):
                         self.log.warning("lap or report not stored", error=response.error.message)
-                elif response.HasField("error"):
+                elif response.HasField("error"):  # a batch alone (request_id its seq) or one of a run (refused_seq)
                     await self.out.put(ingest_pb2.StreamResponse(error=ingest_pb2.BatchError(
-                        session_id=self.session.session_id, seq=response.request_id, message=response.error.message,
+                        session_id=self.session.session_id, seq=response.refused_seq or response.request_id,
+                        message=response.error.message,
                         reason=STORAGE_REASONS.get(response.error.code, ingest_pb2.BATCH_ERROR_REASON_REFUSED_BY_STORAGE),
                     )))
                 elif response.committed_seq > self.committed_seq:

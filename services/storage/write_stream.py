@@ -21,7 +21,7 @@ from racecoach.services.common.channels import BY_FIELD, CHANNELS, REQUIRED
 from racecoach.services.common.errors import InvalidInputError, ServiceError
 from racecoach.services.common.limits import check_message, check_text
 from racecoach.services.common.metrics import STORAGE_COMMIT_SECONDS
-from racecoach.services.storage import database, writes
+from racecoach.services.storage import batch_runs, database, writes
 from racecoach.services.storage.binary_copy import BatchRows, encode_batches, encode_joined
 from racecoach.services.storage.identity import User
 from racecoach.storage.v1 import storage_pb2
@@ -255,7 +255,8 @@ async def run_stream(
     async def pump() -> None:
         try:
             async for request in requests:
-                await queue.put(request)
+                for item in batch_runs.expand(request):
+                    await queue.put(item)
         except ServiceError as exc:
             unreadable.append(exc)
         finally:
@@ -263,6 +264,7 @@ async def run_stream(
 
     reader = asyncio.create_task(pump())
     pending: asyncio.Task | None = None  # the group committing now
+    pending_requests: list = []  # its requests, in the order of its responses
     getter: asyncio.Task | None = None  # the one pending queue.get(), so that requests keep their order
     ready: list = []  # prepared steps of the next group
     carried: list = []  # requests of the next group taken off the queue, not prepared yet
@@ -290,7 +292,9 @@ async def run_stream(
                 carried = []
             if pending is None:
                 if ready:
-                    pending = asyncio.create_task(commit_group(pool, user=user, steps=merge_steps(ready), recheck=recheck))
+                    steps = merge_steps(ready)
+                    pending_requests = [r for step in steps for r in (step.requests if isinstance(step, BatchRun) else [step])]
+                    pending = asyncio.create_task(commit_group(pool, user=user, steps=steps, recheck=recheck))
                     ready, size[:] = [], [0, 0]
                     continue
                 if done:
@@ -309,7 +313,7 @@ async def run_stream(
                 getter = None
             if pending.done():
                 committed, pending = pending, None
-                for response in committed.result():
+                for response in batch_runs.answers(pending_requests, committed.result()):
                     yield response
     finally:
         reader.cancel()

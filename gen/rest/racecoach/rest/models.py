@@ -666,6 +666,22 @@ class StorageWhoAmIResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
 __all__.append("StorageWhoAmIResponse")
 
 
+class StorageWriteBatchRun(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """WriteBatchRun is consecutive batches of one session, sent as one request."""
+
+    batches: Annotated[list[TelemetryTelemetryBatch] | None, msgspec.Meta(description='batches are in seq order, each a whole TelemetryBatch as WriteRequest.batch takes it.')] = None
+
+__all__.append("StorageWriteBatchRun")
+
+
+class StorageWriteBatchRunRawView(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """WriteBatchRunRawView is byte-compatible with WriteBatchRun, reading batches as raw views."""
+
+    batches: Annotated[list[TelemetryTelemetryBatchRawView] | None, msgspec.Meta(description='batches are WriteBatchRun.batches, read without copying the channel arrays.')] = None
+
+__all__.append("StorageWriteBatchRunRawView")
+
+
 class StorageWriteError(msgspec.Struct, kw_only=True, omit_defaults=True):
     """WriteError says why one request was refused; the stream stays open."""
 
@@ -683,6 +699,7 @@ class StorageWriteRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
     batch: Annotated[TelemetryTelemetryBatch | None, msgspec.Meta(description='batch is a telemetry batch; only its samples whose tick the session lacks are stored, so a resend in any batching stores nothing twice, and a batch whose samples are all stored is committed as it is.')] = None
     lap: Annotated[AnalysisLapAnalysis | None, msgspec.Meta(description="lap stores (or replaces) a lap's analysis.")] = None
     report: Annotated[CoachingLapReport | None, msgspec.Meta(description="report stores (or replaces) a lap's coaching report.")] = None
+    batches: Annotated[StorageWriteBatchRun | None, msgspec.Meta(description='batches are consecutive batches of one session in one request, stored as if each were sent alone (each keeps its seq) but answered once: by one response per batch refused, naming it in refused_seq, then one response without error whose committed_seq holds after the last of them. A writer with batches waiting sends them so.')] = None
 
 __all__.append("StorageWriteRequest")
 
@@ -695,6 +712,7 @@ class StorageWriteRequestRawView(msgspec.Struct, kw_only=True, omit_defaults=Tru
     batch: Annotated[TelemetryTelemetryBatchRawView | None, msgspec.Meta(description='batch is WriteRequest.batch, read without copying the channel arrays.')] = None
     lap: Annotated[AnalysisLapAnalysis | None, msgspec.Meta(description='lap is WriteRequest.lap.')] = None
     report: Annotated[CoachingLapReport | None, msgspec.Meta(description='report is WriteRequest.report.')] = None
+    batches: Annotated[StorageWriteBatchRunRawView | None, msgspec.Meta(description='batches is WriteRequest.batches, read as raw views.')] = None
 
 __all__.append("StorageWriteRequestRawView")
 
@@ -707,6 +725,7 @@ class StorageWriteResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
     committedSeq: Annotated[str | None, msgspec.Meta(description='committed_seq is the highest seq of this session such that every batch up to it is committed. (64-bit integer as a decimal string)')] = None
     error: Annotated[StorageWriteError | None, msgspec.Meta(description='error is set when the request was refused; unset when it was committed.')] = None
     committedTick: Annotated[str | None, msgspec.Meta(description="committed_tick answers a session request: the highest tick, floor(session_time_s × Session.tick_rate_hz + 0.5), among the session's stored samples; 0 when none is stored and for other requests. (64-bit integer as a decimal string)")] = None
+    refusedSeq: Annotated[str | None, msgspec.Meta(description='refused_seq names the batch refused when a request of batches (WriteRequest.batches) had one refused; 0 otherwise. (64-bit integer as a decimal string)')] = None
 
 __all__.append("StorageWriteResponse")
 

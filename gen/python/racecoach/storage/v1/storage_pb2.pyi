@@ -40,32 +40,48 @@ EXPORT_FORMAT_CSV: ExportFormat
 EXPORT_FORMAT_PARQUET: ExportFormat
 
 class WriteRequest(_message.Message):
-    __slots__ = ("request_id", "session", "batch", "lap", "report")
+    __slots__ = ("request_id", "session", "batch", "lap", "report", "batches")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     SESSION_FIELD_NUMBER: _ClassVar[int]
     BATCH_FIELD_NUMBER: _ClassVar[int]
     LAP_FIELD_NUMBER: _ClassVar[int]
     REPORT_FIELD_NUMBER: _ClassVar[int]
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
     request_id: int
     session: _telemetry_pb2.Session
     batch: _telemetry_pb2.TelemetryBatch
     lap: _analysis_pb2.LapAnalysis
     report: _coaching_pb2.LapReport
-    def __init__(self, request_id: _Optional[int] = ..., session: _Optional[_Union[_telemetry_pb2.Session, _Mapping]] = ..., batch: _Optional[_Union[_telemetry_pb2.TelemetryBatch, _Mapping]] = ..., lap: _Optional[_Union[_analysis_pb2.LapAnalysis, _Mapping]] = ..., report: _Optional[_Union[_coaching_pb2.LapReport, _Mapping]] = ...) -> None: ...
+    batches: WriteBatchRun
+    def __init__(self, request_id: _Optional[int] = ..., session: _Optional[_Union[_telemetry_pb2.Session, _Mapping]] = ..., batch: _Optional[_Union[_telemetry_pb2.TelemetryBatch, _Mapping]] = ..., lap: _Optional[_Union[_analysis_pb2.LapAnalysis, _Mapping]] = ..., report: _Optional[_Union[_coaching_pb2.LapReport, _Mapping]] = ..., batches: _Optional[_Union[WriteBatchRun, _Mapping]] = ...) -> None: ...
+
+class WriteBatchRun(_message.Message):
+    __slots__ = ("batches",)
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
+    batches: _containers.RepeatedCompositeFieldContainer[_telemetry_pb2.TelemetryBatch]
+    def __init__(self, batches: _Optional[_Iterable[_Union[_telemetry_pb2.TelemetryBatch, _Mapping]]] = ...) -> None: ...
+
+class WriteBatchRunRawView(_message.Message):
+    __slots__ = ("batches",)
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
+    batches: _containers.RepeatedCompositeFieldContainer[_telemetry_pb2.TelemetryBatchRawView]
+    def __init__(self, batches: _Optional[_Iterable[_Union[_telemetry_pb2.TelemetryBatchRawView, _Mapping]]] = ...) -> None: ...
 
 class WriteRequestRawView(_message.Message):
-    __slots__ = ("request_id", "session", "batch", "lap", "report")
+    __slots__ = ("request_id", "session", "batch", "lap", "report", "batches")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     SESSION_FIELD_NUMBER: _ClassVar[int]
     BATCH_FIELD_NUMBER: _ClassVar[int]
     LAP_FIELD_NUMBER: _ClassVar[int]
     REPORT_FIELD_NUMBER: _ClassVar[int]
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
     request_id: int
     session: _telemetry_pb2.Session
     batch: _telemetry_pb2.TelemetryBatchRawView
     lap: _analysis_pb2.LapAnalysis
     report: _coaching_pb2.LapReport
-    def __init__(self, request_id: _Optional[int] = ..., session: _Optional[_Union[_telemetry_pb2.Session, _Mapping]] = ..., batch: _Optional[_Union[_telemetry_pb2.TelemetryBatchRawView, _Mapping]] = ..., lap: _Optional[_Union[_analysis_pb2.LapAnalysis, _Mapping]] = ..., report: _Optional[_Union[_coaching_pb2.LapReport, _Mapping]] = ...) -> None: ...
+    batches: WriteBatchRunRawView
+    def __init__(self, request_id: _Optional[int] = ..., session: _Optional[_Union[_telemetry_pb2.Session, _Mapping]] = ..., batch: _Optional[_Union[_telemetry_pb2.TelemetryBatchRawView, _Mapping]] = ..., lap: _Optional[_Union[_analysis_pb2.LapAnalysis, _Mapping]] = ..., report: _Optional[_Union[_coaching_pb2.LapReport, _Mapping]] = ..., batches: _Optional[_Union[WriteBatchRunRawView, _Mapping]] = ...) -> None: ...
 
 class WriteError(_message.Message):
     __slots__ = ("code", "message")
@@ -76,18 +92,20 @@ class WriteError(_message.Message):
     def __init__(self, code: _Optional[_Union[WriteErrorCode, str]] = ..., message: _Optional[str] = ...) -> None: ...
 
 class WriteResponse(_message.Message):
-    __slots__ = ("request_id", "session_id", "committed_seq", "error", "committed_tick")
+    __slots__ = ("request_id", "session_id", "committed_seq", "error", "committed_tick", "refused_seq")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     COMMITTED_SEQ_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     COMMITTED_TICK_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_SEQ_FIELD_NUMBER: _ClassVar[int]
     request_id: int
     session_id: str
     committed_seq: int
     error: WriteError
     committed_tick: int
-    def __init__(self, request_id: _Optional[int] = ..., session_id: _Optional[str] = ..., committed_seq: _Optional[int] = ..., error: _Optional[_Union[WriteError, _Mapping]] = ..., committed_tick: _Optional[int] = ...) -> None: ...
+    refused_seq: int
+    def __init__(self, request_id: _Optional[int] = ..., session_id: _Optional[str] = ..., committed_seq: _Optional[int] = ..., error: _Optional[_Union[WriteError, _Mapping]] = ..., committed_tick: _Optional[int] = ..., refused_seq: _Optional[int] = ...) -> None: ...
 
 class GetCommittedSeqRequest(_message.Message):
     __slots__ = ("session_id",)

@@ -38,6 +38,8 @@ __all__ = (
     "TrackCorner",
     "WhoAmIRequest",
     "WhoAmIResponse",
+    "WriteBatchRun",
+    "WriteBatchRunRawView",
     "WriteError",
     "WriteErrorCode",
     "WriteRequest",
@@ -1035,6 +1037,44 @@ default_message_pool.register_message(
 
 
 @dataclass(eq=False, repr=False)
+class WriteBatchRun(betterproto2.Message):
+    """
+    WriteBatchRun is consecutive batches of one session, sent as one request.
+    """
+
+    batches: "list[__telemetry__v1__.TelemetryBatch]" = betterproto2.field(
+        1, betterproto2.TYPE_MESSAGE, repeated=True
+    )
+    """
+    batches are in seq order, each a whole TelemetryBatch as WriteRequest.batch takes it.
+    """
+
+
+default_message_pool.register_message(
+    "racecoach.storage.v1", "WriteBatchRun", WriteBatchRun
+)
+
+
+@dataclass(eq=False, repr=False)
+class WriteBatchRunRawView(betterproto2.Message):
+    """
+    WriteBatchRunRawView is byte-compatible with WriteBatchRun, reading batches as raw views.
+    """
+
+    batches: "list[__telemetry__v1__.TelemetryBatchRawView]" = betterproto2.field(
+        1, betterproto2.TYPE_MESSAGE, repeated=True
+    )
+    """
+    batches are WriteBatchRun.batches, read without copying the channel arrays.
+    """
+
+
+default_message_pool.register_message(
+    "racecoach.storage.v1", "WriteBatchRunRawView", WriteBatchRunRawView
+)
+
+
+@dataclass(eq=False, repr=False)
 class WriteError(betterproto2.Message):
     """
     WriteError says why one request was refused; the stream stays open.
@@ -1099,6 +1139,15 @@ class WriteRequest(betterproto2.Message):
     report stores (or replaces) a lap's coaching report.
     """
 
+    batches: "WriteBatchRun | None" = betterproto2.field(
+        6, betterproto2.TYPE_MESSAGE, optional=True, group="item"
+    )
+    """
+    batches are consecutive batches of one session in one request, stored as if each were sent alone (each keeps
+    its seq) but answered once: by one response per batch refused, naming it in refused_seq, then one response
+    without error whose committed_seq holds after the last of them. A writer with batches waiting sends them so.
+    """
+
 
 default_message_pool.register_message(
     "racecoach.storage.v1", "WriteRequest", WriteRequest
@@ -1147,6 +1196,13 @@ class WriteRequestRawView(betterproto2.Message):
     report is WriteRequest.report.
     """
 
+    batches: "WriteBatchRunRawView | None" = betterproto2.field(
+        6, betterproto2.TYPE_MESSAGE, optional=True, group="item"
+    )
+    """
+    batches is WriteRequest.batches, read as raw views.
+    """
+
 
 default_message_pool.register_message(
     "racecoach.storage.v1", "WriteRequestRawView", WriteRequestRawView
@@ -1185,6 +1241,11 @@ class WriteResponse(betterproto2.Message):
     """
     committed_tick answers a session request: the highest tick, floor(session_time_s × Session.tick_rate_hz + 0.5),
     among the session's stored samples; 0 when none is stored and for other requests.
+    """
+
+    refused_seq: "int" = betterproto2.field(6, betterproto2.TYPE_UINT64)
+    """
+    refused_seq names the batch refused when a request of batches (WriteRequest.batches) had one refused; 0 otherwise.
     """
 
 
