@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from headless_chromium import CHROMIUM, chromium
+from headless_chromium import CHROMIUM, chromium, keep_screenshot
 from racecoach.client.source import load_ibt
 from racecoach.client.uploader import Uploader, split_batches
 
@@ -136,7 +136,7 @@ async def test_lap_view_overlays_the_reference_with_delta_map_corners_and_remark
         assert await page.evaluate("document.querySelector('#track-map').viewBox.baseVal.width") < full_box / 2
         assert await page.wait_for(f"document.querySelector('#readout b').textContent === '{distance:.0f} m'")
         await page.evaluate("window.scrollTo(0, 0)")
-        await page.screenshot(tmp_path / "lap-desktop.png")
+        await keep_screenshot(page, tmp_path, "lap-view-desktop.png")
 
         # double-click resets; dragging across the speed trace zooms every trace
         x, y = await page.center("[data-chart='speed'] .u-over")
@@ -153,7 +153,7 @@ async def test_lap_view_overlays_the_reference_with_delta_map_corners_and_remark
         assert await page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling of the page
         await page.evaluate("window.scrollTo(0, 0)")
         await page.screenshot(tmp_path / "lap-390.png")
-        assert (tmp_path / "lap-desktop.png").stat().st_size > 20000
+        assert (tmp_path / "lap-view-desktop.png").stat().st_size > 20000
 
 
 async def test_reference_chooser_changes_the_delta_and_reload_keeps_the_view(mesh, token_for, simulated_ibt):

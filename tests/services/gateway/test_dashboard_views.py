@@ -11,7 +11,7 @@ import httpx
 import numpy as np
 import pytest
 
-from headless_chromium import CHROMIUM, chromium
+from headless_chromium import CHROMIUM, chromium, keep_screenshot
 from racecoach.client.source import load_ibt
 from racecoach.client.uploader import Uploader, split_batches
 from racecoach.services.gateway.login import COOKIE
@@ -87,7 +87,7 @@ async def test_login_link_then_session_view_with_lap_chart_theoretical_best_and_
         assert state["inked"] > 1500  # points and lines on the canvas
         assert "Theoretical best" in await page.evaluate("document.querySelector('#stat-ideal').textContent")
         assert "invalid" in await page.evaluate(f"document.querySelector(\"#laps tr[data-href='#/laps/{laps[2].lap_id}']\").className")
-        await page.screenshot(tmp_path / "session-view.png")
+        await keep_screenshot(page, tmp_path, "session-view.png")
 
         # reload: still signed in by the cookie, no token anywhere in the address
         await page.reload()
@@ -122,7 +122,7 @@ async def test_live_view_follows_a_session_being_driven(mesh, token_for, simulat
                 " cues: document.querySelectorAll('#live-remarks li').length})"))
             assert shown["n"] > 500 and shown["inked"] > 1000, shown
             assert shown["title"].startswith("Lap ") and "session best" in shown["delta"] and shown["cues"] >= 1
-            await page.screenshot(tmp_path / "live-view.png")
+            await page.screenshot(tmp_path / "live-last-lap.png")
             await driving
             await page.wait_for("window.racecoach.lastLap.lapNumber === 3", timeout=60)
             assert "Lap 3" in await page.evaluate("document.querySelector('#live-lap-title').textContent")
@@ -143,4 +143,4 @@ async def test_api_docs_render_offline_from_the_gateway(mesh, tmp_path):
         assert all(r.startswith(mesh.gateway_url) or r.startswith("data:") for r in resources), resources
         text = await page.evaluate("document.body.innerText")
         assert "Racing Coach REST API" in text and "/api/v1/laps/{lap_id}/columns" in text and "Authorize" in text
-        await page.screenshot(tmp_path / "api-docs.png")
+        await keep_screenshot(page, tmp_path, "api-docs.png")

@@ -16,7 +16,7 @@ function deltaChart(box, height = 200) {
   const u = new uPlot({
     width: width(), height, legend: { show: false },
     series: [{}, { label: "Δ", stroke: "#e8eef2", width: 1.5, fill: "rgba(239,83,80,0.12)" }],
-    scales: { x: { time: false } },
+    scales: { x: { time: false }, y: { range: (u2, min, max) => [Math.min(min * 1.1, -0.2), Math.max(max * 1.1, 0.2)] } },  // jitter not magnified
     axes: [{ ...AXIS, values: (u2, vals) => vals.map((v) => `${Math.round(v)} m`) }, { ...AXIS, size: 50, values: (u2, vals) => vals.map((v) => signed(v, 2, "")) }],
   }, [[], []], box);
   new ResizeObserver(() => u.setSize({ width: width(), height })).observe(box);
