@@ -94,9 +94,12 @@ class LiveLap:
         return await self.backend.unary(service=STORAGE, method=method, request=message, http_request=self.request)
 
     async def open(self) -> None:
-        found = await self._unary("GetReferenceLap", storage_pb2.GetReferenceLapRequest(
-            session=self.session, reference=analysis_pb2.REFERENCE_KIND_PERSONAL_BEST))
-        self.personal_best = found.lap if found.found else None
+        try:
+            found = await self._unary("GetReferenceLap", storage_pb2.GetReferenceLapRequest(
+                session=self.session, reference=analysis_pb2.REFERENCE_KIND_PERSONAL_BEST))
+            self.personal_best = found.lap if found.found else None
+        except HTTPException:
+            self.personal_best = None  # the session's own laps are the reference then
         call = self.backend.channels[COACHING].stream_stream(
             f"/{COACHING}/LiveCues", request_serializer=coaching_pb2.LiveCuesRequest.SerializeToString,
             response_deserializer=coaching_pb2.LiveCuesResponse.FromString)
