@@ -761,7 +761,7 @@ class TelemetrySession(msgspec.Struct, kw_only=True, omit_defaults=True):
     startTime: Annotated[str | None, msgspec.Meta(description='start_time is the wall-clock time the session started; unset when unknown. (RFC 3339 timestamp, e.g. "2026-11-21T10:00:00Z")')] = None
     driverName: Annotated[str | None, msgspec.Meta(description="driver_name is the driver's display name; empty when unknown.")] = None
     tickRateHz: Annotated[float | None, msgspec.Meta(description='tick_rate_hz is the sample rate of the batches (60 for iRacing); 0 means 60.')] = None
-    source: Annotated[Literal["SESSION_SOURCE_UNSPECIFIED", "SESSION_SOURCE_LIVE", "SESSION_SOURCE_IBT_FILE", "SESSION_SOURCE_SIMULATOR"] | None, msgspec.Meta(description='source says where the samples came from; unspecified when unknown.')] = None
+    source: Annotated[Literal["SESSION_SOURCE_UNSPECIFIED", "SESSION_SOURCE_LIVE", "SESSION_SOURCE_IBT_FILE", "SESSION_SOURCE_SIMULATOR", "SESSION_SOURCE_REFERENCE_IBT"] | None, msgspec.Meta(description='source says where the samples came from; unspecified when unknown.')] = None
     sourceName: Annotated[str | None, msgspec.Meta(description='source_name is the file name or simulator scenario the samples came from; empty for live.')] = None
 
 __all__.append("TelemetrySession")

@@ -24,6 +24,7 @@ class SessionSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SESSION_SOURCE_LIVE: _ClassVar[SessionSource]
     SESSION_SOURCE_IBT_FILE: _ClassVar[SessionSource]
     SESSION_SOURCE_SIMULATOR: _ClassVar[SessionSource]
+    SESSION_SOURCE_REFERENCE_IBT: _ClassVar[SessionSource]
 SESSION_TYPE_UNSPECIFIED: SessionType
 SESSION_TYPE_PRACTICE: SessionType
 SESSION_TYPE_QUALIFY: SessionType
@@ -33,6 +34,7 @@ SESSION_SOURCE_UNSPECIFIED: SessionSource
 SESSION_SOURCE_LIVE: SessionSource
 SESSION_SOURCE_IBT_FILE: SessionSource
 SESSION_SOURCE_SIMULATOR: SessionSource
+SESSION_SOURCE_REFERENCE_IBT: SessionSource
 
 class Track(_message.Message):
     __slots__ = ("track_id", "name", "display_name", "layout", "length_m")

@@ -50,6 +50,12 @@ class SessionSource(betterproto2.Enum):
     SESSION_SOURCE_SIMULATOR is the project's own lap simulator.
     """
 
+    REFERENCE_IBT = 4
+    """
+    SESSION_SOURCE_REFERENCE_IBT is a recorded .ibt imported as a lap to compare with (a coach's or another
+    driver's): its laps are chosen by lap id and never count as the driver's own personal best.
+    """
+
     @classmethod
     def betterproto_value_to_renamed_proto_names(cls) -> dict[int, str]:
         return {
@@ -57,6 +63,7 @@ class SessionSource(betterproto2.Enum):
             1: "SESSION_SOURCE_LIVE",
             2: "SESSION_SOURCE_IBT_FILE",
             3: "SESSION_SOURCE_SIMULATOR",
+            4: "SESSION_SOURCE_REFERENCE_IBT",
         }
 
     @classmethod
@@ -66,6 +73,7 @@ class SessionSource(betterproto2.Enum):
             "SESSION_SOURCE_LIVE": 1,
             "SESSION_SOURCE_IBT_FILE": 2,
             "SESSION_SOURCE_SIMULATOR": 3,
+            "SESSION_SOURCE_REFERENCE_IBT": 4,
         }
 
 
