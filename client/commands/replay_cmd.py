@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 import time
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from racecoach.client.report import format_cue, format_lap
 from racecoach.client.source import load_ibt
 from racecoach.client.spool import Spool, SpoolError, spool_root
 from racecoach.client.uploader import Uploader, UploadError, split_batches
+from racecoach.telemetry.v1 import telemetry_pb2
 
 
 def ibt_files(paths: list[str]) -> list[Path]:
@@ -60,12 +62,25 @@ def resume_point(*, spool: Spool | None, arrays: dict) -> tuple[int, dict]:
     return spool.last_seq + 1, {name: values[keep] for name, values in arrays.items()}
 
 
+def as_reference(session: telemetry_pb2.Session) -> telemetry_pb2.Session:
+    """``session`` imported as a reference: its own id (the same file replayed as the driver's own session keeps
+    its id) and the source that keeps its laps out of the driver's personal best."""
+    imported = telemetry_pb2.Session()
+    imported.CopyFrom(session)
+    imported.session_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"racing-coach:reference:{session.session_id}"))
+    imported.source = telemetry_pb2.SESSION_SOURCE_REFERENCE_IBT
+    return imported
+
+
 async def replay_file(*, path: Path, address: str, token: str, speed: float | None, batch_ms: int, out=sys.stdout,
-                      spool_dir: Path | None = None, probe_ingest: bool = False):
+                      spool_dir: Path | None = None, probe_ingest: bool = False, reference: bool = False):
     """Stream one file; with ``spool_dir`` every batch is spooled first and an interrupted replay resumes.
 
-    With ``probe_ingest`` an ingest that accepts no connection is an UploadError before anything is spooled."""
+    With ``probe_ingest`` an ingest that accepts no connection is an UploadError before anything is spooled;
+    with ``reference`` the file is imported as a reference (see :func:`as_reference`)."""
     session, arrays = load_ibt(path)
+    if reference:
+        session = as_reference(session)
     reason = unreachable(address=address) if probe_ingest else None
     if reason is not None:  # said at once, not after the uploader's retries
         raise UploadError(unreachable_message(address=address, reason=reason))
@@ -124,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
             session, result = asyncio.run(replay_file(
                 path=path, address=address, token=token, speed=speed, batch_ms=args.batch_ms,
                 spool_dir=None if args.no_spool else spool_root(settings.data_dir), probe_ingest=True,
+                reference=args.as_reference,
             ))
         except IbtError as exc:
             raise CliError(str(exc)) from None
@@ -134,7 +150,15 @@ def run(args: argparse.Namespace) -> int:
         laps = len(result.laps)
         print(f"{path.name}: {result.committed_seq} batches committed, {laps} complete lap{'s' if laps != 1 else ''}"
               f" — session {session.session_id}")
-        print(f"  {args.gateway or 'http://' + settings.address('gateway')}/api/v1/sessions/{session.session_id}")
+        gateway = args.gateway or 'http://' + settings.address('gateway')
+        print(f"  {gateway}/api/v1/sessions/{session.session_id}")
+        if args.as_reference:
+            valid = sorted((c.lap for c in result.laps if c.lap.valid), key=lambda lap: lap.lap_time.ToNanoseconds())
+            if valid:
+                print(f"  imported as a reference (never your personal best); compare a lap with its fastest: "
+                      f"{gateway}/api/v1/laps/<lap id>/compare/{valid[0].lap_id}")
+            else:
+                print("  imported as a reference, but it holds no complete valid lap to compare with")
     return 0
 
 
@@ -145,6 +169,9 @@ def add_parser(sub) -> None:
     parser.add_argument("--fast", action="store_true", help="as fast as possible")
     parser.add_argument("--batch-ms", type=arguments.positive_int, default=100, help="milliseconds of samples per batch (default 100)")
     parser.add_argument("--no-spool", action="store_true", help="keep unacked batches in memory only (no resume after a crash)")
+    parser.add_argument("--as-reference", action="store_true",
+                        help="import the file as a reference lap to compare with (a coach's, another driver's): "
+                             "its laps are never your personal best")
     parser.add_argument("--token", type=arguments.token, help="API token (default: RACING_COACH_TOKEN or the device token of 'up')")
     parser.add_argument("--ingest", help="ingest address host:port (default from settings)")
     parser.add_argument("--gateway", help="gateway URL to print (default from settings)")

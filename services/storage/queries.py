@@ -238,7 +238,8 @@ async def reference_lap(
     session: telemetry_pb2.Session | None = None,
 ) -> analysis_pb2.LapAnalysis | None:
     """The fastest other valid lap of the same session (session best) or of the same track,
-    layout and car (personal best, also for a ``session`` not stored yet); None when there is none."""
+    layout and car (personal best, also for a ``session`` not stored yet; laps imported as references are
+    not the driver's own and never its personal best); None when there is none."""
     if kind == analysis_pb2.REFERENCE_KIND_LAP:
         raise InvalidInputError("REFERENCE_KIND_LAP names its lap itself; ask for that lap directly")
     if not lap_id:
@@ -254,8 +255,8 @@ async def reference_lap(
         row = await conn.fetchrow(
             "SELECT l.analysis FROM laps l JOIN sessions s USING (session_pk) WHERE s.user_id = $1"
             " AND s.track_name = $2 AND s.track_layout = $3 AND s.car_name = $4 AND l.valid"
-            " AND l.lap_time_s IS NOT NULL AND l.lap_id <> $5 ORDER BY l.lap_time_s, l.lap_pk LIMIT 1",
-            user.user_id, track.name, track.layout, car, lap_id,
+            " AND l.lap_time_s IS NOT NULL AND l.lap_id <> $5 AND s.source <> $6 ORDER BY l.lap_time_s, l.lap_pk LIMIT 1",
+            user.user_id, track.name, track.layout, car, lap_id, telemetry_pb2.SESSION_SOURCE_REFERENCE_IBT,
         )
     else:
         row = await conn.fetchrow(

@@ -43,3 +43,43 @@ async def test_a_later_session_is_coached_against_the_personal_best(mesh, token_
     other_car = simulate_session(track="Norisring", laps=1, seed=63, car="gt4")
     _, car_laps = await _replay(mesh, token, write_session(other_car, tmp_path / "gt4.ibt")[0])
     assert car_laps[1].report.reference_lap_id == ""  # another car's laps are no reference
+
+
+async def test_a_lap_imported_as_a_reference_is_compared_on_request_and_never_the_personal_best(mesh, token_for, tmp_path):
+    import io
+
+    from racecoach.client.commands.replay_cmd import as_reference, replay_file
+    from racecoach.storage.v1 import storage_pb2, storage_pb2_grpc
+    from racecoach.telemetry.v1 import telemetry_pb2
+
+    token = await token_for()
+    metadata = [("authorization", f"Bearer {token}")]
+    braked_first = next(c.number for c in simulate_session(track="Spielberg", laps=1).corners if c.ideal.brake_point_m is not None)
+    slow = DriverProfile(mistakes=(brake_early(corner=braked_first, metres=40),))
+    own = write_session(simulate_session(track="Spielberg", laps=1, seed=71, profile=slow), tmp_path / "own.ibt")[0]
+    _, own_laps = await _replay(mesh, token, own)
+    coach_file = write_session(simulate_session(track="Spielberg", laps=2, seed=72), tmp_path / "coach.ibt")[0]
+    imported, result = await replay_file(path=coach_file, address=mesh.address("ingest"), token=token, speed=None,
+                                         batch_ms=1000, out=io.StringIO(), reference=True)
+    assert imported.source == telemetry_pb2.SESSION_SOURCE_REFERENCE_IBT
+    assert imported.session_id == as_reference(load_ibt(coach_file)[0]).session_id != load_ibt(coach_file)[0].session_id
+    coach_best = min((c.lap for c in result.laps if c.lap.valid), key=lambda lap: lap.lap_time.ToNanoseconds())
+    assert coach_best.lap_time.ToNanoseconds() < own_laps[1].lap.lap_time.ToNanoseconds()
+
+    # the next lap of the driver's own is coached against the driver's own best, not the faster imported lap
+    again = write_session(simulate_session(track="Spielberg", laps=1, seed=73, profile=slow), tmp_path / "again.ibt")[0]
+    _, again_laps = await _replay(mesh, token, again)
+    assert again_laps[1].report.reference_lap_id == own_laps[1].lap.lap_id
+    async with grpc.aio.insecure_channel(mesh.address("storage")) as channel:
+        stored = await storage_pb2_grpc.StorageServiceStub(channel).GetSession(
+            storage_pb2.GetSessionRequest(session_id=imported.session_id), metadata=metadata)
+    assert stored.summary.session.source == telemetry_pb2.SESSION_SOURCE_REFERENCE_IBT
+    # asked for by its lap id, the imported lap is the reference, and the 40 m early braking shows against it
+    async with grpc.aio.insecure_channel(mesh.address("analysis")) as channel:
+        got = await analysis_pb2_grpc.AnalysisServiceStub(channel).CompareLaps(analysis_pb2.CompareLapsRequest(
+            lap_id=again_laps[1].lap.lap_id, reference=analysis_pb2.REFERENCE_KIND_LAP,
+            reference_lap_id=coach_best.lap_id), metadata=metadata)
+    assert got.reference_lap_id == coach_best.lap_id
+    expected = (again_laps[1].lap.lap_time.ToNanoseconds() - coach_best.lap_time.ToNanoseconds()) / 1e9
+    assert got.lap_delta.ToNanoseconds() / 1e9 == pytest.approx(expected, abs=1e-3)
+    assert expected > 0.1
