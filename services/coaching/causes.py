@@ -42,7 +42,8 @@ from dataclasses import dataclass
 
 from racecoach.analysis.v1 import analysis_pb2
 from racecoach.coaching.v1 import coaching_pb2
-from racecoach.services.coaching import laps
+from racecoach.services.coaching import evidence, laps
+from racecoach.services.coaching.evidence import Measure
 
 FT = coaching_pb2.FeedbackType
 PH = analysis_pb2.CornerPhase
@@ -87,6 +88,7 @@ class Finding:
     phase: int = PH.CORNER_PHASE_UNSPECIFIED
     corner_loss_s: float | None = None
     never_full: bool = False  # late throttle: never flat out before braking again (``this_value`` is where it braked)
+    evidence: tuple[Measure, ...] = ()  # the measures that decided the cause, then its phases' losses
 
 
 Booking = Mapping[int, Mapping[object, float]]
@@ -199,33 +201,38 @@ def technique_finding(
         corner.brake_release_m, ref.brake_release_m, length_m) < -BRAKE_POINT_TOLERANCE_M
     slowed_more = released_sooner and throttle_diff <= THROTTLE_TOLERANCE_M / 2
 
+    measures = evidence.corner_measures(corner=corner, ref=ref, onset=onset, ref_onset=ref_onset, full=full, ref_full=ref_full)
+
     def add(kind: int, distance: float, target: float, this: float, other: float, diff: float, unit: str,
-            time_s: float | None, phase: int) -> None:
+            phases: tuple[object, ...], phase: int) -> None:
         flag = never_full and kind == FT.FEEDBACK_TYPE_LATE_THROTTLE
-        candidates.append(Finding(n, kind, distance, target, this, other, diff, unit, time_s, phase, whole, flag))
+        why = evidence.for_cause(kind, measures=measures, booked=booked, phases=phases)
+        candidates.append(Finding(n, kind, distance, target, this, other, diff, unit, _share(booked, *phases), phase,
+                                  whole, flag, why))
 
     if kink:  # only staying off full throttle there is this kink's own
         if throttle_diff > THROTTLE_TOLERANCE_M:
             add(FT.FEEDBACK_TYPE_LATE_THROTTLE, full, ref_full, full, ref_full, throttle_diff, "m",
-                _share(booked, PH.CORNER_PHASE_APEX, PH.CORNER_PHASE_EXIT, CARRY), PH.CORNER_PHASE_EXIT)
+                (PH.CORNER_PHASE_APEX, PH.CORNER_PHASE_EXIT, CARRY), PH.CORNER_PHASE_EXIT)
     elif late and ((slower_apex and not slowed_more) or throttle_diff > THROTTLE_TOLERANCE_M):
-        add(FT.FEEDBACK_TYPE_BRAKE_LATE, onset, ref_onset, onset, ref_onset, brake_diff, "m", whole, PH.CORNER_PHASE_BRAKING)
+        add(FT.FEEDBACK_TYPE_BRAKE_LATE, onset, ref_onset, onset, ref_onset, brake_diff, "m", (*TECHNIQUE_PHASES, CARRY),
+            PH.CORNER_PHASE_BRAKING)
     else:
         if brake_diff < -BRAKE_POINT_TOLERANCE_M and not slower_apex:
             add(FT.FEEDBACK_TYPE_BRAKE_EARLY, onset, ref_onset, onset, ref_onset, brake_diff, "m",
-                _share(booked, PH.CORNER_PHASE_BRAKING, PH.CORNER_PHASE_ENTRY, PH.CORNER_PHASE_APEX), PH.CORNER_PHASE_BRAKING)
+                (PH.CORNER_PHASE_BRAKING, PH.CORNER_PHASE_ENTRY, PH.CORNER_PHASE_APEX), PH.CORNER_PHASE_BRAKING)
         if slower_apex:  # braking earlier for a lower minimum speed is slowing too much: the speed is the cause
             phases = (PH.CORNER_PHASE_BRAKING, PH.CORNER_PHASE_ENTRY) if brake_diff < -BRAKE_POINT_TOLERANCE_M else ()
             add(FT.FEEDBACK_TYPE_LOW_APEX_SPEED, corner.apex_m, ref.apex_m, corner.apex_speed_mps * laps.MPS_TO_KMH,
                 ref.apex_speed_mps * laps.MPS_TO_KMH, min_diff, "km/h",
-                _share(booked, *phases, PH.CORNER_PHASE_APEX, PH.CORNER_PHASE_EXIT, CARRY), PH.CORNER_PHASE_APEX)
+                (*phases, PH.CORNER_PHASE_APEX, PH.CORNER_PHASE_EXIT, CARRY), PH.CORNER_PHASE_APEX)
         elif throttle_diff > THROTTLE_TOLERANCE_M:
             add(FT.FEEDBACK_TYPE_LATE_THROTTLE, full, ref_full, full, ref_full, throttle_diff, "m",
-                _share(booked, PH.CORNER_PHASE_EXIT, CARRY), PH.CORNER_PHASE_EXIT)
+                (PH.CORNER_PHASE_EXIT, CARRY), PH.CORNER_PHASE_EXIT)
     in_corner = _share(booked, PH.CORNER_PHASE_ENTRY, PH.CORNER_PHASE_APEX)
     if not kink and corner.coasting_m - ref.coasting_m > COASTING_TOLERANCE_M and (in_corner is None or in_corner >= IN_CORNER_COAST_S):
         add(FT.FEEDBACK_TYPE_COASTING, corner.entry_m, ref.entry_m, corner.coasting_m, ref.coasting_m,
-            corner.coasting_m - ref.coasting_m, "m", _share(booked, PH.CORNER_PHASE_ENTRY, PH.CORNER_PHASE_APEX),
+            corner.coasting_m - ref.coasting_m, "m", (PH.CORNER_PHASE_ENTRY, PH.CORNER_PHASE_APEX),
             PH.CORNER_PHASE_ENTRY)
     if not candidates:
         return None
@@ -248,7 +255,9 @@ def straight_findings(
     if ref is not None and coast - ref_coast > COASTING_TOLERANCE_M:
         found.append(Finding(n, FT.FEEDBACK_TYPE_COASTING, corner.approach_coasting_start_m,
                              ref.brake_onset_m or ref.entry_m, coast, ref_coast, coast - ref_coast, "m",
-                             _share(booked, PH.CORNER_PHASE_APPROACH), PH.CORNER_PHASE_APPROACH))
+                             _share(booked, PH.CORNER_PHASE_APPROACH), PH.CORNER_PHASE_APPROACH,
+                             evidence=(Measure("approach_coasting_m", coast, ref_coast, "m"),
+                                       *evidence.phase_losses(booked, (PH.CORNER_PHASE_APPROACH,)))))
     elif ref is None and max(coast, corner.coasting_m) > COASTING_LIMIT_M:
         metres = max(coast, corner.coasting_m)
         start = corner.approach_coasting_start_m if coast >= corner.coasting_m else corner.entry_m
@@ -258,7 +267,9 @@ def straight_findings(
         lifted = LIFTED if booked is None or LIFTED in booked else CARRY
         found.append(Finding(n, FT.FEEDBACK_TYPE_LIFT, corner.lift_start_m, corner.lift_start_m, corner.lift_m,
                              ref.lift_m, corner.lift_m - ref.lift_m, "m", _share(booked, lifted),
-                             PH.CORNER_PHASE_STRAIGHT))
+                             PH.CORNER_PHASE_STRAIGHT,
+                             evidence=(Measure("lift_m", corner.lift_m, ref.lift_m, "m"),
+                                       *evidence.phase_losses(booked, (lifted,)))))
     return found
 
 
@@ -285,11 +296,16 @@ def corner_findings(
                 finding = dataclasses.replace(finding, this_value=finding.this_value + found.this_value,
                                               reference_value=finding.reference_value + found.reference_value,
                                               delta_value=finding.delta_value + found.delta_value,
-                                              time_s=_add(finding.time_s, found.time_s), corner_loss_s=found.corner_loss_s)
+                                              time_s=_add(finding.time_s, found.time_s), corner_loss_s=found.corner_loss_s,
+                                              evidence=(*finding.evidence[:1], *found.evidence[:1],
+                                                        *evidence.phase_losses(booked, (PH.CORNER_PHASE_APPROACH,
+                                                                                        PH.CORNER_PHASE_ENTRY,
+                                                                                        PH.CORNER_PHASE_APEX))))
             elif finding.phase == PH.CORNER_PHASE_APPROACH and found is None and booked is not None:
                 # braking at the usual marker after coasting arrives too slow: the crawl to the corner is the coasting's
-                time = _share(booked, PH.CORNER_PHASE_APPROACH, PH.CORNER_PHASE_BRAKING, PH.CORNER_PHASE_ENTRY)
-                finding = dataclasses.replace(finding, time_s=time, corner_loss_s=corner_loss_s(booked))
+                crawl = (PH.CORNER_PHASE_APPROACH, PH.CORNER_PHASE_BRAKING, PH.CORNER_PHASE_ENTRY)
+                finding = dataclasses.replace(finding, time_s=_share(booked, *crawl), corner_loss_s=corner_loss_s(booked),
+                                              evidence=(*finding.evidence[:1], *evidence.phase_losses(booked, crawl)))
             findings.append(finding)
     return [_kink_exit(f, lap=lap, refs=refs) for f in findings]
 

@@ -206,6 +206,7 @@ def _feedback(finding: Finding, lap: analysis_pb2.LapAnalysis, loss: float | Non
         severity=severity_for(time_loss_s=max(stake, 0.0)), delta_value=finding.delta_value, delta_unit=finding.unit,
         time_loss_s=stake, description=describe(finding=finding, loss=loss, lap=lap), phase=finding.phase,
         corner_name=names.get(finding.corner_number, ""), corner_loss_s=finding.corner_loss_s or 0.0,
+        evidence=[measure.message() for measure in finding.evidence],
     )
 
 

@@ -178,3 +178,18 @@ def test_never_back_to_full_throttle_before_the_next_corner_is_a_late_throttle_w
     reference.corners[1].full_throttle_m = reference.corners[1].throttle_on_m = 0.0
     assert [f for f in rules.lap_feedback(lap=lap, reference=reference, corner_deltas=[], phase_deltas=losses)
             if f.corner_number == 2] == []
+
+
+def test_each_remark_carries_the_measures_that_decided_its_cause_and_its_phases_losses():
+    losses = {(1, PH.CORNER_PHASE_BRAKING): 0.12, (1, PH.CORNER_PHASE_ENTRY): 0.03, (1, PH.CORNER_PHASE_APEX): 0.02,
+              (1, PH.CORNER_PHASE_EXIT): 0.05}
+    (item,) = feedback({1: {"brake_onset_m": 400.0}}, losses)  # braked 26 m before the reference's 426 m
+    assert item.type == FT.FEEDBACK_TYPE_BRAKE_EARLY
+    got = [(e.name, round(e.value, 3), round(e.reference_value, 3), e.unit) for e in item.evidence]
+    assert got == [("brake_onset_m", 400.0, 426.0, "m"), ("min_speed_kmh", 97.5, 97.5, "km/h"),
+                   ("loss_braking_s", 0.12, 0.0, "s"), ("loss_entry_s", 0.03, 0.0, "s"), ("loss_apex_s", 0.02, 0.0, "s")]
+    # the phases' losses are the remark's time, and the exit (not braking early's) is not among them
+    assert sum(e.value for e in item.evidence if e.unit == "s") == pytest.approx(item.time_loss_s)
+    (late,) = feedback({2: {"full_throttle_m": 1330.0}}, {(2, PH.CORNER_PHASE_EXIT): 0.2, (2, PH.CORNER_PHASE_STRAIGHT): 0.1})
+    assert [e.name for e in late.evidence] == ["full_throttle_m", "min_speed_kmh", "loss_exit_s", "loss_straight_s"]
+    assert (late.evidence[0].value, late.evidence[0].reference_value) == (1330.0, 1290.0)

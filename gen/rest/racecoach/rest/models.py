@@ -164,6 +164,17 @@ class AnalysisPhaseDelta(msgspec.Struct, kw_only=True, omit_defaults=True):
 __all__.append("AnalysisPhaseDelta")
 
 
+class CoachingEvidence(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Evidence is one measure behind a remark: this lap's value against the reference's, or one phase's loss."""
+
+    name: Annotated[str | None, msgspec.Meta(description="name says what was measured: a corner's brake_onset_m, min_speed_kmh, entry_speed_kmh, full_throttle_m, brake_release_m, coasting_m, approach_coasting_m or lift_m; or a phase's loss: loss_approach_s, loss_braking_s, loss_entry_s, loss_apex_s, loss_exit_s, loss_straight_s, loss_after_lift_s (the straight from a lift's start) or loss_corner_s (the whole corner, where only that is known).")] = None
+    value: Annotated[float | None, msgspec.Meta(description="value is this lap's measure in unit; for a phase's loss, the seconds lost there (negative for a gain).")] = None
+    referenceValue: Annotated[float | None, msgspec.Meta(description="reference_value is the reference lap's measure in unit; 0 for a phase's loss.")] = None
+    unit: Annotated[str | None, msgspec.Meta(description='unit is "m", "km/h" or "s"; never empty.')] = None
+
+__all__.append("CoachingEvidence")
+
+
 class CoachingFeedback(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Feedback is one structured, actionable remark about a lap."""
 
@@ -178,6 +189,7 @@ class CoachingFeedback(msgspec.Struct, kw_only=True, omit_defaults=True):
     phase: Annotated[Literal["CORNER_PHASE_UNSPECIFIED", "CORNER_PHASE_APPROACH", "CORNER_PHASE_BRAKING", "CORNER_PHASE_ENTRY", "CORNER_PHASE_APEX", "CORNER_PHASE_EXIT", "CORNER_PHASE_STRAIGHT"] | None, msgspec.Meta(description='phase is the part of the corner the cause acts in; unspecified when not about one phase.')] = None
     cornerName: Annotated[str | None, msgspec.Meta(description="corner_name is the corner's official name where known; empty otherwise.")] = None
     cornerLossS: Annotated[float | None, msgspec.Meta(description="corner_loss_s is the whole corner's loss against the reference in seconds (every phase); 0 when not measured.")] = None
+    evidence: Annotated[list[CoachingEvidence] | None, msgspec.Meta(description='evidence lists what the remark rests on, most decisive first: the measures of this lap against the reference that made it this cause, then the loss of each phase its time_loss_s is made of; empty for strengths and notes.')] = None
 
 __all__.append("CoachingFeedback")
 

@@ -62,7 +62,7 @@ CUE_KIND_THROTTLE_EARLIER: CueKind
 CUE_KIND_NO_COASTING: CueKind
 
 class Feedback(_message.Message):
-    __slots__ = ("corner_number", "distance_m", "type", "severity", "delta_value", "delta_unit", "time_loss_s", "description", "phase", "corner_name", "corner_loss_s")
+    __slots__ = ("corner_number", "distance_m", "type", "severity", "delta_value", "delta_unit", "time_loss_s", "description", "phase", "corner_name", "corner_loss_s", "evidence")
     CORNER_NUMBER_FIELD_NUMBER: _ClassVar[int]
     DISTANCE_M_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -74,6 +74,7 @@ class Feedback(_message.Message):
     PHASE_FIELD_NUMBER: _ClassVar[int]
     CORNER_NAME_FIELD_NUMBER: _ClassVar[int]
     CORNER_LOSS_S_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
     corner_number: int
     distance_m: float
     type: FeedbackType
@@ -85,7 +86,20 @@ class Feedback(_message.Message):
     phase: _analysis_pb2.CornerPhase
     corner_name: str
     corner_loss_s: float
-    def __init__(self, corner_number: _Optional[int] = ..., distance_m: _Optional[float] = ..., type: _Optional[_Union[FeedbackType, str]] = ..., severity: _Optional[_Union[Severity, str]] = ..., delta_value: _Optional[float] = ..., delta_unit: _Optional[str] = ..., time_loss_s: _Optional[float] = ..., description: _Optional[str] = ..., phase: _Optional[_Union[_analysis_pb2.CornerPhase, str]] = ..., corner_name: _Optional[str] = ..., corner_loss_s: _Optional[float] = ...) -> None: ...
+    evidence: _containers.RepeatedCompositeFieldContainer[Evidence]
+    def __init__(self, corner_number: _Optional[int] = ..., distance_m: _Optional[float] = ..., type: _Optional[_Union[FeedbackType, str]] = ..., severity: _Optional[_Union[Severity, str]] = ..., delta_value: _Optional[float] = ..., delta_unit: _Optional[str] = ..., time_loss_s: _Optional[float] = ..., description: _Optional[str] = ..., phase: _Optional[_Union[_analysis_pb2.CornerPhase, str]] = ..., corner_name: _Optional[str] = ..., corner_loss_s: _Optional[float] = ..., evidence: _Optional[_Iterable[_Union[Evidence, _Mapping]]] = ...) -> None: ...
+
+class Evidence(_message.Message):
+    __slots__ = ("name", "value", "reference_value", "unit")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_VALUE_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    value: float
+    reference_value: float
+    unit: str
+    def __init__(self, name: _Optional[str] = ..., value: _Optional[float] = ..., reference_value: _Optional[float] = ..., unit: _Optional[str] = ...) -> None: ...
 
 class LapReport(_message.Message):
     __slots__ = ("session_id", "lap_id", "lap_number", "score", "feedback", "reference_lap_id", "model_version", "summary", "time_within_reach_s", "note")

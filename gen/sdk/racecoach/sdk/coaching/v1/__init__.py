@@ -6,6 +6,7 @@
 __all__ = (
     "CoachingServiceStub",
     "CueKind",
+    "Evidence",
     "Feedback",
     "FeedbackType",
     "LapReport",
@@ -226,6 +227,39 @@ class Severity(betterproto2.Enum):
 
 
 @dataclass(eq=False, repr=False)
+class Evidence(betterproto2.Message):
+    """
+    Evidence is one measure behind a remark: this lap's value against the reference's, or one phase's loss.
+    """
+
+    name: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
+    """
+    name says what was measured: a corner's brake_onset_m, min_speed_kmh, entry_speed_kmh, full_throttle_m,
+    brake_release_m, coasting_m, approach_coasting_m or lift_m; or a phase's loss: loss_approach_s, loss_braking_s,
+    loss_entry_s, loss_apex_s, loss_exit_s, loss_straight_s, loss_after_lift_s (the straight from a lift's start) or
+    loss_corner_s (the whole corner, where only that is known).
+    """
+
+    value: "float" = betterproto2.field(2, betterproto2.TYPE_DOUBLE)
+    """
+    value is this lap's measure in unit; for a phase's loss, the seconds lost there (negative for a gain).
+    """
+
+    reference_value: "float" = betterproto2.field(3, betterproto2.TYPE_DOUBLE)
+    """
+    reference_value is the reference lap's measure in unit; 0 for a phase's loss.
+    """
+
+    unit: "str" = betterproto2.field(4, betterproto2.TYPE_STRING)
+    """
+    unit is "m", "km/h" or "s"; never empty.
+    """
+
+
+default_message_pool.register_message("racecoach.coaching.v1", "Evidence", Evidence)
+
+
+@dataclass(eq=False, repr=False)
 class Feedback(betterproto2.Message):
     """
     Feedback is one structured, actionable remark about a lap.
@@ -293,6 +327,14 @@ class Feedback(betterproto2.Message):
     corner_loss_s: "float" = betterproto2.field(11, betterproto2.TYPE_DOUBLE)
     """
     corner_loss_s is the whole corner's loss against the reference in seconds (every phase); 0 when not measured.
+    """
+
+    evidence: "list[Evidence]" = betterproto2.field(
+        12, betterproto2.TYPE_MESSAGE, repeated=True
+    )
+    """
+    evidence lists what the remark rests on, most decisive first: the measures of this lap against the reference
+    that made it this cause, then the loss of each phase its time_loss_s is made of; empty for strengths and notes.
     """
 
 
