@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -56,6 +56,31 @@ def _frame(field_number: int, payload: bytes) -> bytes:
     return length_delimited(field_number, payload)
 
 
+RUN_MAX_BATCHES = 64  # batches sent in one message at most (a fast import, a backlog after a reconnect)
+RUN_MAX_BYTES = 1 << 20
+
+
+def runs_of(records: list[tuple[int, bytes]]) -> Iterable[list[tuple[int, bytes]]]:
+    """Consecutive (seq, payload) records in runs of at most RUN_MAX_BATCHES and RUN_MAX_BYTES (one record may be more)."""
+    run: list[tuple[int, bytes]] = []
+    size = 0
+    for record in records:
+        if run and (len(run) >= RUN_MAX_BATCHES or size + len(record[1]) > RUN_MAX_BYTES):
+            yield run
+            run, size = [], 0
+        run.append(record)
+        size += len(record[1])
+    if run:
+        yield run
+
+
+def run_request(run: list[tuple[int, bytes]]) -> bytes:
+    """The StreamRequest of a run: the batch alone, or StreamRequest.batches holding them all."""
+    if len(run) == 1:
+        return _frame(2, run[0][1])
+    return _frame(4, b"".join(_frame(1, payload) for _, payload in run))
+
+
 class _SourceFailed(Exception):
     """The batch source failed; the upload stops with the source's error."""
 
@@ -100,22 +125,25 @@ class ResumePoint:
 
 
 class MemoryWindow:
-    """Unacked batches held in memory, at most ``size`` of them (the producer waits for space)."""
+    """Unacked batches held in memory, at most ``size`` of them and ``max_bytes`` of batches (the producer waits for space)."""
 
-    def __init__(self, *, size: int) -> None:
+    def __init__(self, *, size: int, max_bytes: int = 1 << 62) -> None:
         self.size = size
+        self.max_bytes = max_bytes
+        self.held_bytes = 0
         self._unacked: OrderedDict[int, bytes] = OrderedDict()
         self._last_times: dict[int, float | None] = {}
         self.committed_seq = 0
         self.last_seq = 0
 
     def has_space(self) -> bool:
-        return len(self._unacked) < self.size
+        return len(self._unacked) < self.size and self.held_bytes < self.max_bytes
 
     def append(self, *, seq: int, payload: bytes, last_time_s: float | None = None) -> bool:
         if seq <= max(self.last_seq, self.committed_seq):
             return False
         self._unacked[seq] = payload
+        self.held_bytes += len(payload)
         self._last_times[seq] = last_time_s
         self.last_seq = seq
         return True
@@ -133,7 +161,7 @@ class MemoryWindow:
     def acked(self, committed: int) -> None:
         self.committed_seq = max(self.committed_seq, committed)
         for seq in [s for s in self._unacked if s <= self.committed_seq]:
-            del self._unacked[seq]
+            self.held_bytes -= len(self._unacked.pop(seq))
             self._last_times.pop(seq, None)
 
     @property
@@ -146,9 +174,9 @@ class Uploader:
     """One session's upload to ``address`` with ``token``.
 
     Without ``spool`` the unacked batches wait in a bounded in-memory window (``window``
-    batches; the source is paused while it is full). With a :class:`~racecoach.client.spool.Spool`
+    batches and ``window_bytes`` of them; the source is paused while it is full). With a :class:`~racecoach.client.spool.Spool`
     every batch is appended to the spool before it is sent, the source is never paused by the
-    network, at most ``window`` batches are in flight, and what is unacked after a crash is
+    network, at most ``window`` batches (``window_bytes`` of them) are in flight, and what is unacked after a crash is
     resent from the spool by the next run (``racing-coach upload`` or the same replay).
     ``max_attempts=None`` retries forever (live collection); backoff doubles from 0.2 s up to 5 s.
     """
@@ -156,7 +184,10 @@ class Uploader:
     address: str
     token: str
     session: telemetry_pb2.Session
-    window: int = 256
+    # Unacked batches in flight at most: 4 MiB of them (the bound for big batches: about 36 of 600 samples, 370 of
+    # 60) and at most 2048 (6-sample batches of 100 ms), so small batches keep as many samples moving as big ones.
+    window: int = 2048
+    window_bytes: int = 4 << 20
     max_attempts: int | None = 8
     spool: object | None = None
     on_lap: Callable[[ingest_pb2.LapCompleted], None] | None = None
@@ -167,7 +198,7 @@ class Uploader:
     _resume: ResumePoint = field(default_factory=ResumePoint)
 
     def __post_init__(self) -> None:
-        self._store = self.spool if self.spool is not None else MemoryWindow(size=self.window)
+        self._store = self.spool if self.spool is not None else MemoryWindow(size=self.window, max_bytes=self.window_bytes)
         self._committed = self._store.committed_seq
 
     @property
@@ -274,10 +305,16 @@ class Uploader:
                 request_serializer=lambda item: item, response_deserializer=ingest_pb2.StreamResponse.FromString,
             )
 
+            flight: deque[tuple[int, int]] = deque()  # (seq, bytes) of every batch sent and not yet acked
+            flown = [0]  # their bytes
+
             def ready(sent: int) -> bool:
+                while flight and flight[0][0] <= self._committed:
+                    flown[0] -= flight.popleft()[1]
                 in_flight = sent - self._committed
                 more = self._store.last_seq > sent
-                return bool(failure) or (more and in_flight < self.window) or (exhausted.is_set() and not more)
+                room = in_flight < self.window and flown[0] < self.window_bytes
+                return bool(failure) or (more and room) or (exhausted.is_set() and not more)
 
             async def requests() -> AsyncIterator[bytes]:
                 yield ingest_pb2.StreamRequest(start=ingest_pb2.SessionStart(session=self.session)).SerializeToString()
@@ -290,9 +327,17 @@ class Uploader:
                             return
                         room = self.window - (sent - self._committed)
                         pending = self._store.records_after(sent, limit=max(room, 0))
-                    for seq, payload in pending:
-                        yield _frame(2, payload)
-                        sent = seq
+                        budget = self.window_bytes - flown[0]
+                        for index, (seq, payload) in enumerate(pending):
+                            if index and len(payload) > budget:
+                                del pending[index:]
+                                break
+                            budget -= len(payload)
+                            flight.append((seq, len(payload)))
+                            flown[0] += len(payload)
+                    for run in runs_of(pending):  # what waits goes in few messages (StreamRequest.batches)
+                        yield run_request(run)
+                        sent = run[-1][0]
                     if exhausted.is_set() and self._store.last_seq <= sent:
                         break
                 end = ingest_pb2.SessionEnd(session_id=self.session.session_id, last_seq=self._store.last_seq)

@@ -105,6 +105,9 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
                 kind = request.WhichOneof("kind")
                 if kind == "batch":
                     await self._batch(request.batch, pipeline, out, clock)
+                elif kind == "batches":  # several batches in one message, each read as if alone
+                    for view in request.batches.batches:
+                        await self._batch(view, pipeline, out, clock)
                 elif kind == "end":
                     ended = True
                     break

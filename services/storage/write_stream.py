@@ -26,8 +26,8 @@ from racecoach.services.storage.binary_copy import BatchRows, encode_batches, en
 from racecoach.services.storage.identity import User
 from racecoach.storage.v1 import storage_pb2
 
-QUEUE_DEPTH = 256  # requests read ahead of the database; the reader waits when full (backpressure)
-GROUP_MAX = 256  # requests committed together at most
+QUEUE_DEPTH = 1024  # batches (and other requests) read ahead of the database; the reader waits when full (backpressure)
+GROUP_MAX = 1024  # requests committed together at most (100 ms batches: 6,144 samples)
 GROUP_MAX_SAMPLES = 16_384  # samples committed together at most (bigger COPYs gain nothing; smaller ones overlap better)
 PREPARE_CHUNK = 32  # requests checked and encoded together while a commit runs
 Recheck = Callable[[], Awaitable[object]]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timezone
@@ -127,7 +126,7 @@ async def write_batches(
                 payload = copy_payload(encoded, session_pk=session_pk)
             else:
                 payload = encode_rows(session_pk=session_pk, batches=new.batches)
-            await conn.copy_to_table("telemetry_samples", source=io.BytesIO(payload), columns=list(COLUMNS), format="binary")
+            await conn.copy_to_table("telemetry_samples", source=_once(payload), columns=list(COLUMNS), format="binary")
         new_committed = expected - 1
         await conn.execute(
             "UPDATE sessions SET committed_seq = $2, sample_count = sample_count + $3,"
@@ -138,6 +137,12 @@ async def write_batches(
     STORAGE_BATCHES.inc(len(fresh))
     STORAGE_SAMPLES.inc(new.count)
     return new_committed
+
+
+async def _once(payload: bytes):
+    """The COPY payload as an asynchronous iterable: asyncpg sends it from the event loop (a file-like
+    source would be read in its thread pool, a hop per COPY)."""
+    yield payload
 
 
 async def write_lap(conn: asyncpg.Connection, *, user: User, lap: analysis_pb2.LapAnalysis) -> None:

@@ -283,6 +283,22 @@ class IngestBatchError(msgspec.Struct, kw_only=True, omit_defaults=True):
 __all__.append("IngestBatchError")
 
 
+class IngestBatchRun(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """BatchRun is consecutive batches of one session, each seq one above the one before."""
+
+    batches: Annotated[list[TelemetryTelemetryBatch] | None, msgspec.Meta(description='batches are in seq order.')] = None
+
+__all__.append("IngestBatchRun")
+
+
+class IngestBatchRunRawView(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """BatchRunRawView is byte-compatible with BatchRun, reading batches as raw views."""
+
+    batches: Annotated[list[TelemetryTelemetryBatchRawView] | None, msgspec.Meta(description='batches are BatchRun.batches, read without copying the channel arrays.')] = None
+
+__all__.append("IngestBatchRunRawView")
+
+
 class IngestDurableAck(msgspec.Struct, kw_only=True, omit_defaults=True):
     """DurableAck says every batch up to committed_seq is committed to storage."""
 
@@ -344,6 +360,7 @@ class IngestStreamRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
     start: Annotated[IngestSessionStart | None, msgspec.Meta(description='start must be the first message.')] = None
     batch: Annotated[TelemetryTelemetryBatch | None, msgspec.Meta(description='batch is the next batch, seq one above the previous.')] = None
     end: Annotated[IngestSessionEnd | None, msgspec.Meta(description='end is the last message.')] = None
+    batches: Annotated[IngestBatchRun | None, msgspec.Meta(description='batches are the next batches, in one message: a collector with several waiting (a fast import, a backlog after a reconnect) sends them so; each is read, checked and acknowledged as if it had come alone.')] = None
 
 __all__.append("IngestStreamRequest")
 
@@ -354,6 +371,7 @@ class IngestStreamRequestRawView(msgspec.Struct, kw_only=True, omit_defaults=Tru
     start: Annotated[IngestSessionStart | None, msgspec.Meta(description='start is StreamRequest.start.')] = None
     batch: Annotated[TelemetryTelemetryBatchRawView | None, msgspec.Meta(description='batch is StreamRequest.batch, read without copying the channel arrays.')] = None
     end: Annotated[IngestSessionEnd | None, msgspec.Meta(description='end is StreamRequest.end.')] = None
+    batches: Annotated[IngestBatchRunRawView | None, msgspec.Meta(description='batches is StreamRequest.batches, read as raw views.')] = None
 
 __all__.append("IngestStreamRequestRawView")
 

@@ -1,10 +1,11 @@
 from racecoach.analysis.v1 import analysis_pb2 as _analysis_pb2
 from racecoach.coaching.v1 import coaching_pb2 as _coaching_pb2
 from racecoach.telemetry.v1 import telemetry_pb2 as _telemetry_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -51,24 +52,40 @@ class SessionEnd(_message.Message):
     def __init__(self, session_id: _Optional[str] = ..., last_seq: _Optional[int] = ...) -> None: ...
 
 class StreamRequest(_message.Message):
-    __slots__ = ("start", "batch", "end")
+    __slots__ = ("start", "batch", "end", "batches")
     START_FIELD_NUMBER: _ClassVar[int]
     BATCH_FIELD_NUMBER: _ClassVar[int]
     END_FIELD_NUMBER: _ClassVar[int]
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
     start: SessionStart
     batch: _telemetry_pb2.TelemetryBatch
     end: SessionEnd
-    def __init__(self, start: _Optional[_Union[SessionStart, _Mapping]] = ..., batch: _Optional[_Union[_telemetry_pb2.TelemetryBatch, _Mapping]] = ..., end: _Optional[_Union[SessionEnd, _Mapping]] = ...) -> None: ...
+    batches: BatchRun
+    def __init__(self, start: _Optional[_Union[SessionStart, _Mapping]] = ..., batch: _Optional[_Union[_telemetry_pb2.TelemetryBatch, _Mapping]] = ..., end: _Optional[_Union[SessionEnd, _Mapping]] = ..., batches: _Optional[_Union[BatchRun, _Mapping]] = ...) -> None: ...
+
+class BatchRun(_message.Message):
+    __slots__ = ("batches",)
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
+    batches: _containers.RepeatedCompositeFieldContainer[_telemetry_pb2.TelemetryBatch]
+    def __init__(self, batches: _Optional[_Iterable[_Union[_telemetry_pb2.TelemetryBatch, _Mapping]]] = ...) -> None: ...
+
+class BatchRunRawView(_message.Message):
+    __slots__ = ("batches",)
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
+    batches: _containers.RepeatedCompositeFieldContainer[_telemetry_pb2.TelemetryBatchRawView]
+    def __init__(self, batches: _Optional[_Iterable[_Union[_telemetry_pb2.TelemetryBatchRawView, _Mapping]]] = ...) -> None: ...
 
 class StreamRequestRawView(_message.Message):
-    __slots__ = ("start", "batch", "end")
+    __slots__ = ("start", "batch", "end", "batches")
     START_FIELD_NUMBER: _ClassVar[int]
     BATCH_FIELD_NUMBER: _ClassVar[int]
     END_FIELD_NUMBER: _ClassVar[int]
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
     start: SessionStart
     batch: _telemetry_pb2.TelemetryBatchRawView
     end: SessionEnd
-    def __init__(self, start: _Optional[_Union[SessionStart, _Mapping]] = ..., batch: _Optional[_Union[_telemetry_pb2.TelemetryBatchRawView, _Mapping]] = ..., end: _Optional[_Union[SessionEnd, _Mapping]] = ...) -> None: ...
+    batches: BatchRunRawView
+    def __init__(self, start: _Optional[_Union[SessionStart, _Mapping]] = ..., batch: _Optional[_Union[_telemetry_pb2.TelemetryBatchRawView, _Mapping]] = ..., end: _Optional[_Union[SessionEnd, _Mapping]] = ..., batches: _Optional[_Union[BatchRunRawView, _Mapping]] = ...) -> None: ...
 
 class SessionAccepted(_message.Message):
     __slots__ = ("session_id", "committed_seq", "committed_tick")

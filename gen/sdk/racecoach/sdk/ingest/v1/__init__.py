@@ -6,6 +6,8 @@
 __all__ = (
     "BatchError",
     "BatchErrorReason",
+    "BatchRun",
+    "BatchRunRawView",
     "DurableAck",
     "IngestServiceStub",
     "LapCompleted",
@@ -161,6 +163,42 @@ class BatchError(betterproto2.Message):
 
 
 default_message_pool.register_message("racecoach.ingest.v1", "BatchError", BatchError)
+
+
+@dataclass(eq=False, repr=False)
+class BatchRun(betterproto2.Message):
+    """
+    BatchRun is consecutive batches of one session, each seq one above the one before.
+    """
+
+    batches: "list[__telemetry__v1__.TelemetryBatch]" = betterproto2.field(
+        1, betterproto2.TYPE_MESSAGE, repeated=True
+    )
+    """
+    batches are in seq order.
+    """
+
+
+default_message_pool.register_message("racecoach.ingest.v1", "BatchRun", BatchRun)
+
+
+@dataclass(eq=False, repr=False)
+class BatchRunRawView(betterproto2.Message):
+    """
+    BatchRunRawView is byte-compatible with BatchRun, reading batches as raw views.
+    """
+
+    batches: "list[__telemetry__v1__.TelemetryBatchRawView]" = betterproto2.field(
+        1, betterproto2.TYPE_MESSAGE, repeated=True
+    )
+    """
+    batches are BatchRun.batches, read without copying the channel arrays.
+    """
+
+
+default_message_pool.register_message(
+    "racecoach.ingest.v1", "BatchRunRawView", BatchRunRawView
+)
 
 
 @dataclass(eq=False, repr=False)
@@ -338,6 +376,14 @@ class StreamRequest(betterproto2.Message):
     end is the last message.
     """
 
+    batches: "BatchRun | None" = betterproto2.field(
+        4, betterproto2.TYPE_MESSAGE, optional=True, group="kind"
+    )
+    """
+    batches are the next batches, in one message: a collector with several waiting (a fast import, a backlog
+    after a reconnect) sends them so; each is read, checked and acknowledged as if it had come alone.
+    """
+
 
 default_message_pool.register_message(
     "racecoach.ingest.v1", "StreamRequest", StreamRequest
@@ -372,6 +418,13 @@ class StreamRequestRawView(betterproto2.Message):
     )
     """
     end is StreamRequest.end.
+    """
+
+    batches: "BatchRunRawView | None" = betterproto2.field(
+        4, betterproto2.TYPE_MESSAGE, optional=True, group="kind"
+    )
+    """
+    batches is StreamRequest.batches, read as raw views.
     """
 
 
