@@ -135,6 +135,7 @@ def render_routes(
                             f"    description={doc!r},",
                             f'    tags=["{service.name}"],',
                             "    responses=ERROR_RESPONSES,",
+                            *(['    media_type="text/event-stream",'] if method.server_streaming else []),
                             ")",
                             f"async def {handler}(",
                             *(f"    {p}," for p in params),

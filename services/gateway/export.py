@@ -8,12 +8,14 @@ file. The caller's Authorization header travels as gRPC metadata and errors map 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import grpc
 from google.protobuf.message import Message
 from litestar import Request, get
 from litestar.di import NamedDependency
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Schema
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Stream
 
@@ -33,6 +35,17 @@ Channels = Annotated[
     str | None,
     QueryParameter(name="channels", required=False, description="comma-separated channel names; empty exports every stored channel"),
 ]
+
+
+@dataclass
+class FileOperation(Operation):
+    """An export's OpenAPI operation: its 200 answer is a file, CSV or Parquet (by ``format``), not JSON."""
+
+    def __post_init__(self) -> None:
+        file = Schema(type=OpenAPIType.STRING, format="binary")  # type: ignore[arg-type]
+        if self.responses and "200" in self.responses:
+            self.responses["200"].content = {"text/csv": OpenAPIMediaType(schema=file),
+                                             "application/vnd.apache.parquet": OpenAPIMediaType(schema=file)}
 
 
 def _channels(raw: str | None) -> list[str]:
@@ -71,14 +84,16 @@ async def _download(backend: Any, *, method: str, request: Message, response_typ
 
 
 @get("/api/v1/laps/{lap_id:str}/export", operation_id="ExportLap", tags=["StorageService"],
-     summary="ExportLap", description="Download one lap's samples as CSV or Parquet.", responses=ERROR_RESPONSES)
+     summary="ExportLap", description="Download one lap's samples as CSV or Parquet.", responses=ERROR_RESPONSES,
+     operation_class=FileOperation)
 async def export_lap(lap_id: LapId, request: Request, backend: Backend, format: Format = "csv", channels: Channels = None) -> Stream:
     message = storage_pb2.ExportLapRequest(lap_id=lap_id, format=FORMATS[format], channels=_channels(channels))
     return await _download(backend, method="ExportLap", request=message, response_type=storage_pb2.ExportLapResponse, http_request=request)
 
 
 @get("/api/v1/sessions/{session_id:str}/export", operation_id="ExportSession", tags=["StorageService"],
-     summary="ExportSession", description="Download every sample of a session as CSV or Parquet.", responses=ERROR_RESPONSES)
+     summary="ExportSession", description="Download every sample of a session as CSV or Parquet.", responses=ERROR_RESPONSES,
+     operation_class=FileOperation)
 async def export_session(
     session_id: SessionId, request: Request, backend: Backend, format: Format = "csv", channels: Channels = None
 ) -> Stream:

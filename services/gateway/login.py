@@ -26,6 +26,7 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.response import Redirect
 
@@ -139,7 +140,8 @@ LOGIN_FAILED = """<!doctype html><html lang="en"><head><meta charset="utf-8"><ti
 
 @get("/login", tags=["Login"], summary="Login", operation_id="Login", security=[{}],
      description="Spend a one-time login code: sets the HttpOnly, SameSite=Strict session cookie and redirects to the dashboard.",
-     responses={401: ERROR_RESPONSES[401]})
+     responses={401: ResponseSpec(data_container=str, media_type="text/html", generate_examples=False,
+                                  description="the code is used or expired: a page that says so (HTML)")})
 async def login_with_code(request: Request, code: Annotated[str, QueryParameter(description="the one-time code")]) -> Response:
     token = store_of(request).spend_code(code)
     if token is None:

@@ -203,6 +203,7 @@ async def storage_service_get_lap(
     description="StreamLapTelemetry streams a lap's samples as columnar chunks, optionally downsampled.",
     tags=["StorageService"],
     responses=ERROR_RESPONSES,
+    media_type="text/event-stream",
 )
 async def storage_service_stream_lap_telemetry(
     lap_id: Annotated[str, PathParameter(description='lap_id is the lap; never empty.')],
