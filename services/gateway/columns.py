@@ -129,7 +129,7 @@ Channels = Annotated[
     QueryParameter(name="channels", required=False, description="comma-separated channel names; empty sends every stored channel"),
 ]
 MaxSamples = Annotated[
-    int | None, QueryParameter(name="maxSamples", required=False, ge=0, description="downsample to at most this many samples; 0 sends all")
+    int | None, QueryParameter(name="maxSamples", required=False, ge=0, le=2**32 - 1, description="downsample to at most this many samples; 0 sends all")
 ]
 
 

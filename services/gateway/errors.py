@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import grpc
 from litestar import Request, Response
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, ValidationException
 
 from racecoach.codegen.rest_runtime import ERROR_RESPONSES
 from racecoach.services.common.logs import get_logger
@@ -54,7 +54,26 @@ def error_body(status: int, detail: str) -> dict[str, object]:
     return {"status_code": status, "detail": detail}
 
 
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def validation_detail(exc: ValidationException) -> str:
+    """Litestar's refusal of a parameter or body, naming each field as the caller sends it and what it must be."""
+    problems = []
+    for entry in exc.extra if isinstance(exc.extra, list) else ():
+        if not isinstance(entry, dict) or not entry.get("key"):
+            continue
+        source = str(getattr(entry.get("source"), "value", entry.get("source") or "")).lower()
+        key = _camel(entry["key"]) if source == "query" else entry["key"]
+        problems.append(f"{key}{f' ({source})' if source else ''}: {entry.get('message') or 'invalid value'}")
+    return "invalid request: " + "; ".join(problems) if problems else "invalid request"
+
+
 def handle_http_exception(request: Request, exc: HTTPException) -> Response:
+    if isinstance(exc, ValidationException) and str(exc.detail).startswith("Validation failed for "):
+        exc.detail = validation_detail(exc)  # Litestar's own text only repeats the URL
     if exc.status_code >= 500:
         cause = exc.__cause__
         log.error("request failed", path=request.url.path, status=exc.status_code,
