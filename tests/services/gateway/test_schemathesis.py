@@ -1,0 +1,125 @@
+"""Schemathesis against the gateway: requests generated from the gateway's own OpenAPI document (``/schema/openapi.json``),
+sent to the real gateway over the real mesh with a real token, positive and negative data.
+
+Every answer must be declared in the document (status code, content type, body schema), none may be a 5xx, and no
+error body may carry a traceback, SQL or a file path. Path parameters are half the time the ids of a seeded session
+and its laps, so the routes are exercised past "not found". Bounded in examples (under the gateway's rate limit of
+600 requests a minute) and time, derandomized so that a run is the same on every machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+
+import grpc
+import httpx
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis import checks as st_checks
+
+from every_rpc import seed
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+EXAMPLES = {GenerationMode.POSITIVE: 14, GenerationMode.NEGATIVE: 10}  # per operation; 17 operations
+BUDGET_S = 40.0
+# Routes that stream for as long as the session is driven: only generated (unknown) ids are sent there.
+STREAMING = {"/api/v1/sessions/{session_id}/live"}
+CHECKS = [st_checks.not_a_server_error, st_checks.status_code_conformance, st_checks.content_type_conformance,
+          st_checks.response_schema_conformance]
+# Data outside the document must be refused. (Not the converse: the document gives no ranges for numbers nor formats
+# for times, so a 400 for a negative sample count or a timestamp without a zone is right, not a failure.)
+EXTRA_CHECKS = {GenerationMode.NEGATIVE: [st_checks.negative_data_rejection], GenerationMode.POSITIVE: []}
+LEAKS = re.compile(
+    r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+|\b(?:SELECT|INSERT|UPDATE|DELETE)\b .*\b(?:FROM|INTO|SET)\b"
+    r"|asyncpg|psycopg|/(?:home|work|usr|tmp|opt|var)/\S+|\.py\b|racecoach\.services|grpc\._|AioRpcError|StatusCode\.",
+)
+
+
+def leaked(body: str) -> str | None:
+    """The first piece of an error body that speaks of the implementation (a traceback, SQL, a path), if any."""
+    found = LEAKS.search(body)
+    return found.group(0) if found else None
+
+
+def describe(exc: BaseException) -> str:
+    """The titles of the checks that failed."""
+    parts = exc.exceptions if isinstance(exc, BaseExceptionGroup) else (exc,)
+    return "; ".join(getattr(p, "title", type(p).__name__) + ": " + " ".join(str(p).split())[:200] for p in parts)
+
+
+def with_seeded_ids(case, ids: dict[str, str]):
+    for name in list(case.path_parameters or {}):
+        if name in ids:
+            case.path_parameters[name] = ids[name]
+    return case
+
+
+def fuzz(base_url: str, token: str, document: dict, ids: dict[str, str]) -> tuple[list[str], int]:
+    """Run every operation's examples; (the failures found, how many requests were sent)."""
+    schema = schemathesis.openapi.from_dict(document)
+    auth = {"Authorization": f"Bearer {token}"}
+    failures: list[str] = []
+    sent = 0
+    deadline = time.monotonic() + BUDGET_S
+    with requests.Session() as http:
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            for mode, examples in EXAMPLES.items():
+                strategy = operation.as_strategy(generation_mode=mode, headers=auth)
+                if operation.path not in STREAMING and mode is GenerationMode.POSITIVE:
+                    strategy = st.one_of(strategy, strategy.map(lambda case: with_seeded_ids(case, ids)))
+
+                @settings(max_examples=examples, derandomize=True, database=None, deadline=None,
+                          phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+                @given(case=strategy)
+                def one(case):
+                    nonlocal sent
+                    if time.monotonic() > deadline:
+                        return
+                    sent += 1
+                    case.headers = {**(case.headers or {}), **auth}
+                    try:
+                        response = case.call(session=http, base_url=base_url, timeout=15)
+                    except requests.RequestException as exc:
+                        failures.append(f"{case.method} {case.formatted_path}: no answer ({type(exc).__name__})")
+                        return
+                    text = response.content.decode("utf-8", "replace")
+                    label = f"{mode.value} {case.method} {response.request.url} -> {response.status_code}"
+                    try:
+                        case.validate_response(response, checks=CHECKS + EXTRA_CHECKS[mode])
+                    except (AssertionError, BaseExceptionGroup) as exc:  # one failed check, or several at once
+                        failures.append(f"{label}: {describe(exc)}\n    {text[:300]}")
+                    if response.status_code >= 400 and (piece := leaked(text)):
+                        failures.append(f"{label}: the error body leaks {piece!r}: {text[:300]}")
+
+                try:
+                    one()
+                except Unsatisfiable:  # nothing of the operation can be made invalid (no parameter, no body)
+                    assert mode is GenerationMode.NEGATIVE, operation.label
+    return failures, sent
+
+
+async def test_generated_requests_get_declared_answers_and_never_a_5xx_or_a_leak(mesh, token_for):
+    token = await token_for("fuzz")
+    async with grpc.aio.insecure_channel(mesh.address("storage")) as channel:
+        seeded = await seed(channel, token)
+    ids = {"session_id": seeded.session_id, "lap_id": seeded.lap_ids[1], "reference_lap_id": seeded.lap_ids[0],
+           "track_name": seeded.session.track.name}
+    async with httpx.AsyncClient(base_url=mesh.gateway_url) as client:
+        document = (await client.get("/schema/openapi.json")).json()
+    assert len(document["paths"]) >= 15
+    started = time.monotonic()
+    failures, sent = await asyncio.to_thread(fuzz, mesh.gateway_url, token, document, ids)
+    distinct = {re.sub(r"https?://[^/]+|\?\S*", "", f.split(": ", 1)[0]) + f.split(": ", 1)[1][:60]: f for f in failures}
+    assert not failures, f"{len(failures)} of {sent} requests, {len(distinct)} distinct:\n" + "\n".join(distinct.values())
+    assert sent >= 200 and time.monotonic() - started < BUDGET_S + 15
+    async with httpx.AsyncClient(base_url=mesh.gateway_url) as client:
+        assert (await client.get("/healthz")).status_code == 200
