@@ -21,7 +21,7 @@ from racecoach.services.common.channels import BY_FIELD, CHANNELS, REQUIRED
 from racecoach.services.common.errors import InvalidInputError, ServiceError
 from racecoach.services.common.limits import check_message, check_text
 from racecoach.services.common.metrics import STORAGE_COMMIT_SECONDS
-from racecoach.services.storage import batch_runs, database, writes
+from racecoach.services.storage import batch_runs, database, group_commit, writes
 from racecoach.services.storage.binary_copy import BatchRows, encode_batches, encode_joined
 from racecoach.services.storage.identity import User
 from racecoach.storage.v1 import storage_pb2
@@ -152,6 +152,15 @@ def prepare_group(group: list, *, max_samples: int) -> list:
 
 
 async def commit_run(pool: asyncpg.Pool, *, user: User, run: BatchRun) -> list[storage_pb2.WriteResponse]:
+    """Commit a run alone, in its own transaction."""
+    if not run.good:
+        return [run.bad[position] for position in range(len(run.requests))]
+    async with database.connection(pool) as conn:
+        return await commit_run_on(conn, user=user, run=run)
+
+
+async def commit_run_on(conn: asyncpg.Connection, *, user: User, run: BatchRun) -> list[storage_pb2.WriteResponse]:
+    """Store a run on ``conn`` (its own transaction, or a savepoint inside a shared one); the answer to each request."""
     session_id = run.session_id
     committed = 0
     failure: ServiceError | None = None
@@ -159,20 +168,19 @@ async def commit_run(pool: asyncpg.Pool, *, user: User, run: BatchRun) -> list[s
     batches = [rows for _, rows in run.good]
     if not batches:
         return [bad[position] for position in range(len(run.requests))]
-    async with database.connection(pool) as conn:
-        try:
-            with STORAGE_COMMIT_SECONDS.time():
-                committed = await writes.write_batches(conn, user=user, session_id=session_id, batches=batches, encoded=run.encoded)
-        except ServiceError as exc:
-            failure = exc
-            if len(batches) > 1:  # store what can be stored, one by one
-                failure = None
-                for position, rows in run.good:
-                    try:
-                        committed = await writes.write_batches(conn, user=user, session_id=session_id, batches=[rows])
-                    except ServiceError as one:
-                        bad[position] = refusal(run.requests[position].request_id, session_id, committed, one,
-                                                default=storage_pb2.WRITE_ERROR_CODE_INVALID_BATCH)
+    try:
+        with STORAGE_COMMIT_SECONDS.time():
+            committed = await writes.write_batches(conn, user=user, session_id=session_id, batches=batches, encoded=run.encoded)
+    except ServiceError as exc:
+        failure = exc
+        if len(batches) > 1:  # store what can be stored, one by one
+            failure = None
+            for position, rows in run.good:
+                try:
+                    committed = await writes.write_batches(conn, user=user, session_id=session_id, batches=[rows])
+                except ServiceError as one:
+                    bad[position] = refusal(run.requests[position].request_id, session_id, committed, one,
+                                            default=storage_pb2.WRITE_ERROR_CODE_INVALID_BATCH)
     responses = []
     for position, request in enumerate(run.requests):
         if position in bad:
@@ -210,9 +218,10 @@ async def commit_group(pool: asyncpg.Pool, *, user: User, steps: list, recheck: 
     if recheck is not None:
         await recheck()
     responses: list[storage_pb2.WriteResponse] = []
+    committer = group_commit.committer_for(pool)
     for step in steps:
         if isinstance(step, BatchRun):
-            responses += await commit_run(pool, user=user, run=step)
+            responses += await committer.commit(user=user, run=step)
         else:
             responses.append(await commit_one(pool, user=user, request=step))
     return responses
