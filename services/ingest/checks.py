@@ -27,16 +27,18 @@ def _bounds(names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     return lows, highs
 
 
+@lru_cache(maxsize=64)
+def _floats(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The float channels among ``names``, in order."""
+    return tuple(name for name in names if BY_FIELD[name].dtype.kind == "f")
+
+
 def _clean(arrays: Mapping[str, np.ndarray], count: int, max_samples: int) -> bool:
     if not 0 < count <= max_samples or any(name not in arrays for name in REQUIRED):
         return False
-    floats = []
-    for name, values in arrays.items():
-        if len(values) != count:
-            return False
-        if values.dtype.kind == "f":
-            floats.append(name)
-    names = tuple(floats)
+    if any(len(values) != count for values in arrays.values()):
+        return False
+    names = _floats(tuple(arrays))
     joined = np.concatenate([arrays[name] for name in names], dtype=np.float64).reshape(len(names), count)
     lows, highs = _bounds(names)
     if not (np.isfinite(joined).all() and (joined >= lows).all() and (joined <= highs).all()):

@@ -9,7 +9,7 @@ batches of one session share one transaction and one COPY.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -82,9 +82,27 @@ def _decode_joined(requests: list, *, max_samples: int) -> tuple[list[BatchRows]
         return None
     batches, start = [], 0
     for view, count in zip(views, counts):
-        batches.append(BatchRows(seq=view.seq, arrays={n: a[start : start + count] for n, a in joined.items()}, sample_count=count))
+        batches.append(BatchRows(seq=view.seq, arrays=Slices(joined, start, start + count), sample_count=count))
         start += count
     return batches, joined
+
+
+class Slices(Mapping):
+    """One batch's channels as slices of the run's joined arrays, each made when it is read (most never are)."""
+
+    __slots__ = ("_joined", "_start", "_stop")
+
+    def __init__(self, joined: dict[str, np.ndarray], start: int, stop: int) -> None:
+        self._joined, self._start, self._stop = joined, start, stop
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._joined[name][self._start : self._stop]
+
+    def __iter__(self):
+        return iter(self._joined)
+
+    def __len__(self) -> int:
+        return len(self._joined)
 
 
 def _joined_valid(batches: Sequence[BatchRows], joined: dict[str, np.ndarray]) -> bool:
