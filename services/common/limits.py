@@ -21,7 +21,10 @@ MAX_NAME_CHARS = 256  # names and labels: track, layout, car, driver, channel, c
 MAX_TEXT_CHARS = 4096  # prose: a report's summary and note, a remark's description
 TEXT_FIELDS = frozenset({"description", "summary", "note"})
 
-_STRING, _FLOAT, _MESSAGE = "string", "float", "message"
+_STRING, _FLOAT, _MESSAGE, _TIME = "string", "float", "message", "time"
+# What protobuf's JSON, its ToDatetime() and PostgreSQL accept: 0001-01-01 to 9999-12-31, nanos within one second.
+TIMESTAMP_SECONDS = (-62_135_596_800, 253_402_300_799)
+DURATION_SECONDS = 315_576_000_000
 
 
 def limit_of(name: str) -> int:
@@ -43,13 +46,17 @@ def check_text(value: str, *, field: str, limit: int | None = None) -> str:
 
 @lru_cache(maxsize=None)
 def _plan(descriptor: Descriptor) -> tuple[tuple[str, str, bool, int], ...]:
-    """The fields worth looking at: strings, singular floats, and messages (not well-known types)."""
+    """The fields worth looking at: strings, singular floats, times (Timestamp, Duration) and messages (not other
+    well-known types)."""
     plan = []
     for f in descriptor.fields:
         if f.type == FieldDescriptor.TYPE_STRING:
             plan.append((f.name, _STRING, f.is_repeated, limit_of(f.name)))
         elif f.type in (FieldDescriptor.TYPE_FLOAT, FieldDescriptor.TYPE_DOUBLE) and not f.is_repeated:
             plan.append((f.name, _FLOAT, False, 0))
+        elif f.type == FieldDescriptor.TYPE_MESSAGE and f.message_type.full_name in (
+                "google.protobuf.Timestamp", "google.protobuf.Duration"):
+            plan.append((f.name, _TIME, f.is_repeated, 0))
         elif f.type == FieldDescriptor.TYPE_MESSAGE and not f.message_type.full_name.startswith("google.protobuf."):
             if f.message_type.GetOptions().map_entry:
                 continue
@@ -57,8 +64,26 @@ def _plan(descriptor: Descriptor) -> tuple[tuple[str, str, bool, int], ...]:
     return tuple(plan)
 
 
+def check_time(value: Message, *, field: str) -> None:
+    """InvalidInputError unless ``value`` (a Timestamp or a Duration) is one that protobuf itself can convert."""
+    seconds, nanos = value.seconds, value.nanos
+    if value.DESCRIPTOR.full_name == "google.protobuf.Timestamp":
+        low, high = TIMESTAMP_SECONDS
+        if not low <= seconds <= high:
+            raise InvalidInputError(f"{field} is not a valid time: seconds {seconds} lies outside the years 1 to 9999")
+        if not 0 <= nanos <= 999_999_999:
+            raise InvalidInputError(f"{field} is not a valid time: nanos {nanos} must be between 0 and 999999999")
+        return
+    if not -DURATION_SECONDS <= seconds <= DURATION_SECONDS:
+        raise InvalidInputError(f"{field} is not a valid duration: seconds {seconds} is beyond 10,000 years")
+    if not -999_999_999 <= nanos <= 999_999_999 or (seconds and nanos and (seconds < 0) != (nanos < 0)):
+        raise InvalidInputError(
+            f"{field} is not a valid duration: nanos {nanos} must be within one second and of the sign of seconds")
+
+
 def check_message(message: Message, *, prefix: str = "") -> None:
-    """Raise InvalidInputError naming the first string that is too long or holds NUL, or number that is not finite."""
+    """Raise InvalidInputError naming the first string that is too long or holds NUL, number that is not finite, or
+    time (Timestamp, Duration) that protobuf cannot convert."""
     for name, kind, repeated, limit in _plan(message.DESCRIPTOR):
         path = f"{prefix}{name}"
         if kind == _STRING:
@@ -70,6 +95,10 @@ def check_message(message: Message, *, prefix: str = "") -> None:
             value = getattr(message, name)
             if not math.isfinite(value):
                 raise InvalidInputError(f"{path} is {value}; it must be a finite number")
+        elif kind == _TIME:
+            for index, item in enumerate(getattr(message, name)) if repeated else ((None, getattr(message, name)),):
+                if item.seconds or item.nanos:
+                    check_time(item, field=path if index is None else f"{path}[{index}]")
         elif repeated:
             for index, item in enumerate(getattr(message, name)):
                 check_message(item, prefix=f"{path}[{index}].")
