@@ -30,6 +30,8 @@ export async function signIn(token) {
 }
 
 export const listSessions = () => api("/api/v1/sessions?pageSize=50");
+// the newest sessions whose track and car names contain these (the caller keeps the exact matches)
+export const listSessionsOf = (track, car) => api(`/api/v1/sessions?pageSize=20&track=${enc(track)}&car=${enc(car)}`);
 export const getSession = (id) => api(`/api/v1/sessions/${enc(id)}`);
 export const getLap = (id) => api(`/api/v1/laps/${enc(id)}`);
 export const getCompare = (id, refId) => api(`/api/v1/laps/${enc(id)}/compare/${enc(refId)}`);

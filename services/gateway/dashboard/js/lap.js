@@ -1,5 +1,5 @@
 // The lap view: traces against a reference, delta, track map, coaching report and corner table.
-import { getLap, getSession, getDelta, getCompare, getTelemetry } from "./api.js";
+import { getLap, getSession, getDelta, getCompare, getTelemetry, listSessionsOf } from "./api.js";
 import { el, lapTime, signed, durationS, fixed, flagText } from "./format.js";
 import { breadcrumb, trackName, carName } from "./sessions.js";
 import { createTraces, resample } from "./traces.js";
@@ -18,7 +18,38 @@ export function parseRef(value) {
 }
 const refValue = (ref) => (ref.kind === "lap" ? `lap:${ref.lapId}` : ref.kind);
 
-function chooser(lap, laps, ref, resolved) {
+const OTHER_SESSIONS = 8;  // the newest sessions of the same track, layout and car whose laps the chooser offers
+const sameLayout = (a, b) => a && b && (a.track || {}).name === (b.track || {}).name
+  && ((a.track || {}).layout || "") === ((b.track || {}).layout || "") && ((a.car || {}).name || "") === ((b.car || {}).name || "");
+
+// Laps of the driver's other sessions of the same track, layout and car (each session's fastest valid lap) and
+// of the references imported for it (replay --as-reference: every valid lap), added to the chooser when known.
+async function otherLaps(select, lap, session, ref) {
+  let listed;
+  try { listed = await listSessionsOf(session.track.name, (session.car || {}).name || ""); } catch { return; }
+  const others = (listed.sessions || []).map((s) => s.session)
+    .filter((s) => s.sessionId !== lap.sessionId && sameLayout(s, session)).slice(0, OTHER_SESSIONS);
+  const details = await Promise.all(others.map((s) => getSession(s.sessionId).catch(() => null)));
+  const imported = el("optgroup", { label: "Imported references" });
+  const own = el("optgroup", { label: "Your other sessions" });
+  const shown = new Set([...select.options].map((o) => o.value));
+  const offer = (group, value, text) => { if (!shown.has(value)) { shown.add(value); group.append(el("option", { value, text })); } };
+  others.forEach((other, i) => {
+    const valid = ((details[i] || {}).laps || []).filter((l) => l.valid && l.lapTime);
+    const when = other.startTime ? new Date(other.startTime).toLocaleDateString() : "";
+    const who = other.sourceName || other.driverName || "imported";
+    if (other.source === "SESSION_SOURCE_REFERENCE_IBT") {
+      for (const l of valid) offer(imported, `lap:${l.lapId}`, `${who}: lap ${l.lapNumber} — ${lapTime(l.lapTime)}`);
+    } else if (valid.length) {
+      const best = valid.reduce((a, b) => (durationS(b.lapTime) < durationS(a.lapTime) ? b : a));
+      offer(own, `lap:${best.lapId}`, `${when} lap ${best.lapNumber} — ${lapTime(best.lapTime)}`);
+    }
+  });
+  for (const group of [imported, own]) if (group.children.length) select.append(group);
+  select.value = refValue(ref);  // a reference from another session, named in the address, shows as chosen
+}
+
+function chooser(lap, laps, ref, resolved, session) {
   const select = el("select", { id: "reference", "aria-label": "reference lap" });
   const label = (text, kind) => (refValue(ref) === kind && resolved ? `${text} (lap ${resolved.lapNumber}, ${lapTime(resolved.lapTime)})` : text);
   select.append(
@@ -30,8 +61,12 @@ function chooser(lap, laps, ref, resolved) {
     group.append(el("option", { value: `lap:${other.lapId}`, text: `Lap ${other.lapNumber} — ${lapTime(other.lapTime)}${other.valid ? "" : ` (${flagText(other.flags)})`}` }));
   }
   if (group.children.length) select.append(group);
+  if (ref.kind === "lap" && resolved && ![...select.options].some((o) => o.value === refValue(ref))) {
+    select.append(el("option", { value: refValue(ref), text: `Lap ${resolved.lapNumber} — ${lapTime(resolved.lapTime)} (another session)` }));
+  }
   select.value = refValue(ref);
   select.addEventListener("change", () => { location.hash = `#/laps/${enc(lap.lapId)}?ref=${enc(select.value)}`; });
+  if (session && session.track && session.track.name) otherLaps(select, lap, session, ref);
   return el("label", { class: "chooser" }, "Reference ", select);
 }
 
@@ -79,7 +114,7 @@ export async function showLap(main, lapId, params, stale) {
     : el("span", { id: "lap-delta", class: "chip muted", text: `No reference: ${deltaError ? deltaError.message : "none found"}` });
   head.push(el("div", { class: "lap-head" },
     el("h2", { id: "lap-title", text: `Lap ${lap.lapNumber || 0}: ${lapTime(lap.lapTime)}` }), deltaChip,
-    chooser(lap, sessionDetail.laps || [], ref, refLap)));
+    chooser(lap, sessionDetail.laps || [], ref, refLap, session)));
   if (!lap.valid) head.push(el("p", { class: "invalid", text: `Not a clean lap: ${flagText(lap.flags)}.` }));
 
   const cursorBar = el("div", { id: "readout", class: "readout", "aria-live": "off", text: "Hover the traces or the map to read both laps at one distance." });
