@@ -52,7 +52,7 @@ from racecoach.telemetry.v1 import telemetry_pb2
 SERVICES = ("storage", "analysis", "coaching", "ingest", "gateway")
 BATCH_S = 0.1
 WARMUP_S = 1.0
-LEAD_IN_S = (2.0, 4.0)
+LEAD_IN_S = (2.0, 20.0)  # spread over cars: laps close at different times, as on a real server
 TRACKS = ("Norisring",)  # the shortest lap (about 48 s): cues flow soonest
 
 
