@@ -49,6 +49,7 @@ class StorageLost:
 
     message: str
     code: grpc.StatusCode = grpc.StatusCode.UNAVAILABLE
+    unclear: bool = False  # gRPC said INTERNAL, which may hide storage's own status (grpc/grpc#36066): worth a look
 
 
 @dataclass
@@ -201,7 +202,7 @@ class SessionPipeline:
                 message, code = exc.details() or exc.code().name, exc.code()
             if self._session_stored is not None and not self._session_stored.done():
                 self._session_stored.set_exception(DependencyUnavailableError(message))
-            await self.out.put(StorageLost(message, code))
+            await self.out.put(StorageLost(message, code, unclear=exc.code() == grpc.StatusCode.INTERNAL))
         finally:
             self._storage_done.set()
 

@@ -11,7 +11,7 @@ import grpc
 from racecoach.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 from racecoach.services.common.auth import Gate, forwarded, until_revoked
 from racecoach.services.common.batch import BatchValidationError, decode_raw
-from racecoach.services.common.errors import ServiceError, status_for
+from racecoach.services.common.errors import ServiceError, UnauthenticatedError, status_for
 from racecoach.services.common.logs import get_logger
 from racecoach.services.common.metrics import INGEST_BATCHES, INGEST_SAMPLES, INGEST_STREAMS, AckClock
 from racecoach.services.ingest.checks import check_batch
@@ -78,6 +78,7 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
                 if isinstance(item, ingest_pb2.StreamResponse) and item.HasField("ack"):
                     clock.acked(item.ack.committed_seq)
                 if isinstance(item, StorageLost):
+                    item = await self._revoked_or(item, metadata)
                     bound.warning("storage lost", code=item.code.name, detail=item.message)
                     await context.abort(item.code, item.message)
                 if isinstance(item, Refused):
@@ -89,6 +90,18 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
             reader.cancel()
             watch.cancel()
             await pipeline.abort()
+
+    async def _revoked_or(self, lost: StorageLost, metadata) -> StorageLost:
+        """A storage stream that ended unclearly (INTERNAL) may have ended for a revoked token: say so if it did."""
+        if not lost.unclear:
+            return lost
+        try:
+            await asyncio.wait_for(self.gate.recheck(metadata), timeout=1.0)
+        except UnauthenticatedError as exc:
+            return StorageLost(str(exc), grpc.StatusCode.UNAUTHENTICATED)
+        except (ServiceError, asyncio.TimeoutError):
+            pass
+        return lost
 
     async def _watch(self, metadata, out: asyncio.Queue) -> None:
         """End the stream soon after its token is revoked."""

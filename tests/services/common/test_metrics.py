@@ -83,10 +83,11 @@ async def test_every_service_counts_a_replayed_session_on_its_own_endpoint(meter
     assert grew("storage", "racecoach_storage_samples_committed_total") == sent
     assert grew("storage", "racecoach_storage_batches_committed_total") == batches
     assert 1 <= grew("storage", "racecoach_storage_commit_seconds_count") <= batches
-    # analysis: every batch read once, three valid laps
-    assert grew("analysis", "racecoach_analysis_batches_total") == batches
+    # analysis: every sample read once (batches that queued up in ingest come joined), three valid laps
+    analysed = grew("analysis", "racecoach_analysis_batches_total")
+    assert 1 <= analysed <= batches
     assert grew("analysis", "racecoach_analysis_samples_total") == sent
-    assert grew("analysis", "racecoach_analysis_feed_seconds_count") == batches
+    assert grew("analysis", "racecoach_analysis_feed_seconds_count") == analysed
     assert grew("analysis", 'racecoach_analysis_laps_total{valid="true"}') == len(result.laps) == 3
     # coaching: a report per lap, the cues the collector got
     assert grew("coaching", "racecoach_coaching_reports_total") == 3

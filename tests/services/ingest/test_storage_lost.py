@@ -1,0 +1,38 @@
+"""A storage stream that ended as INTERNAL (which can hide storage's own status) is looked at again:
+a revoked token ends the collector's stream as UNAUTHENTICATED, anything else as UNAVAILABLE."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from racecoach.services.common.errors import DependencyUnavailableError, UnauthenticatedError
+from racecoach.services.ingest.pipeline import StorageLost
+from racecoach.services.ingest.servicer import IngestServicer
+
+
+class Gate:
+    def __init__(self, error: Exception | None) -> None:
+        self.error, self.calls = error, 0
+
+    async def recheck(self, metadata):
+        self.calls += 1
+        if self.error is not None:
+            raise self.error
+        return object()
+
+
+def servicer(error: Exception | None) -> IngestServicer:
+    return IngestServicer(links=None, max_batch_samples=600, gate=Gate(error))
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_an_unclear_end_of_the_storage_stream_is_checked_against_the_token():
+    lost = StorageLost("storage unavailable (INTERNAL): Internal error from Core", unclear=True)
+    revoked = await servicer(UnauthenticatedError("this token was revoked"))._revoked_or(lost, [])
+    assert (revoked.code, revoked.message) == (grpc.StatusCode.UNAUTHENTICATED, "this token was revoked")
+    for error in (None, DependencyUnavailableError("storage is away")):
+        assert await servicer(error)._revoked_or(lost, []) is lost
+    plain = servicer(UnauthenticatedError("revoked"))
+    clear = StorageLost("storage unavailable (UNAVAILABLE)")
+    assert await plain._revoked_or(clear, []) is clear and plain.gate.calls == 0  # a clear status is taken as it is
