@@ -73,7 +73,7 @@ async def _last_lap(backend: Any, request: Request, lap: analysis_pb2.LapAnalysi
      description="Server-sent events while a session is driven: one JSON object whenever storage holds more (samples, laps, "
                  "the lap being driven with its running delta to the reference and its live cues, the newest lap's delta "
                  "against the session best and its remarks), polled every 0.5 s.",
-     responses=ERROR_RESPONSES)
+     media_type="text/event-stream", responses=ERROR_RESPONSES)
 async def live_session(
     session_id: Annotated[str, PathParameter(description="the session")], request: Request, backend: NamedDependency[Any],
 ) -> ServerSentEvent:

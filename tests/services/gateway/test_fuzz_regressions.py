@@ -50,8 +50,6 @@ async def test_streams_files_and_the_login_page_are_documented_in_the_media_type
     }
 
 
-@pytest.mark.xfail(strict=True, reason="services/gateway/live.py (the live route, owned apart) declares no media_type, so its "
-                   "server-sent events are documented as application/json; the Schemathesis run sends it unknown ids only")
 async def test_the_live_session_stream_is_documented_as_server_sent_events(mesh):
     async with httpx.AsyncClient(base_url=mesh.gateway_url) as client:
         paths = (await client.get("/schema/openapi.json")).json()["paths"]
