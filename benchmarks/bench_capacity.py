@@ -3,7 +3,8 @@
 Each car is one ingest stream with its own token and its own session, sending 60 Hz telemetry in
 100 ms batches (6 samples) on the wall clock, from sessions the project's simulator drove (with driver
 variability). N is stepped up until the p99 ack latency passes ``--max-p99-ms`` or a sample is lost;
-per step the benchmark prints the p50/p99 ack latency (a batch sent until the ack that covers it) and
+per step the benchmark prints the p50/p99 ack latency (a batch sent until the ack that covers it; the first
+second and the last two of each stream left out) and
 cue latency (the batch holding a cue's sample sent until the cue arrives), samples stored against
 samples sent (counted in PostgreSQL after the streams close), and each service's CPU (share of one
 core) and resident memory, the benchmark's own process included (it drives every car from one asyncio
@@ -52,6 +53,7 @@ from racecoach.telemetry.v1 import telemetry_pb2
 SERVICES = ("storage", "analysis", "coaching", "ingest", "gateway")
 BATCH_S = 0.1
 WARMUP_S = 1.0
+CLOSING_S = 2.0
 LEAD_IN_S = (2.0, 20.0)  # spread over cars: laps close at different times, as on a real server
 TRACKS = ("Norisring",)  # the shortest lap (about 48 s): cues flow soonest
 
@@ -129,7 +131,9 @@ async def drive(car: Car, *, address: str, token: str, seconds: float, per_batch
             if due - started > seconds:
                 break
             await asyncio.sleep(max(0.0, due - time.monotonic()))
-            if due - started >= WARMUP_S:  # the stream's opening (reference lookups) is not the steady state
+            if WARMUP_S <= due - started <= seconds - CLOSING_S:
+                # the stream's opening (reference lookups) and closing (every car's last lap analysed, scored and
+                # stored at once when all streams end together) are not the steady state
                 car.sent_at[seq] = time.monotonic()
             car.samples_sent += per_batch
             last_seq = seq
