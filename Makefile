@@ -53,6 +53,7 @@ bench: install
 	$(PY) benchmarks/bench_collector.py
 	$(PY) benchmarks/bench_mesh.py
 	$(PY) benchmarks/bench_rest_read.py
+	$(PY) benchmarks/bench_import.py
 	$(PY) benchmarks/bench_capacity.py
 
 # Coaching quality against the simulator's truth, on a throw-away mesh: make eval EVAL_ARGS='--tracks Spa --seeds 1'
