@@ -61,6 +61,9 @@ def leaked_mask(pct: np.ndarray) -> np.ndarray:
     return keep
 
 
+MIN_LAP_LENGTH_M = 50.0  # shorter than any circuit: a length in kilometres or miles, or a broken recording
+
+
 def trace_from_samples(*, arrays: Arrays, start_time_s: float, end_time_s: float, length_m: float, step_m: float = 1.0) -> LapTrace:
     """Resample a lap between its crossings onto a distance grid, pinning time at both lines."""
     pct = arrays["lap_dist_pct"].astype(np.float64)
@@ -69,6 +72,9 @@ def trace_from_samples(*, arrays: Arrays, start_time_s: float, end_time_s: float
     length = length_m if length_m > 0 else float(dist.max()) if len(dist) else 0.0
     if len(dist) < 10 or length <= 0:
         raise ValueError("the lap holds too few samples to analyse")
+    if length < MIN_LAP_LENGTH_M:
+        raise ValueError(f"the lap is {length:.3f} m long; a lap under {MIN_LAP_LENGTH_M:.0f} m cannot be analysed "
+                         "(is Track.length_m in metres?)")
     names = [n for n in GRID_CHANNELS if n in arrays]
     matrix = {n: arrays[n].astype(np.float64)[keep] for n in names}
     # Pin the crossings: distance 0 at the start time, the lap length at the end time.

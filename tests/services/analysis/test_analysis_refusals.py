@@ -46,6 +46,20 @@ async def test_analyze_lap_refuses_a_lap_the_kernels_cannot_resample(mesh, token
     assert "step_m" in err.value.details()
 
 
+async def test_analyze_lap_refuses_a_track_length_that_cannot_be_metres(mesh, token_for):
+    session = _session(LAP_M / 1000.0)  # 0.6: the lap length given in kilometres
+    arrays = _arrays(0, 3 * LAP_SAMPLES)
+    batches = [make_batch(session_id=session.session_id, seq=1 + i // 600, arrays={k: v[i : i + 600] for k, v in arrays.items()})
+               for i in range(0, 3 * LAP_SAMPLES, 600)]
+    async with authed_channel(mesh.address("analysis"), await token_for("kilometres")) as channel:
+        stub = analysis_pb2_grpc.AnalysisServiceStub(channel)
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stub.AnalyzeLap(pb.AnalyzeLapRequest(session=session, batches=batches, lap_number=2))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "lap 2 cannot be analysed: the lap is 0.600 m long" in err.value.details()
+    assert "Track.length_m in metres" in err.value.details()
+
+
 async def test_compare_laps_refuses_stored_laps_the_kernels_cannot_resample(mesh, token_for):
     token = await token_for("compared")
     session = _session(HUGE_M)
