@@ -76,3 +76,22 @@ async def translate_errors(context: grpc.aio.ServicerContext) -> AsyncIterator[N
         yield
     except ServiceError as exc:
         await context.abort(status_for(exc), str(exc))
+
+
+# A refusal another service answered with, as this layer's error: the caller gets the same status and words.
+_INBOUND: dict[grpc.StatusCode, type[ServiceError]] = {
+    grpc.StatusCode.INVALID_ARGUMENT: InvalidInputError, grpc.StatusCode.NOT_FOUND: NotFoundError,
+    grpc.StatusCode.UNAUTHENTICATED: UnauthenticatedError, grpc.StatusCode.PERMISSION_DENIED: PermissionDeniedError,
+    grpc.StatusCode.FAILED_PRECONDITION: ConflictError, grpc.StatusCode.ABORTED: StaleVersionError,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: TooLargeError,
+}
+
+
+def from_rpc_error(exc: grpc.aio.AioRpcError, *, service: str) -> ServiceError:
+    """The one mapping of an error coming back from ``service``: its refusals keep their status and message; anything
+    else (unavailable, deadline, an internal failure there) is :class:`DependencyUnavailableError` naming it.
+    Raise it ``from exc`` so the cause is kept."""
+    refusal = _INBOUND.get(exc.code())
+    if refusal is not None:
+        return refusal(exc.details() or f"{service} refused the call ({exc.code().name})")
+    return DependencyUnavailableError(f"{service} unavailable ({exc.code().name}): {exc.details()}")
