@@ -26,6 +26,13 @@ def _arrays(start: int, count: int) -> dict[str, np.ndarray]:
     return arrays
 
 
+def _three_laps(session) -> list:
+    """Three laps of samples for ``session`` as 600-sample batches."""
+    arrays = _arrays(0, 3 * LAP_SAMPLES)
+    return [make_batch(session_id=session.session_id, seq=1 + i // 600, arrays={k: v[i : i + 600] for k, v in arrays.items()})
+            for i in range(0, 3 * LAP_SAMPLES, 600)]
+
+
 def _session(length_m: float):
     session = make_session(track="refusal ring")
     session.track.length_m = length_m
@@ -34,9 +41,7 @@ def _session(length_m: float):
 
 async def test_analyze_lap_refuses_a_lap_the_kernels_cannot_resample(mesh, token_for):
     session = _session(HUGE_M)
-    arrays = _arrays(0, 3 * LAP_SAMPLES)
-    batches = [make_batch(session_id=session.session_id, seq=1 + i // 600, arrays={k: v[i : i + 600] for k, v in arrays.items()})
-               for i in range(0, 3 * LAP_SAMPLES, 600)]
+    batches = _three_laps(session)
     async with authed_channel(mesh.address("analysis"), await token_for("refused")) as channel:
         stub = analysis_pb2_grpc.AnalysisServiceStub(channel)
         with pytest.raises(grpc.aio.AioRpcError) as err:
@@ -48,9 +53,7 @@ async def test_analyze_lap_refuses_a_lap_the_kernels_cannot_resample(mesh, token
 
 async def test_analyze_lap_refuses_a_track_length_that_cannot_be_metres(mesh, token_for):
     session = _session(LAP_M / 1000.0)  # 0.6: the lap length given in kilometres
-    arrays = _arrays(0, 3 * LAP_SAMPLES)
-    batches = [make_batch(session_id=session.session_id, seq=1 + i // 600, arrays={k: v[i : i + 600] for k, v in arrays.items()})
-               for i in range(0, 3 * LAP_SAMPLES, 600)]
+    batches = _three_laps(session)
     async with authed_channel(mesh.address("analysis"), await token_for("kilometres")) as channel:
         stub = analysis_pb2_grpc.AnalysisServiceStub(channel)
         with pytest.raises(grpc.aio.AioRpcError) as err:
