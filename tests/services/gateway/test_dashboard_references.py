@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from headless_chromium import CHROMIUM, chromium
+from headless_chromium import CHROMIUM, chromium, keep_screenshot
 from racecoach.client.source import load_ibt
 from racecoach.client.uploader import Uploader, split_batches
 from racecoach.telemetry.v1 import telemetry_pb2
@@ -32,7 +32,7 @@ async def imported(mesh, token, ibt) -> dict[int, str]:
     return {c.lap.lap_number: c.lap.lap_id for c in result.laps if c.lap.valid}
 
 
-async def test_laps_of_other_sessions_and_imported_references_can_be_chosen(mesh, token_for, simulated_ibt):
+async def test_laps_of_other_sessions_and_imported_references_can_be_chosen(mesh, token_for, simulated_ibt, tmp_path):
     import json
 
     token = await token_for()
@@ -57,3 +57,10 @@ async def test_laps_of_other_sessions_and_imported_references_can_be_chosen(mesh
         assert abs(await page.evaluate("window.racecoach.lapDelta") + 0.745) < 0.01  # lap 1 gains on lap 2, as in its session
         await page.wait_for("document.querySelectorAll('#reference optgroup').length >= 3")
         assert await page.evaluate("document.querySelector('#reference').value") == f"lap:{coach[2]}"
+        # shown in its place among the imported references, not as a bare lap of "another session"
+        chosen = await page.evaluate("(() => { const s = document.querySelector('#reference');"
+                                     " const o = s.options[s.selectedIndex]; return [o.textContent, o.parentElement.label]; })()")
+        assert chosen[0].startswith("coach.ibt: lap 2") and chosen[1] == "Imported references"
+        assert await page.evaluate("document.querySelectorAll('#reference option[data-placeholder]').length") == 0
+        shot = await keep_screenshot(page, tmp_path, "lap-vs-imported-reference.png")
+        assert shot.stat().st_size > 20000  # the traces, map and report drawn against the imported lap

@@ -32,8 +32,14 @@ async function otherLaps(select, lap, session, ref) {
   const details = await Promise.all(others.map((s) => getSession(s.sessionId).catch(() => null)));
   const imported = el("optgroup", { label: "Imported references" });
   const own = el("optgroup", { label: "Your other sessions" });
-  const shown = new Set([...select.options].map((o) => o.value));
-  const offer = (group, value, text) => { if (!shown.has(value)) { shown.add(value); group.append(el("option", { value, text })); } };
+  // the laps offered already (a placeholder for the address's reference gives way to its place in a group)
+  const shown = new Set([...select.options].filter((o) => !o.dataset.placeholder).map((o) => o.value));
+  const offer = (group, value, text) => {
+    if (shown.has(value)) return;
+    shown.add(value);
+    for (const o of [...select.options]) if (o.dataset.placeholder && o.value === value) o.remove();
+    group.append(el("option", { value, text }));
+  };
   others.forEach((other, i) => {
     const valid = ((details[i] || {}).laps || []).filter((l) => l.valid && l.lapTime);
     const when = other.startTime ? new Date(other.startTime).toLocaleDateString() : "";
@@ -62,7 +68,8 @@ function chooser(lap, laps, ref, resolved, session) {
   }
   if (group.children.length) select.append(group);
   if (ref.kind === "lap" && resolved && ![...select.options].some((o) => o.value === refValue(ref))) {
-    select.append(el("option", { value: refValue(ref), text: `Lap ${resolved.lapNumber} — ${lapTime(resolved.lapTime)} (another session)` }));
+    select.append(el("option", { value: refValue(ref), dataset: { placeholder: "1" },
+      text: `Lap ${resolved.lapNumber} — ${lapTime(resolved.lapTime)} (another session)` }));
   }
   select.value = refValue(ref);
   select.addEventListener("change", () => { location.hash = `#/laps/${enc(lap.lapId)}?ref=${enc(select.value)}`; });
