@@ -311,12 +311,14 @@ def corner_findings(
 
 
 def _kink_exit(finding: Finding, *, lap: analysis_pb2.LapAnalysis, refs: Mapping[int, analysis_pb2.Corner]) -> Finding:
-    """A lift that starts at the apex of a kink the reference takes flat is a late throttle at that kink."""
+    """A lift that starts at the apex of a kink the reference takes flat is a late throttle at that kink (unless this
+    lap was flat out through the kink before the lift began: then it is a lift on the straight)."""
     if finding.type != FT.FEEDBACK_TYPE_LIFT:
         return finding
     for corner in lap.corners:
         ref = refs.get(corner.number)
-        if ref is not None and is_flat(ref) and abs(finding.distance_m - corner.apex_m) <= KINK_LIFT_M:
+        flat_before = 0 < corner.full_throttle_m < finding.distance_m  # flat through the kink, lifting after it
+        if ref is not None and is_flat(ref) and abs(finding.distance_m - corner.apex_m) <= KINK_LIFT_M and not flat_before:
             return dataclasses.replace(finding, corner_number=corner.number, type=FT.FEEDBACK_TYPE_LATE_THROTTLE,
                                        target_m=ref.full_throttle_m, this_value=finding.distance_m + finding.this_value,
                                        reference_value=ref.full_throttle_m, phase=PH.CORNER_PHASE_EXIT)

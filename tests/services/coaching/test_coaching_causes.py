@@ -193,3 +193,24 @@ def test_each_remark_carries_the_measures_that_decided_its_cause_and_its_phases_
     (late,) = feedback({2: {"full_throttle_m": 1330.0}}, {(2, PH.CORNER_PHASE_EXIT): 0.2, (2, PH.CORNER_PHASE_STRAIGHT): 0.1})
     assert [e.name for e in late.evidence] == ["full_throttle_m", "min_speed_kmh", "loss_exit_s", "loss_straight_s"]
     assert (late.evidence[0].value, late.evidence[0].reference_value) == (1330.0, 1290.0)
+
+
+def test_a_lift_after_a_kink_taken_flat_stays_a_lift_and_one_at_its_apex_is_a_late_throttle_there():
+    from racecoach.services.coaching.causes import corner_findings
+
+    def lap_with_kink(*, full_m: float, lift_start_m: float) -> analysis_pb2.LapAnalysis:
+        lap = measured(reference_lap(lap_number=3))
+        kink = analysis_pb2.Corner(number=4, entry_m=1900.0, apex_m=1972.0, exit_m=1990.0, apex_speed_mps=54.0,
+                                   full_throttle_m=full_m, entry_speed_mps=54.0)
+        lap.corners.append(kink)
+        lap.corners[1].lift_m, lap.corners[1].lift_start_m = 25.0, lift_start_m  # on corner 2's straight
+        return lap
+
+    reference = lap_with_kink(full_m=1972.0, lift_start_m=0.0)
+    reference.corners[1].lift_m = 0.0
+    flat_then_lift = lap_with_kink(full_m=1972.0, lift_start_m=2001.0)  # flat through the kink, lifted 29 m after it
+    kinds = {(f.corner_number, f.type) for f in corner_findings(lap=flat_then_lift, reference=reference)}
+    assert (2, FT.FEEDBACK_TYPE_LIFT) in kinds and (4, FT.FEEDBACK_TYPE_LATE_THROTTLE) not in kinds
+    lifted_at_it = lap_with_kink(full_m=0.0, lift_start_m=1975.0)  # never flat through it: off the throttle at its apex
+    kinds = {(f.corner_number, f.type) for f in corner_findings(lap=lifted_at_it, reference=reference)}
+    assert (4, FT.FEEDBACK_TYPE_LATE_THROTTLE) in kinds
