@@ -37,6 +37,7 @@ from pathlib import Path
 
 import grpc
 import numpy as np
+import psutil  # already here: the embedded PostgreSQL's handling uses it
 from racecoach.client.simulator import (
     DriverProfile,
     Variability,
@@ -170,32 +171,25 @@ async def drive(car: Car, *, address: str, token: str, seconds: float, per_batch
 
 
 def proc_usage(pid: int) -> tuple[float, int]:
-    """(CPU seconds so far, resident bytes) of a process, from /proc."""
+    """(CPU seconds so far, resident bytes) of a process; (0, 0) once it is gone."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks = os.sysconf("SC_CLK_TCK")
-        cpu = (int(fields[11]) + int(fields[12])) / ticks
-        rss = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-        return cpu, rss
-    except (OSError, IndexError, ValueError):
+        process = psutil.Process(pid)
+        times = process.cpu_times()
+        return times.user + times.system, process.memory_info().rss
+    except psutil.Error:
         return 0.0, 0
 
 
 def service_pids(up_pid: int) -> dict[str, int]:
-    """The processes ``up`` started, by service (from their command lines), and PostgreSQL's postmaster."""
+    """The processes ``up`` started, by service (``... serve NAME`` in their command lines)."""
     found: dict[str, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for child in psutil.Process(up_pid).children():
         try:
-            cmd = (entry / "cmdline").read_bytes().split(b"\0")
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
+            words = child.cmdline()
+        except psutil.Error:
             continue
-        words = [w.decode(errors="replace") for w in cmd if w]
-        if ppid == up_pid and "serve" in words:  # noqa: SIM102
-            name = words[words.index("serve") + 1] if words.index("serve") + 1 < len(words) else "?"
-            found[name] = int(entry.name)
+        if "serve" in words and words.index("serve") + 1 < len(words):
+            found[words[words.index("serve") + 1]] = child.pid
     return found
 
 
