@@ -85,6 +85,24 @@ class _SourceFailed(Exception):
     """The batch source failed; the upload stops with the source's error."""
 
 
+class _SeqGap(Exception):
+    """Ingest answered a batch with SEQ_GAP: open the stream again and resend after the committed seq."""
+
+
+# Ingest's refusals of the token or the session: no retry changes them.
+_REFUSALS = frozenset({grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT})
+
+
+def _from_ingest(exc: grpc.aio.AioRpcError | _SeqGap) -> tuple[UploadError | None, str, str]:
+    """The one reading of how a stream to ingest ended: the error to stop with when no retry changes it (else None),
+    and the status and details the messages show while retrying and after the last attempt."""
+    if isinstance(exc, _SeqGap):
+        return None, "SEQ_GAP", "resending after the committed seq"
+    if exc.code() in _REFUSALS:
+        return UploadError(f"ingest refused the session: {exc.details()}"), exc.code().name, exc.details()
+    return None, exc.code().name, exc.details()
+
+
 def known_stored(*, seq: int, last_time_s: float, resume: ResumePoint) -> bool:
     """True when ingest's resume point says every sample of the batch is stored already.
 
@@ -244,7 +262,7 @@ class Uploader:
         attempt = 0
         # gRPC can report a stream the server ended as INTERNAL ("Internal error from Core") when the
         # end races with the client's writes (grpc/grpc#36066); the server's own status says more.
-        telling: grpc.aio.AioRpcError | None = None
+        telling: grpc.aio.AioRpcError | _SeqGap | None = None
         try:
             while True:
                 try:
@@ -255,25 +273,25 @@ class Uploader:
                             self.spool.remove()
                         return result
                     attempt = 0
-                except (grpc.aio.AioRpcError, _SourceFailed) as exc:
+                except (grpc.aio.AioRpcError, _SeqGap, _SourceFailed) as exc:
                     if failure:
                         raise failure[0]
-                    if exc.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT):
-                        raise UploadError(f"ingest refused the session: {exc.details()}") from None
+                    refused, status, _ = _from_ingest(exc)
+                    if refused is not None:
+                        raise refused from exc
                     attempt += 1
-                    if isinstance(exc, grpc.aio.AioRpcError) and (telling is None or exc.code() != grpc.StatusCode.INTERNAL):
+                    if telling is None or not isinstance(exc, grpc.aio.AioRpcError) or exc.code() != grpc.StatusCode.INTERNAL:
                         telling = exc
                     if self.max_attempts is not None and attempt >= self.max_attempts:
                         kept = f"; they stay in the spool at {self.spool.directory}" if self.spool is not None else ""
-                        shown = telling or exc
+                        _, shown, details = _from_ingest(telling)
                         raise UploadError(
-                            f"ingest at {self.address} is unreachable ({shown.code().name}: {shown.details()}); "
+                            f"ingest at {self.address} is unreachable ({shown}: {details}); "
                             f"{self._store.unacked_count} batches are not yet committed{kept}"
-                        ) from None
+                        ) from telling
                     result.reconnects += 1
                     if self.on_status:
-                        self.on_status(f"ingest at {self.address} is unreachable ({exc.code().name}); "
-                                       f"reconnecting, attempt {attempt}")
+                        self.on_status(f"ingest at {self.address} is unreachable ({status}); reconnecting, attempt {attempt}")
                     await asyncio.sleep(min(0.2 * 2 ** (attempt - 1), 5.0) * (0.5 + random.random() / 2))
         finally:
             producer.cancel()
@@ -364,7 +382,7 @@ class Uploader:
                 elif kind == "error":
                     result.errors.append(response.error)
                     if response.error.reason == ingest_pb2.BATCH_ERROR_REASON_SEQ_GAP:
-                        raise grpc.aio.AioRpcError(grpc.StatusCode.ABORTED, None, None, details="seq gap; resending")
+                        raise _SeqGap()
                     raise UploadError(f"ingest refused batch {response.error.seq}: {response.error.message}")
                 elif kind == "closed":
                     await self._acked(response.closed.committed_seq)
