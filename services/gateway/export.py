@@ -15,6 +15,7 @@ import grpc
 from google.protobuf.message import Message
 from litestar import Request, get
 from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Schema
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Stream
@@ -48,6 +49,10 @@ class FileOperation(Operation):
                                              "application/vnd.apache.parquet": OpenAPIMediaType(schema=file)}
 
 
+class _EmptyExport(Exception):
+    """Storage ended an export stream before its first piece."""
+
+
 def _channels(raw: str | None) -> list[str]:
     return [name.strip() for name in (raw or "").split(",") if name.strip()]
 
@@ -61,10 +66,9 @@ async def _download(backend: Any, *, method: str, request: Message, response_typ
     try:
         first = await call.read()
     except grpc.aio.AioRpcError as exc:
-        raise http_error_for(exc) from None
-    if first is grpc.aio.EOF:
-        empty = grpc.aio.AioRpcError(grpc.StatusCode.INTERNAL, grpc.aio.Metadata(), grpc.aio.Metadata(), details="empty export")
-        raise http_error_for(empty)
+        raise http_error_for(exc) from exc
+    if first is grpc.aio.EOF:  # storage's fault, never the caller's: a 500, its reason in the log
+        raise HTTPException(status_code=500, detail="internal error") from _EmptyExport(f"storage's {method} sent no piece of the file")
     bound = log.bind(method=method, path=http_request.url.path)
 
     async def body() -> AsyncIterator[bytes]:

@@ -6,15 +6,19 @@ import importlib.util
 import json
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
+import grpc
 import httpx
 import numpy as np
 import pytest
+from litestar.exceptions import HTTPException
 
 from racecoach.client.source import load_ibt
 from racecoach.client.uploader import Uploader, split_batches
-from racecoach.services.gateway import columns
+from racecoach.services.gateway import columns, export
 from racecoach.services.gateway.login import COOKIE
+from racecoach.storage.v1 import storage_pb2
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 REPO = Path(__file__).parents[3]
@@ -134,3 +138,40 @@ def test_read_benchmark_runs_on_a_tiny_lap():
     result = bench.main(["--samples", "300", "--runs", "1", "--no-rest"])
     assert result["samples"] == 300 and result["ratio"] > 0
 
+
+
+class _ExportCall:
+    def __init__(self, first) -> None:
+        self.first = first
+
+    async def read(self):
+        if isinstance(self.first, Exception):
+            raise self.first
+        return self.first
+
+
+class _ExportBackend:
+    """A backend whose storage answers an export's first read with ``first`` (EOF, or an error raised)."""
+
+    timeout_s = 1.0
+
+    def __init__(self, first) -> None:
+        channel = SimpleNamespace(unary_stream=lambda *args, **kwargs: lambda request, **kw: _ExportCall(first))
+        self.channels = {export.STORAGE: channel}
+
+
+async def _export_error(first) -> HTTPException:
+    http_request = SimpleNamespace(headers={"authorization": "Bearer t"}, cookies={}, url=SimpleNamespace(path="/x"))
+    with pytest.raises(HTTPException) as raised:
+        await export._download(_ExportBackend(first), method="ExportLap", request=storage_pb2.ExportLapRequest(lap_id="x"),
+                               response_type=storage_pb2.ExportLapResponse, http_request=http_request)
+    return raised.value
+
+
+async def test_an_export_storage_refuses_or_ends_empty_is_an_http_error_keeping_its_cause():
+    refused = grpc.aio.AioRpcError(grpc.StatusCode.NOT_FOUND, grpc.aio.Metadata(), grpc.aio.Metadata(), details="no lap x")
+    error = await _export_error(refused)
+    assert (error.status_code, error.detail, error.__cause__) == (404, "no lap x", refused)
+    empty = await _export_error(grpc.aio.EOF)
+    assert (empty.status_code, empty.detail) == (500, "internal error")
+    assert "ExportLap sent no piece of the file" in str(empty.__cause__)
