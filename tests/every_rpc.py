@@ -95,6 +95,7 @@ def calls_for(seeded: Seeded) -> dict[tuple[str, str], tuple[list, object]]:
         (s, "ExportLap"): ([storage_pb2.ExportLapRequest(lap_id=lap)], nf),
         (s, "ExportSession"): ([storage_pb2.ExportSessionRequest(session_id=sid)], nf),
         (s, "StreamSessionTelemetry"): ([storage_pb2.StreamSessionTelemetryRequest(session_id=sid)], nf),
+        (s, "ListUnfinishedSessions"): ([storage_pb2.ListUnfinishedSessionsRequest(session_id=sid)], nf),
         (a, "AnalyzeStream"): ([analysis_pb2.AnalyzeStreamRequest(session=session),
                                 *(analysis_pb2.AnalyzeStreamRequest(batch=b) for b in seeded.batches)], ADMITTED),
         (a, "AnalyzeLap"): ([analysis_pb2.AnalyzeLapRequest(session=session, batches=seeded.batches)], ADMITTED),

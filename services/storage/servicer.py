@@ -13,7 +13,7 @@ from racecoach.services.common.auth import CALLER, bearer_token
 from racecoach.services.common.errors import DependencyUnavailableError, UnauthenticatedError, translate_errors
 from racecoach.services.common.logs import get_logger
 from racecoach.services.common.server import Registration, registration
-from racecoach.services.storage import catalogue, database, export, queries, write_stream, writes
+from racecoach.services.storage import catalogue, database, export, queries, unfinished, write_stream, writes
 from racecoach.services.storage.database import DB_ERRORS
 from racecoach.services.storage.identity import User
 from racecoach.services.storage.service import Storage
@@ -172,6 +172,11 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
             )
             async for piece in pieces:
                 yield storage_pb2.ExportSessionResponse(chunk=_file_chunk(piece))
+
+    async def ListUnfinishedSessions(self, request, context):
+        async with _translated(context):
+            user = await self._user(context)
+            return await unfinished.list_unfinished(self.pool, user=user, request=request)
 
 
 def _file_chunk(piece: export.ExportPiece) -> storage_pb2.ExportFileChunk:

@@ -595,6 +595,25 @@ class StorageListSessionsResponse(msgspec.Struct, kw_only=True, omit_defaults=Tr
 __all__.append("StorageListSessionsResponse")
 
 
+class StorageListUnfinishedSessionsRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """ListUnfinishedSessionsRequest chooses the sessions looked at."""
+
+    sessionId: Annotated[str | None, msgspec.Meta(description='session_id looks at this session alone; empty looks at every session of the caller.')] = None
+    pageSize: Annotated[int | None, msgspec.Meta(description='page_size is the most sessions looked at in one reply; 0 means 50, more than 500 means 500.')] = None
+    pageToken: Annotated[str | None, msgspec.Meta(description='page_token continues from next_page_token; empty starts at the newest session.')] = None
+
+__all__.append("StorageListUnfinishedSessionsRequest")
+
+
+class StorageListUnfinishedSessionsResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """ListUnfinishedSessionsResponse is one page of the listing."""
+
+    sessions: Annotated[list[StorageUnfinishedSession] | None, msgspec.Meta(description='sessions are the unfinished sessions among those looked at, newest first; a page may hold none.')] = None
+    nextPageToken: Annotated[str | None, msgspec.Meta(description='next_page_token continues the listing; empty when every session was looked at.')] = None
+
+__all__.append("StorageListUnfinishedSessionsResponse")
+
+
 class StoragePutTrackCornersRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
     """PutTrackCornersRequest replaces a track layout's catalogue."""
 
@@ -677,6 +696,18 @@ class StorageTrackCorner(msgspec.Struct, kw_only=True, omit_defaults=True):
     name: Annotated[str | None, msgspec.Meta(description="name is the corner's official name where the track's data file knows it; empty otherwise.")] = None
 
 __all__.append("StorageTrackCorner")
+
+
+class StorageUnfinishedSession(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """UnfinishedSession is one session with work left undone, and where that work starts."""
+
+    session: Annotated[TelemetrySession | None, msgspec.Meta(description='session is the session as stored.')] = None
+    resumeFromS: Annotated[float | None, msgspec.Meta(description='resume_from_s is the session time in seconds from which the samples must be analysed again: every lap that ends before it is stored with its analysis and its report. 0 when the session has no such lap.')] = None
+    storedLapNumbers: Annotated[list[int] | None, msgspec.Meta(description='stored_lap_numbers are the laps stored with their analysis, in order.')] = None
+    unreportedLapNumbers: Annotated[list[int] | None, msgspec.Meta(description='unreported_lap_numbers are the stored laps without a coaching report, in order.')] = None
+    unanalysedCrossings: Annotated[int | None, msgspec.Meta(description='unanalysed_crossings counts the start/finish crossings in the samples stored after the last stored lap ended (from the first sample when none is stored): one after a stored lap, or two without one, close a lap no analysis holds.')] = None
+
+__all__.append("StorageUnfinishedSession")
 
 
 class StorageWhoAmIRequest(msgspec.Struct, kw_only=True, omit_defaults=True):

@@ -396,3 +396,35 @@ class ExportSessionResponse(_message.Message):
     CHUNK_FIELD_NUMBER: _ClassVar[int]
     chunk: ExportFileChunk
     def __init__(self, chunk: _Optional[_Union[ExportFileChunk, _Mapping]] = ...) -> None: ...
+
+class ListUnfinishedSessionsRequest(_message.Message):
+    __slots__ = ("session_id", "page_size", "page_token")
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, session_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class UnfinishedSession(_message.Message):
+    __slots__ = ("session", "resume_from_s", "stored_lap_numbers", "unreported_lap_numbers", "unanalysed_crossings")
+    SESSION_FIELD_NUMBER: _ClassVar[int]
+    RESUME_FROM_S_FIELD_NUMBER: _ClassVar[int]
+    STORED_LAP_NUMBERS_FIELD_NUMBER: _ClassVar[int]
+    UNREPORTED_LAP_NUMBERS_FIELD_NUMBER: _ClassVar[int]
+    UNANALYSED_CROSSINGS_FIELD_NUMBER: _ClassVar[int]
+    session: _telemetry_pb2.Session
+    resume_from_s: float
+    stored_lap_numbers: _containers.RepeatedScalarFieldContainer[int]
+    unreported_lap_numbers: _containers.RepeatedScalarFieldContainer[int]
+    unanalysed_crossings: int
+    def __init__(self, session: _Optional[_Union[_telemetry_pb2.Session, _Mapping]] = ..., resume_from_s: _Optional[float] = ..., stored_lap_numbers: _Optional[_Iterable[int]] = ..., unreported_lap_numbers: _Optional[_Iterable[int]] = ..., unanalysed_crossings: _Optional[int] = ...) -> None: ...
+
+class ListUnfinishedSessionsResponse(_message.Message):
+    __slots__ = ("sessions", "next_page_token")
+    SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    sessions: _containers.RepeatedCompositeFieldContainer[UnfinishedSession]
+    next_page_token: str
+    def __init__(self, sessions: _Optional[_Iterable[_Union[UnfinishedSession, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

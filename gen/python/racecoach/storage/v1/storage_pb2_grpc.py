@@ -110,6 +110,11 @@ class StorageServiceStub:
                 request_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ExportSessionRequest.SerializeToString,
                 response_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ExportSessionResponse.FromString,
                 _registered_method=True)
+        self.ListUnfinishedSessions = channel.unary_unary(
+                '/racecoach.storage.v1.StorageService/ListUnfinishedSessions',
+                request_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ListUnfinishedSessionsRequest.SerializeToString,
+                response_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ListUnfinishedSessionsResponse.FromString,
+                _registered_method=True)
 
 
 class StorageServiceServicer:
@@ -224,6 +229,15 @@ class StorageServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListUnfinishedSessions(self, request, context):
+        """ListUnfinishedSessions lists the caller's sessions whose stored samples hold a lap without an analysis, or whose
+        laps lack a coaching report (work a service stopped by a crash left undone), with where the work starts. Ingest
+        completes them; `racing-coach reanalyze` asks it to.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_StorageServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -301,6 +315,11 @@ def add_StorageServiceServicer_to_server(servicer, server):
                     servicer.ExportSession,
                     request_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ExportSessionRequest.FromString,
                     response_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ExportSessionResponse.SerializeToString,
+            ),
+            'ListUnfinishedSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUnfinishedSessions,
+                    request_deserializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ListUnfinishedSessionsRequest.FromString,
+                    response_serializer=racecoach_dot_storage_dot_v1_dot_storage__pb2.ListUnfinishedSessionsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -709,6 +728,33 @@ class StorageService:
             '/racecoach.storage.v1.StorageService/ExportSession',
             racecoach_dot_storage_dot_v1_dot_storage__pb2.ExportSessionRequest.SerializeToString,
             racecoach_dot_storage_dot_v1_dot_storage__pb2.ExportSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUnfinishedSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/racecoach.storage.v1.StorageService/ListUnfinishedSessions',
+            racecoach_dot_storage_dot_v1_dot_storage__pb2.ListUnfinishedSessionsRequest.SerializeToString,
+            racecoach_dot_storage_dot_v1_dot_storage__pb2.ListUnfinishedSessionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -27,6 +27,8 @@ __all__ = (
     "ListChannelsResponse",
     "ListSessionsRequest",
     "ListSessionsResponse",
+    "ListUnfinishedSessionsRequest",
+    "ListUnfinishedSessionsResponse",
     "PutTrackCornersRequest",
     "PutTrackCornersResponse",
     "SessionSummary",
@@ -36,6 +38,7 @@ __all__ = (
     "StreamSessionTelemetryRequest",
     "StreamSessionTelemetryResponse",
     "TrackCorner",
+    "UnfinishedSession",
     "WhoAmIRequest",
     "WhoAmIResponse",
     "WriteBatchRun",
@@ -734,6 +737,61 @@ default_message_pool.register_message(
 
 
 @dataclass(eq=False, repr=False)
+class ListUnfinishedSessionsRequest(betterproto2.Message):
+    """
+    ListUnfinishedSessionsRequest chooses the sessions looked at.
+    """
+
+    session_id: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
+    """
+    session_id looks at this session alone; empty looks at every session of the caller.
+    """
+
+    page_size: "int" = betterproto2.field(2, betterproto2.TYPE_UINT32)
+    """
+    page_size is the most sessions looked at in one reply; 0 means 50, more than 500 means 500.
+    """
+
+    page_token: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
+    """
+    page_token continues from next_page_token; empty starts at the newest session.
+    """
+
+
+default_message_pool.register_message(
+    "racecoach.storage.v1",
+    "ListUnfinishedSessionsRequest",
+    ListUnfinishedSessionsRequest,
+)
+
+
+@dataclass(eq=False, repr=False)
+class ListUnfinishedSessionsResponse(betterproto2.Message):
+    """
+    ListUnfinishedSessionsResponse is one page of the listing.
+    """
+
+    sessions: "list[UnfinishedSession]" = betterproto2.field(
+        1, betterproto2.TYPE_MESSAGE, repeated=True
+    )
+    """
+    sessions are the unfinished sessions among those looked at, newest first; a page may hold none.
+    """
+
+    next_page_token: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
+    """
+    next_page_token continues the listing; empty when every session was looked at.
+    """
+
+
+default_message_pool.register_message(
+    "racecoach.storage.v1",
+    "ListUnfinishedSessionsResponse",
+    ListUnfinishedSessionsResponse,
+)
+
+
+@dataclass(eq=False, repr=False)
 class PutTrackCornersRequest(betterproto2.Message):
     """
     PutTrackCornersRequest replaces a track layout's catalogue.
@@ -997,6 +1055,51 @@ class TrackCorner(betterproto2.Message):
 
 default_message_pool.register_message(
     "racecoach.storage.v1", "TrackCorner", TrackCorner
+)
+
+
+@dataclass(eq=False, repr=False)
+class UnfinishedSession(betterproto2.Message):
+    """
+    UnfinishedSession is one session with work left undone, and where that work starts.
+    """
+
+    session: "__telemetry__v1__.Session | None" = betterproto2.field(
+        1, betterproto2.TYPE_MESSAGE, optional=True
+    )
+    """
+    session is the session as stored.
+    """
+
+    resume_from_s: "float" = betterproto2.field(2, betterproto2.TYPE_DOUBLE)
+    """
+    resume_from_s is the session time in seconds from which the samples must be analysed again: every lap that ends
+    before it is stored with its analysis and its report. 0 when the session has no such lap.
+    """
+
+    stored_lap_numbers: "list[int]" = betterproto2.field(
+        3, betterproto2.TYPE_UINT32, repeated=True
+    )
+    """
+    stored_lap_numbers are the laps stored with their analysis, in order.
+    """
+
+    unreported_lap_numbers: "list[int]" = betterproto2.field(
+        4, betterproto2.TYPE_UINT32, repeated=True
+    )
+    """
+    unreported_lap_numbers are the stored laps without a coaching report, in order.
+    """
+
+    unanalysed_crossings: "int" = betterproto2.field(5, betterproto2.TYPE_UINT32)
+    """
+    unanalysed_crossings counts the start/finish crossings in the samples stored after the last stored lap ended
+    (from the first sample when none is stored): one after a stored lap, or two without one, close a lap no analysis holds.
+    """
+
+
+default_message_pool.register_message(
+    "racecoach.storage.v1", "UnfinishedSession", UnfinishedSession
 )
 
 
@@ -1452,6 +1555,21 @@ class StorageServiceStub:
             "/racecoach.storage.v1.StorageService/ExportSession",
             ExportSessionRequest.SerializeToString,
             ExportSessionResponse.FromString,
+        )(message)
+
+    def list_unfinished_sessions(
+        self, message: "ListUnfinishedSessionsRequest"
+    ) -> "ListUnfinishedSessionsResponse":
+        """
+        ListUnfinishedSessions lists the caller's sessions whose stored samples hold a lap without an analysis, or whose
+        laps lack a coaching report (work a service stopped by a crash left undone), with where the work starts. Ingest
+        completes them; `racing-coach reanalyze` asks it to.
+        """
+
+        return self._channel.unary_unary(
+            "/racecoach.storage.v1.StorageService/ListUnfinishedSessions",
+            ListUnfinishedSessionsRequest.SerializeToString,
+            ListUnfinishedSessionsResponse.FromString,
         )(message)
 
 
