@@ -131,8 +131,8 @@ def whoami_resolver(stub, *, service_token: str | None, timeout_s: float) -> Cal
             who = await stub.WhoAmI(storage_pb2.WhoAmIRequest(), metadata=metadata, timeout=timeout_s)
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
-                raise UnauthenticatedError(exc.details() or "unknown token") from None
-            raise DependencyUnavailableError(f"storage is unavailable ({exc.code().name}); retry shortly") from None
+                raise UnauthenticatedError(exc.details() or "unknown token") from exc
+            raise DependencyUnavailableError(f"storage is unavailable ({exc.code().name}); retry shortly") from exc
         return Caller(user_id=who.user_id, email=who.email)
 
     return resolve

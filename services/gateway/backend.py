@@ -46,7 +46,7 @@ class GrpcBackend:
         try:
             return await call(request, metadata=forwarded_metadata(http_request), timeout=self.timeout_s)
         except grpc.aio.AioRpcError as exc:
-            raise http_error_for(exc) from None
+            raise http_error_for(exc) from exc
 
     async def server_stream(self, *, service: str, method: str, request: Message, http_request: Request) -> AsyncIterator[Message]:
         call = self._channel(service).unary_stream(
@@ -57,7 +57,7 @@ class GrpcBackend:
             async for reply in call(request, metadata=forwarded_metadata(http_request), timeout=self.timeout_s * 6):
                 yield reply
         except grpc.aio.AioRpcError as exc:
-            raise http_error_for(exc) from None
+            raise http_error_for(exc) from exc
 
     async def close(self) -> None:
         for channel in set(self.channels.values()):

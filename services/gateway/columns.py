@@ -152,7 +152,7 @@ async def lap_columns(
     try:
         views = [view async for view in call(message, metadata=forwarded_metadata(request), timeout=backend.timeout_s * 6)]
     except grpc.aio.AioRpcError as exc:
-        raise http_error_for(exc) from None
+        raise http_error_for(exc) from exc
     return Response(content=encode(views), media_type=MEDIA_TYPE)
 
 

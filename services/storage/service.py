@@ -38,7 +38,7 @@ class Storage:
         try:
             return await resolve_token(self.pool, token=token)
         except database.DB_ERRORS as exc:
-            raise DependencyUnavailableError(f"database unavailable: {exc}") from None
+            raise DependencyUnavailableError(f"database unavailable: {exc}") from exc
 
     async def user_for(self, metadata: object) -> User:
         """Resolve the caller's bearer token, briefly cached (UNAUTHENTICATED when missing, unknown or revoked)."""

@@ -9,8 +9,8 @@ import grpc
 import pytest
 
 from every_rpc import ADMITTED, AUTH_CODES, SERVICES, calls_for, every_method, seed, status_of
-from racecoach.services.common.auth import SERVICE_HEADER, Gate, TokenCache, bearer_token, from_service
-from racecoach.services.common.errors import PermissionDeniedError, UnauthenticatedError
+from racecoach.services.common.auth import SERVICE_HEADER, Gate, TokenCache, bearer_token, from_service, whoami_resolver
+from racecoach.services.common.errors import DependencyUnavailableError, PermissionDeniedError, UnauthenticatedError
 from racecoach.services.storage.identity import revoke_token
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -114,3 +114,20 @@ async def test_the_gate_caches_a_token_briefly_and_checks_the_token_before_the_s
     with pytest.raises(PermissionDeniedError):
         await gate.admit(method="Put", metadata=auth("good"))
     assert await gate.admit(method="Put", metadata=auth("good") + [(SERVICE_HEADER, "s" * 32)]) == "alice"
+
+
+class _WhoAmIAnswering:
+    def __init__(self, code: grpc.StatusCode) -> None:
+        self.code = code
+
+    async def WhoAmI(self, *args, **kwargs):
+        raise grpc.aio.AioRpcError(self.code, grpc.aio.Metadata(), grpc.aio.Metadata(), details="token revoked")
+
+
+@pytest.mark.parametrize(("code", "error"), [(UNAUTHENTICATED, UnauthenticatedError),
+                                             (grpc.StatusCode.UNAVAILABLE, DependencyUnavailableError)])
+async def test_whoami_refusals_keep_storages_error_as_their_cause(code, error):
+    resolve = whoami_resolver(_WhoAmIAnswering(code), service_token=None, timeout_s=1.0)
+    with pytest.raises(error) as raised:
+        await resolve("rc_x")
+    assert isinstance(raised.value.__cause__, grpc.aio.AioRpcError) and raised.value.__cause__.code() == code
