@@ -90,8 +90,11 @@ _INBOUND: dict[grpc.StatusCode, type[ServiceError]] = {
 def from_rpc_error(exc: grpc.aio.AioRpcError, *, service: str) -> ServiceError:
     """The one mapping of an error coming back from ``service``: its refusals keep their status and message; anything
     else (unavailable, deadline, an internal failure there) is :class:`DependencyUnavailableError` naming it.
-    Raise it ``from exc`` so the cause is kept."""
+    ``exc`` is its cause already; ``raise from_rpc_error(exc, service=...) from exc`` says so where it is raised."""
     refusal = _INBOUND.get(exc.code())
     if refusal is not None:
-        return refusal(exc.details() or f"{service} refused the call ({exc.code().name})")
-    return DependencyUnavailableError(f"{service} unavailable ({exc.code().name}): {exc.details()}")
+        error: ServiceError = refusal(exc.details() or f"{service} refused the call ({exc.code().name})")
+    else:
+        error = DependencyUnavailableError(f"{service} unavailable ({exc.code().name}): {exc.details()}")
+    error.__cause__ = exc
+    return error
