@@ -71,9 +71,20 @@ def validation_detail(exc: ValidationException) -> str:
     return "invalid request: " + "; ".join(problems) if problems else "invalid request"
 
 
+def too_large_detail(request: Request) -> str:
+    """What a caller whose body was refused as too large needs: the limit, in bytes and MiB."""
+    handler = request.scope.get("route_handler")
+    limit = handler.resolve_request_max_body_size() if handler is not None else None
+    if not limit:
+        return "the request body is too large"
+    return f"the request body is larger than {limit} bytes ({limit / 1048576:g} MiB), the most the gateway takes"
+
+
 def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, ValidationException) and str(exc.detail).startswith("Validation failed for "):
         exc.detail = validation_detail(exc)  # Litestar's own text only repeats the URL
+    if exc.status_code == 413:
+        exc.detail = too_large_detail(request)
     if exc.status_code >= 500:
         cause = exc.__cause__
         log.error("request failed", path=request.url.path, status=exc.status_code,
