@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 import grpc
 
@@ -25,8 +26,12 @@ class Links:
     live_cues: grpc.aio.StreamStreamMultiCallable
     channels: tuple[grpc.aio.Channel, ...]
     timeout_s: float = 10.0
+    open_sessions: set[str] = field(default_factory=set)  # sessions a stream of this process has open
+    background: dict[str, asyncio.Task] = field(default_factory=dict)  # completions running (completion.py)
 
     async def close(self) -> None:
+        for task in self.background.values():
+            task.cancel()
         for channel in self.channels:
             await channel.close()
 

@@ -12,10 +12,12 @@ import grpc
 from racecoach.analysis.v1 import analysis_pb2
 from racecoach.coaching.v1 import coaching_pb2
 from racecoach.ingest.v1 import ingest_pb2
+from racecoach.services.common.auth import bearer_token
 from racecoach.services.common.batch import Arrays, BatchValidationError
 from racecoach.services.common.errors import DependencyUnavailableError
 from racecoach.services.common.logs import get_logger
 from racecoach.services.common.ticks import ticks_of
+from racecoach.services.ingest import completion
 from racecoach.services.ingest.coalesce import Piece, Stored, coalesced, store_runs
 from racecoach.services.ingest.links import Links
 from racecoach.services.ingest.wire import write_request
@@ -28,7 +30,7 @@ LAP_REQUEST = 1 << 61
 QUEUE_DEPTH = 256
 LIVE_DEPTH = 64
 RECONNECT_BASE_S, RECONNECT_MAX_S = 0.5, 8.0  # analysis stream reopened after a failure, the delay doubling up to the cap
-SCORE_RETRY_DELAYS_S = (0.5, 1.0, 2.0, 4.0)  # ScoreLap tried again while coaching is unavailable (e.g. restarting)
+SCORE_RETRY_DELAYS_S = completion.SCORE_RETRY_DELAYS_S
 # The collector's reason for each refusal storage gives a batch (INVALID_LAP answers laps and reports, never a
 # batch, and would read as a refusal by storage).
 STORAGE_REASONS: dict[int, int] = {
@@ -50,6 +52,17 @@ class StorageLost:
     message: str
     code: grpc.StatusCode = grpc.StatusCode.UNAVAILABLE
     unclear: bool = False  # gRPC said INTERNAL, which may hide storage's own status (grpc/grpc#36066): worth a look
+
+
+@dataclass(frozen=True)
+class Reread:
+    """Stored samples a new analysis stream reads first: from ``from_s`` (the end of the last lap analysed, 0 when
+    none) through ``through_tick`` (what this stream had forwarded when the analysis stream opened), once storage
+    has committed through batch ``after_seq``. The lap in progress at a failure is so analysed whole."""
+
+    from_s: float
+    through_tick: int
+    after_seq: int
 
 
 @dataclass
@@ -77,6 +90,9 @@ class SessionPipeline:
     _storage_done: asyncio.Event = field(default_factory=asyncio.Event)
     _acked_seq: int = 0  # the highest seq this stream acknowledged
     _newest: tuple[int, float] | None = None  # seq and last session time of the newest batch this stream forwarded
+    _last_lap_end_s: float | None = 0.0  # where the newest lap analysed (by this stream or before it) ended; None: unknown
+    _reread: Reread | None = None  # stored samples the next analysis stream reads first
+    unreported: int = 0  # laps this stream analysed that coaching did not score
 
     @property
     def log(self):
@@ -96,18 +112,52 @@ class SessionPipeline:
         except asyncio.TimeoutError:
             raise DependencyUnavailableError("storage did not confirm the session in time; retry shortly") from None
         self.forwarded_seq = self.committed_seq
+        self.links.open_sessions.add(self.session.session_id)
+        # The caller's other sessions may hold laps a crash left unanalysed or unscored: completed in the background.
+        completion.start_completion(links=self.links, metadata=self.metadata, key=bearer_token(self.metadata))
         # Stored samples were analysed when they were first stored: sent again (the same file replayed, in any
         # batching), they are stored as no-ops and not analysed twice, so their laps keep their reports.
         self.analysed_through_tick = self.committed_tick if self.committed_seq else None
+        if self.committed_seq:
+            # A resumed session: the lap in progress when the last stream failed is in storage from its start on.
+            self._last_lap_end_s = await self._stored_laps_end()
+            if self._last_lap_end_s is not None:
+                self._reread = Reread(from_s=self._last_lap_end_s, through_tick=self.committed_tick, after_seq=0)
         self._tasks.append(asyncio.create_task(self._read_analysis()))
         live_call = self.links.live_cues(self._live_requests(), metadata=self.metadata)
         self._tasks.append(asyncio.create_task(self._read_live(live_call)))
         return self.committed_seq
 
-    async def _analysis_requests(self, queue: asyncio.Queue) -> AsyncIterator[object]:
+    async def _stored_laps_end(self) -> float | None:
+        """Where the session's last stored lap ended (0 with none; None when storage cannot say)."""
+        try:
+            stored = await self.links.storage.GetSession(storage_pb2.GetSessionRequest(session_id=self.session.session_id),
+                                                         metadata=self.metadata, timeout=self.links.timeout_s)
+        except grpc.aio.AioRpcError as exc:
+            self.log.warning("stored laps unknown; the resumed stream analyses from its first new sample", code=exc.code().name)
+            return None
+        return max((lap.end_session_time_s for lap in stored.laps), default=0.0)
+
+    async def _analysis_requests(self, queue: asyncio.Queue, reread: Reread | None) -> AsyncIterator[object]:
         yield analysis_pb2.AnalyzeStreamRequest(session=self.session)
+        if reread is not None:
+            async for batch in self._reread_batches(reread):
+                yield analysis_pb2.AnalyzeStreamRequest(batch=batch)
         async for payload in coalesced(queue, session_id=self.session.session_id, limit=self.join_samples):
             yield payload
+
+    async def _reread_batches(self, reread: Reread) -> AsyncIterator[object]:
+        """The stored samples of ``reread``; none when storage fails (the stream goes on with the new batches)."""
+        deadline = asyncio.get_running_loop().time() + self.links.timeout_s
+        while self.committed_seq < reread.after_seq and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
+        try:
+            async for batch in completion.stored_batches(links=self.links, metadata=self.metadata, session=self.session,
+                                                         from_s=reread.from_s, through_tick=reread.through_tick,
+                                                         chunk_samples=self.join_samples):
+                yield batch
+        except grpc.aio.AioRpcError as exc:
+            self.log.warning("stored samples unreadable; the lap in progress is not reported", code=exc.code().name)
 
     async def _live_requests(self) -> AsyncIterator[object]:
         yield coaching_pb2.LiveCuesRequest(context=coaching_pb2.LiveContext(session=self.session))
@@ -211,8 +261,8 @@ class SessionPipeline:
         so only the lap in progress at the failure goes unreported. A refusal (bad batch, credentials) is final."""
         delay = RECONNECT_BASE_S
         while True:
-            queue = self._analysis
-            call = self.links.analyze_stream(self._analysis_requests(queue), metadata=self.metadata)
+            queue, reread, self._reread = self._analysis, self._reread, None
+            call = self.links.analyze_stream(self._analysis_requests(queue, reread), metadata=self.metadata)
             try:
                 async for event in call:
                     delay = RECONNECT_BASE_S
@@ -222,7 +272,7 @@ class SessionPipeline:
                 self._analysis_up = False
                 _empty(queue)
                 final = exc.code() not in TRANSIENT or self._closing
-                self.log.warning("analysis unavailable; the lap in progress is not reported", code=exc.code().name,
+                self.log.warning("analysis unavailable; the lap in progress is read again from storage", code=exc.code().name,
                                  details=exc.details(), reconnect_in_s=None if final else delay)
                 if final:
                     return
@@ -231,32 +281,24 @@ class SessionPipeline:
             if self._closing:
                 return
             self._analysis = asyncio.Queue(QUEUE_DEPTH)
+            if self.analysed_through_tick is not None and self._last_lap_end_s is not None:
+                # the samples since the last lap analysed, as stored, come first
+                self._reread = Reread(from_s=self._last_lap_end_s, through_tick=self.analysed_through_tick,
+                                      after_seq=self.forwarded_seq)
             self._analysis_up = True
 
     async def _lap_completed(self, event: analysis_pb2.AnalyzeStreamResponse) -> None:
         lap = event.lap
         self.lap_count += 1
         bound = self.log.bind(lap=lap.lap_number)
+        self._last_lap_end_s = max(self._last_lap_end_s or 0.0, lap.end_session_time_s)
         await self._store(field_number=4, payload=lap.SerializeToString())
-        report = None
-        request = coaching_pb2.ScoreLapRequest(lap=lap)
-        if event.HasField("reference"):
-            request.reference.CopyFrom(event.reference)
-            request.corner_deltas.extend(event.comparison.corner_deltas)
-            request.phase_deltas.extend(event.comparison.phase_deltas)
-        for delay in (*SCORE_RETRY_DELAYS_S, None):
-            try:
-                scored = await self.links.coaching.ScoreLap(request, metadata=self.metadata, timeout=self.links.timeout_s)
-            except grpc.aio.AioRpcError as exc:
-                if delay is None or exc.code() != grpc.StatusCode.UNAVAILABLE or self._closing:
-                    bound.warning("coaching unavailable; lap reported without coaching", code=exc.code().name)
-                    break
-                bound.info("coaching unavailable; scoring again shortly", code=exc.code().name, retry_in_s=delay)
-                await asyncio.sleep(delay)
-                continue
-            report = scored.report
+        report = await completion.score(links=self.links, metadata=self.metadata, request=completion.score_request(event),
+                                        stop=lambda: self._closing, delays_s=SCORE_RETRY_DELAYS_S)
+        if report is None:
+            self.unreported += 1
+        else:
             await self._store(field_number=5, payload=report.SerializeToString())
-            break
         completed = ingest_pb2.LapCompleted(lap=lap)
         if report is not None:
             completed.report.CopyFrom(report)
@@ -297,9 +339,14 @@ class SessionPipeline:
         live_task.cancel()
         await self._writes.put(None)
         await self._storage_done.wait()
+        self.links.open_sessions.discard(self.session.session_id)
+        if self.unreported:  # coaching stayed away for a lap: scored again once it is back
+            completion.start_completion(links=self.links, metadata=self.metadata, session_id=self.session.session_id,
+                                        key=f"{bearer_token(self.metadata)}/{self.session.session_id}")
         return ingest_pb2.SessionClosed(session_id=self.session.session_id, committed_seq=self.committed_seq, lap_count=self.lap_count)
 
     async def abort(self) -> None:
+        self.links.open_sessions.discard(self.session.session_id)
         for task in self._tasks:
             task.cancel()
         for queue in (self._writes, self._analysis, self._live):
