@@ -68,10 +68,18 @@ async def _set_status(servicer: Any, name: str, status: int) -> None:
         await result
 
 
-def server_options(*, max_message_bytes: int) -> list[tuple[str, int]]:
+def channel_options(*, max_message_bytes: int) -> list[tuple[str, int]]:
+    """A channel's message limits, the servers' own: without them a channel takes answers of 4 MiB at most, and an
+    answer a server may send (up to ``max_message_bytes``) would fail at the caller."""
     return [
         ("grpc.max_receive_message_length", max_message_bytes),
         ("grpc.max_send_message_length", max_message_bytes),
+    ]
+
+
+def server_options(*, max_message_bytes: int) -> list[tuple[str, int]]:
+    return [
+        *channel_options(max_message_bytes=max_message_bytes),
         ("grpc.keepalive_time_ms", 30_000),
         ("grpc.http2.max_pings_without_data", 0),
         ("grpc.keepalive_permit_without_calls", 1),

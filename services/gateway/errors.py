@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import grpc
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -36,7 +38,26 @@ HTTP_FOR_GRPC: dict[grpc.StatusCode, int] = {
 _USER_FACING = {400, 401, 403, 404, 409, 429}
 
 
+# gRPC's own refusal of a message over a limit, e.g. "SERVER: Sent message larger than max (11933532 vs. 8388608)":
+# not a rate limit (429) but a request (413) or an answer (502: a backing service's answer the mesh cannot carry).
+_OVER_LIMIT = re.compile(r"(CLIENT|SERVER): (Sent|Received) message larger than max \((\d+) vs\. (\d+)\)")
+
+
+def _over_limit(details: str) -> HTTPException | None:
+    found = _OVER_LIMIT.search(details)
+    if found is None:
+        return None
+    side, verb, size, limit = found[1], found[2], int(found[3]), int(found[4])
+    if (side, verb) in (("SERVER", "Received"), ("CLIENT", "Sent")):
+        return HTTPException(status_code=413, detail=f"the request is {size} bytes as a message, more than the {limit}"
+                                                     f" bytes ({limit / 1048576:g} MiB) a message may hold")
+    return HTTPException(status_code=502, detail=f"the answer is {size} bytes, more than the {limit} bytes"
+                                                 f" ({limit / 1048576:g} MiB) a message of the mesh may hold")
+
+
 def http_error_for(exc: grpc.aio.AioRpcError) -> HTTPException:
+    if exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and (too_large := _over_limit(exc.details() or "")):
+        return too_large
     status = HTTP_FOR_GRPC.get(exc.code(), 500)
     if status in _USER_FACING:
         detail = exc.details() or exc.code().name.lower()

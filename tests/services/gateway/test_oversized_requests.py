@@ -1,7 +1,11 @@
 """The gateway against oversized requests, on the whole mesh: a body over 1 MiB (announced or chunked) gets 413
 naming the limit, a body of the limit is taken; a path or query value too long for its field gets 400 naming the
 field; a request line or headers beyond the 16 KiB the HTTP server reads get 414 or 431 (not a connection reset).
-Every refusal is a JSON error body with no traceback, SQL or file path, and the gateway goes on serving."""
+Every refusal is a JSON error body with no traceback, SQL or file path, and the gateway goes on serving.
+
+The other way round, an answer of a backing service between gRPC's default 4 MiB and the mesh's 8 MiB (a session
+of 130 Nordschleife laps, 170 corners each) is served; one over 8 MiB is 502 naming both sizes, not 429 (which tells
+a client to slow down and try again)."""
 
 from __future__ import annotations
 
@@ -10,10 +14,15 @@ import json
 import re
 from urllib.parse import urlsplit
 
+import grpc
 import httpx
 import pytest
 
+from racecoach.analysis.v1 import analysis_pb2
+from racecoach.services.common.batch import build_batch
 from racecoach.services.gateway.app import MAX_BODY_BYTES
+from racecoach.storage.v1 import storage_pb2
+from telemetry_factories import make_arrays, make_session
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.timeout(120)]
 
@@ -122,3 +131,52 @@ async def test_a_request_line_or_headers_beyond_what_the_server_reads_get_414_or
         assert_refusal(status, content_type, body, expected=expected, words=words)
     async with httpx.AsyncClient(base_url=url, timeout=10) as http:
         assert (await http.get("/healthz")).status_code == 200
+
+
+def nordschleife_lap(session_id: str, number: int) -> analysis_pb2.LapAnalysis:
+    """A lap with 170 corners and 100 braking zones, every number set: about 40 KB."""
+    lap = analysis_pb2.LapAnalysis(session_id=session_id, lap_id=f"{session_id}-{number}", lap_number=number,
+                                   start_session_time_s=10.0 + number, end_session_time_s=10.5 + number, valid=True,
+                                   distance_m=20_800.0, sample_count=30)
+    lap.lap_time.FromNanoseconds(480_000_000_000 + number)
+    for kind, count, key in ((lap.corners, 170, "number"), (lap.braking_zones, 100, "index")):
+        for n in range(1, count + 1):
+            item = kind.add()
+            for field in item.DESCRIPTOR.fields:
+                if field.type == field.TYPE_DOUBLE:
+                    setattr(item, field.name, 0.5 + n * 0.000123456789)
+            setattr(item, key, n)
+    return lap
+
+
+async def write_laps(channel: grpc.aio.Channel, token: str, requests: list) -> None:
+    write = channel.stream_stream("/racecoach.storage.v1.StorageService/Write",
+                                  request_serializer=storage_pb2.WriteRequest.SerializeToString,
+                                  response_deserializer=storage_pb2.WriteResponse.FromString)
+    replies = [r async for r in write(iter(requests), metadata=[("authorization", f"Bearer {token}")], timeout=60)]
+    assert len(replies) == len(requests) and not any(r.HasField("error") for r in replies)
+
+
+async def test_an_answer_over_4_mib_is_served_and_one_over_the_mesh_limit_is_502_naming_both_sizes(mesh, token_for):
+    token = await token_for("answers")
+    limit = mesh.settings.max_message_bytes
+    session = make_session(track="Nurburgring Nordschleife")
+    sid = session.session_id
+    first = [storage_pb2.WriteRequest(request_id=1, session=session),
+             storage_pb2.WriteRequest(request_id=2, batch=build_batch(session_id=sid, seq=1,
+                                                                      arrays=make_arrays(start_index=0, count=60)))]
+    async with grpc.aio.insecure_channel(mesh.address("storage")) as channel, \
+            httpx.AsyncClient(base_url=mesh.gateway_url, headers=bearer(token), timeout=60) as http:
+        await write_laps(channel, token, first + [storage_pb2.WriteRequest(request_id=10 + n, lap=nordschleife_lap(sid, n))
+                                                  for n in range(1, 131)])
+        reply = await http.get(f"/api/v1/sessions/{sid}")
+        assert reply.status_code == 200, reply.text[:300]
+        assert len(reply.json()["laps"]) == 130 and 130 * nordschleife_lap(sid, 1).ByteSize() > 4 * 1024 * 1024
+
+        await write_laps(channel, token, [storage_pb2.WriteRequest(request_id=200 + n, lap=nordschleife_lap(sid, n))
+                                          for n in range(131, 221)])
+        reply = await http.get(f"/api/v1/sessions/{sid}")
+        error = assert_refusal(reply.status_code, reply.headers["content-type"], reply.content, expected=502,
+                               words=f"bytes, more than the {limit} bytes (8 MiB) a message of the mesh may hold")
+        assert int(error["detail"].split()[3]) > limit
+        assert (await http.get(f"/api/v1/sessions?track=nurburgring")).status_code == 200
