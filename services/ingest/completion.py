@@ -8,7 +8,8 @@ retries). Three paths bring those laps back, all reading the stored samples agai
 * a session stream that resumes (the collector reconnecting after a failure) or whose analysis stream is reopened
   sends analysis the stored samples of the lap in progress first (:func:`stored_batches`, used by the pipeline);
 * a collector stream that opens completes its user's other unfinished sessions in the background
-  (:func:`start_completion`), and a stream that lost a report completes its own session once it ends;
+  (:func:`start_completion`); a stream that resumes scores its session's laps left without a report, and
+  a stream that ends completes its own session (a lap coaching did not score, one ingest died before scoring);
 * ``racing-coach reanalyze`` completes the caller's history (:func:`complete_sessions`).
 
 Storage says what is left (``ListUnfinishedSessions``); :func:`complete_session` sends the samples from there
@@ -114,12 +115,15 @@ class Completed:
 
 
 async def complete_session(*, links: Links, metadata: Sequence[tuple[str, str]], unfinished: storage_pb2.UnfinishedSession,
-                           score_delays_s: Sequence[float] = SCORE_RETRY_DELAYS_S) -> Completed:
-    """Analyse the session's stored samples from ``unfinished.resume_from_s`` again; store each lap it lacks, and
-    score and store each report it lacks. Laps stored with their report are left as they are."""
+                           reports_only: bool = False, score_delays_s: Sequence[float] = SCORE_RETRY_DELAYS_S) -> Completed:
+    """Analyse the session's stored samples from ``unfinished.resume_from_s`` again; store each lap it lacks (not
+    with ``reports_only``: a stream has the session open and analyses those), and score and store each report
+    it lacks. Laps stored with their report are left as they are."""
     session = unfinished.session
     stored, unreported = set(unfinished.stored_lap_numbers), set(unfinished.unreported_lap_numbers)
     done = Completed(session_id=session.session_id)
+    if reports_only and not unreported:
+        return done
     bound = log.bind(session_id=session.session_id)
 
     async def requests() -> AsyncIterator[analysis_pb2.AnalyzeStreamRequest]:
@@ -133,7 +137,7 @@ async def complete_session(*, links: Links, metadata: Sequence[tuple[str, str]],
         raise from_rpc_error(exc, service="analysis") from exc
     for event in events:
         number = event.lap.lap_number
-        if number in stored and number not in unreported:
+        if (number in stored and number not in unreported) or (reports_only and number not in stored):
             continue
         items = [] if number in stored else [storage_pb2.WriteRequest(lap=event.lap)]
         report = await score(links=links, metadata=metadata, request=score_request(event), delays_s=score_delays_s)
@@ -151,7 +155,8 @@ async def complete_session(*, links: Links, metadata: Sequence[tuple[str, str]],
 
 
 async def complete_sessions(*, links: Links, metadata: Sequence[tuple[str, str]], session_id: str = "",
-                            skip: Collection[str] = (), score_delays_s: Sequence[float] = SCORE_RETRY_DELAYS_S) -> list[Completed]:
+                            skip: Collection[str] = (), reports_only: bool = False,
+                            score_delays_s: Sequence[float] = SCORE_RETRY_DELAYS_S) -> list[Completed]:
     """Complete every unfinished session of the caller (or the one named), newest first, leaving out ``skip``."""
     done: list[Completed] = []
     page_token = ""
@@ -164,28 +169,32 @@ async def complete_sessions(*, links: Links, metadata: Sequence[tuple[str, str]]
         for unfinished in page.sessions:
             if unfinished.session.session_id not in skip:
                 done.append(await complete_session(links=links, metadata=metadata, unfinished=unfinished,
-                                                   score_delays_s=score_delays_s))
+                                                   reports_only=reports_only, score_delays_s=score_delays_s))
         page_token = page.next_page_token
         if not page_token:
             return done
 
 
-def start_completion(*, links: Links, metadata: Sequence[tuple[str, str]], key: str, session_id: str = "") -> asyncio.Task | None:
-    """Complete the caller's unfinished sessions (or the one named) in the background, one completion per ``key`` at a
-    time, leaving out the sessions a stream of this process has open. A failure is logged, never raised: the next
-    stream that opens tries again. None when one with this key is running."""
+def start_completion(*, links: Links, metadata: Sequence[tuple[str, str]], key: str, session_id: str = "",
+                     reports_only: bool = False) -> asyncio.Task | None:
+    """Complete the caller's unfinished sessions in the background, leaving out those a stream of this process has
+    open, or the one named (``reports_only``: only its reports, while its own stream analyses the rest). One
+    completion per ``key`` at a time; None when one is running. A failure is logged, never raised: the next stream
+    that opens or ends tries again."""
     running = links.background.get(key)
     if running is not None and not running.done():
         return None
-    task = asyncio.create_task(_complete_quietly(links=links, metadata=list(metadata), session_id=session_id))
+    task = asyncio.create_task(_complete_quietly(links=links, metadata=list(metadata), session_id=session_id,
+                                                 reports_only=reports_only))
     links.background[key] = task
     task.add_done_callback(lambda done: links.background.pop(key, None) if links.background.get(key) is done else None)
     return task
 
 
-async def _complete_quietly(*, links: Links, metadata: list[tuple[str, str]], session_id: str) -> list[Completed]:
+async def _complete_quietly(*, links: Links, metadata: list[tuple[str, str]], session_id: str, reports_only: bool) -> list[Completed]:
     try:
-        return await complete_sessions(links=links, metadata=metadata, session_id=session_id, skip=links.open_sessions)
+        return await complete_sessions(links=links, metadata=metadata, session_id=session_id, reports_only=reports_only,
+                                       skip=() if session_id else links.open_sessions)
     except (ServiceError, grpc.aio.AioRpcError) as exc:
         log.warning("completing unfinished sessions failed; tried again when a stream opens", error=str(exc))
         return []

@@ -92,7 +92,6 @@ class SessionPipeline:
     _newest: tuple[int, float] | None = None  # seq and last session time of the newest batch this stream forwarded
     _last_lap_end_s: float | None = 0.0  # where the newest lap analysed (by this stream or before it) ended; None: unknown
     _reread: Reread | None = None  # stored samples the next analysis stream reads first
-    unreported: int = 0  # laps this stream analysed that coaching did not score
 
     @property
     def log(self):
@@ -123,6 +122,8 @@ class SessionPipeline:
             self._last_lap_end_s = await self._stored_laps_end()
             if self._last_lap_end_s is not None:
                 self._reread = Reread(from_s=self._last_lap_end_s, through_tick=self.committed_tick, after_seq=0)
+            completion.start_completion(links=self.links, metadata=self.metadata, session_id=self.session.session_id,
+                                        reports_only=True, key=f"{bearer_token(self.metadata)}/{self.session.session_id}/reports")
         self._tasks.append(asyncio.create_task(self._read_analysis()))
         live_call = self.links.live_cues(self._live_requests(), metadata=self.metadata)
         self._tasks.append(asyncio.create_task(self._read_live(live_call)))
@@ -257,8 +258,9 @@ class SessionPipeline:
             self._storage_done.set()
 
     async def _read_analysis(self) -> None:
-        """Analysis' lap events; a stream that fails is opened again (capped backoff) with the batches that follow,
-        so only the lap in progress at the failure goes unreported. A refusal (bad batch, credentials) is final."""
+        """Analysis' lap events; a stream that fails is opened again (capped backoff), reading the stored samples since
+        the last lap analysed before the batches that follow, so the lap in progress at the failure is analysed whole.
+        A refusal (bad batch, credentials) is final."""
         delay = RECONNECT_BASE_S
         while True:
             queue, reread, self._reread = self._analysis, self._reread, None
@@ -295,9 +297,7 @@ class SessionPipeline:
         await self._store(field_number=4, payload=lap.SerializeToString())
         report = await completion.score(links=self.links, metadata=self.metadata, request=completion.score_request(event),
                                         stop=lambda: self._closing, delays_s=SCORE_RETRY_DELAYS_S)
-        if report is None:
-            self.unreported += 1
-        else:
+        if report is not None:  # else completed once the stream ends (completion.py)
             await self._store(field_number=5, payload=report.SerializeToString())
         completed = ingest_pb2.LapCompleted(lap=lap)
         if report is not None:
@@ -340,9 +340,9 @@ class SessionPipeline:
         await self._writes.put(None)
         await self._storage_done.wait()
         self.links.open_sessions.discard(self.session.session_id)
-        if self.unreported:  # coaching stayed away for a lap: scored again once it is back
-            completion.start_completion(links=self.links, metadata=self.metadata, session_id=self.session.session_id,
-                                        key=f"{bearer_token(self.metadata)}/{self.session.session_id}")
+        # A lap coaching did not score (away longer than the retries), or left unscored by an earlier stream's end.
+        completion.start_completion(links=self.links, metadata=self.metadata, session_id=self.session.session_id,
+                                    key=f"{bearer_token(self.metadata)}/{self.session.session_id}")
         return ingest_pb2.SessionClosed(session_id=self.session.session_id, committed_seq=self.committed_seq, lap_count=self.lap_count)
 
     async def abort(self) -> None:

@@ -154,3 +154,27 @@ async def test_reanalyze_completes_history_once(mesh, storage, token_for, tmp_pa
     assert all(reported for _, _, reported in (await stored_laps(storage, session.session_id)).values())
     said = await reanalyze()
     assert "0 lap(s) analysed, 0 report(s) made" in said, said
+
+
+async def test_a_resumed_stream_scores_its_laps_left_without_a_report(mesh, storage, links, token_for):
+    token = await token_for()
+    session = session_of("completion unscored ring")
+    last = 3 * LAP_SAMPLES // PER_BATCH + 2
+    await write_samples(mesh, token, session, range(1, last + 1))
+    metadata = pipeline(links, mesh, token, session).metadata
+    done = await completion.complete_sessions(links=links, metadata=metadata, session_id=session.session_id)
+    unscored = min(done[0].laps)
+    await storage.pool.execute(  # as if ingest died after storing the lap, before its report
+        "DELETE FROM lap_reports WHERE lap_pk = (SELECT l.lap_pk FROM laps l JOIN sessions s USING (session_pk)"
+        " WHERE s.session_id = $1 AND l.lap_number = $2)", session.session_id, unscored)
+    assert not (await stored_laps(storage, session.session_id))[unscored][2]
+
+    resumed = pipeline(links, mesh, token, session)
+    assert await resumed.open() == last
+    await completion.wait_completions(links)
+    laps = await stored_laps(storage, session.session_id)
+    assert set(laps) == set(expected_laps(last)) and all(reported for _, _, reported in laps.values()), laps
+    await resumed.close()
+    await completion.wait_completions(links)
+    told = [item for item in drained(resumed.out) if isinstance(item, ingest_pb2.StreamResponse) and item.HasField("lap_completed")]
+    assert told == []  # the laps were analysed before: the resumed stream tells none again
