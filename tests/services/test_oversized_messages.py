@@ -326,3 +326,58 @@ async def test_live_cues_takes_a_batch_of_the_limit_and_refuses_one_over_it(mesh
         await again.call.done_writing()
         assert await again.read() is grpc.aio.EOF  # no reference lap, so no cue; the stream ends well
     await assert_serving(mesh)
+
+
+@pytest.mark.parametrize("service", ["storage", "ingest"])
+async def test_an_oversized_message_right_behind_unacknowledged_batches_loses_none_of_them_unknowingly(
+        mesh, token_for, service):
+    """Batches sent without waiting, the oversized message right behind them: the stream ends before most (often
+    all) acknowledgements. What was acknowledged is stored; what is stored is whole batches from seq 1 on; and the
+    writer that comes back is told exactly that, so it resends the rest and nothing twice."""
+    token = await token_for("limits")
+    limit = mesh.settings.max_message_bytes
+    session = make_session()
+    sid = session.session_id
+    batches = [batch(sid, seq) for seq in range(1, 41)]
+    if service == "storage":
+        path, response_type = "/racecoach.storage.v1.StorageService/Write", storage_pb2.WriteResponse
+        messages = [storage_pb2.WriteRequest(request_id=1, session=session),
+                    *(storage_pb2.WriteRequest(request_id=1 + b.seq, batch=b) for b in batches)]
+        over = padded(storage_pb2.WriteRequest(request_id=99, batch=batch(sid, 41)), limit + 1)
+
+        def acked(r):
+            return r.committed_seq if not r.HasField("error") else 0
+    else:
+        path, response_type = "/racecoach.ingest.v1.IngestService/Stream", ingest_pb2.StreamResponse
+        messages = [ingest_pb2.StreamRequest(start=ingest_pb2.SessionStart(session=session)),
+                    *(ingest_pb2.StreamRequest(batch=b) for b in batches)]
+        over = padded(ingest_pb2.StreamRequest(batch=batch(sid, 41)), limit + 1)
+
+        def acked(r):
+            return r.ack.committed_seq if r.HasField("ack") else 0
+    async with grpc.aio.insecure_channel(mesh.address(service)) as channel, \
+            grpc.aio.insecure_channel(mesh.address("storage")) as storage_channel:
+        stream = Stream(channel, path, response_type, token)
+        for message in messages:
+            await stream.send(message)
+        await stream.send(over)
+        error, before = await stream.refusal()
+        assert_too_large(error, sent=limit + 1, limit=limit)
+        last_ack = max((acked(r) for r in before), default=0)
+        await asyncio.sleep(0.5)  # a commit under way when the stream ended finishes (or not) on its own
+        stored = await stored_times(storage_channel, token, sid)
+        whole = len(stored) // SAMPLES
+        assert whole >= last_ack and stored == times_of(batches[:whole]), (last_ack, len(stored))
+
+        if service == "storage":
+            get = channel.unary_unary("/racecoach.storage.v1.StorageService/GetCommittedSeq",
+                                      request_serializer=storage_pb2.GetCommittedSeqRequest.SerializeToString,
+                                      response_deserializer=storage_pb2.GetCommittedSeqResponse.FromString)
+            told = (await get(storage_pb2.GetCommittedSeqRequest(session_id=sid),
+                              metadata=[("authorization", f"Bearer {token}")], timeout=DEADLINE_S)).committed_seq
+        else:
+            resumed = Stream(channel, path, response_type, token)
+            await resumed.send(messages[0])
+            told = (await resumed.read()).accepted.committed_seq
+            await resumed.call.done_writing()
+        assert told == whole
