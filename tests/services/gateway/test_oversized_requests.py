@@ -180,3 +180,18 @@ async def test_an_answer_over_4_mib_is_served_and_one_over_the_mesh_limit_is_502
                                words=f"bytes, more than the {limit} bytes (8 MiB) a message of the mesh may hold")
         assert int(error["detail"].split()[3]) > limit
         assert (await http.get(f"/api/v1/sessions?track=nurburgring")).status_code == 200
+
+
+@pytest.mark.parametrize(("details", "status", "words"), [
+    ("SERVER: Received message larger than max (8388609 vs. 8388608)", 413, "the request is 8388609 bytes as a message"),
+    ("CLIENT: Sent message larger than max (9000000 vs. 8388608)", 413, "more than the 8388608 bytes (8 MiB)"),
+    ("SERVER: Sent message larger than max (11933532 vs. 8388608)", 502, "the answer is 11933532 bytes"),
+    ("Stream removed (CLIENT: Received message larger than max (5171124 vs. 4194304))", 502, "(4 MiB)"),
+    ("batch holds 7 samples; at most 6 are allowed per batch", 429, "batch holds 7 samples"),
+])
+async def test_grpcs_own_size_refusals_are_413_or_502_and_other_resource_exhausted_stays_429(details, status, words):
+    from racecoach.services.gateway.errors import http_error_for
+
+    error = http_error_for(grpc.aio.AioRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.aio.Metadata(),
+                                                grpc.aio.Metadata(), details=details))
+    assert error.status_code == status and words in error.detail, (error.status_code, error.detail)
