@@ -196,7 +196,10 @@ class Uploader:
     every batch is appended to the spool before it is sent, the source is never paused by the
     network, at most ``window`` batches (``window_bytes`` of them) are in flight, and what is unacked after a crash is
     resent from the spool by the next run (``racing-coach upload`` or the same replay).
-    ``max_attempts=None`` retries forever (live collection); backoff doubles from 0.2 s up to 5 s.
+    A stream that fails is opened again, the backoff doubling from 0.2 s up to 5 s; ``max_attempts`` streams in a row that
+    fail without a batch committed end the upload (12: about 20 to 40 s, long enough for the mesh to restart a
+    service and its database), ``None`` retries forever (live collection). A stream that committed anything before
+    it failed starts the count again.
     """
 
     address: str
@@ -206,7 +209,7 @@ class Uploader:
     # 60) and at most 2048 (6-sample batches of 100 ms), so small batches keep as many samples moving as big ones.
     window: int = 2048
     window_bytes: int = 4 << 20
-    max_attempts: int | None = 8
+    max_attempts: int | None = 12
     spool: object | None = None
     on_lap: Callable[[ingest_pb2.LapCompleted], None] | None = None
     on_cue: Callable[[object], None] | None = None
@@ -265,6 +268,7 @@ class Uploader:
         telling: grpc.aio.AioRpcError | _SeqGap | None = None
         try:
             while True:
+                before = self._committed
                 try:
                     closed = await self._stream_once(result, exhausted, failure)
                     if closed:
@@ -279,7 +283,7 @@ class Uploader:
                     refused, status, _ = _from_ingest(exc)
                     if refused is not None:
                         raise refused from exc
-                    attempt += 1
+                    attempt = 1 if self._committed > before else attempt + 1  # one that got batches committed starts again
                     if telling is None or not isinstance(exc, grpc.aio.AioRpcError) or exc.code() != grpc.StatusCode.INTERNAL:
                         telling = exc
                     if self.max_attempts is not None and attempt >= self.max_attempts:
@@ -361,34 +365,55 @@ class Uploader:
                 end = ingest_pb2.SessionEnd(session_id=self.session.session_id, last_seq=self._store.last_seq)
                 yield ingest_pb2.StreamRequest(end=end).SerializeToString()
 
-            stream = call(requests(), metadata=metadata)
-            async for response in stream:
-                kind = response.WhichOneof("kind")
-                if kind == "accepted":
-                    await self._resumed(response.accepted)
-                    accepted.set()
-                    if self.on_accepted:
-                        self.on_accepted()
-                elif kind == "ack":
-                    await self._acked(response.ack.committed_seq)
-                elif kind == "lap_completed":
-                    result.laps.append(response.lap_completed)
-                    if self.on_lap:
-                        self.on_lap(response.lap_completed)
-                elif kind == "cue":
-                    result.cues.append(response.cue)
-                    if self.on_cue:
-                        self.on_cue(response.cue)
-                elif kind == "error":
-                    result.errors.append(response.error)
-                    if response.error.reason == ingest_pb2.BATCH_ERROR_REASON_SEQ_GAP:
-                        raise _SeqGap()
-                    raise UploadError(f"ingest refused batch {response.error.seq}: {response.error.message}")
-                elif kind == "closed":
-                    await self._acked(response.closed.committed_seq)
+            stream = call(metadata=metadata)
+
+            async def write() -> None:
+                # Written from a task of our own, not handed to gRPC as a request iterator: a stream that fails
+                # cancels this task, which ends the generator where it waits (no generator left running).
+                async for item in requests():
+                    await stream.write(item)
+                await stream.done_writing()
+
+            writer = asyncio.create_task(write())
+            # a writer that fails on its own (not by the stream's end) ends the stream, so the read below ends too
+            writer.add_done_callback(lambda done: stream.cancel() if not done.cancelled() and done.exception() else None)
+            try:
+                if await self._read(stream, result, accepted):
                     return True
+            finally:
+                writer.cancel()
+                await asyncio.gather(writer, return_exceptions=True)  # its failure is the stream's, read above
         if failure:
             raise _SourceFailed()
+        return False
+
+    async def _read(self, stream, result: UploadResult, accepted: asyncio.Event) -> bool:
+        """Ingest's answers on one stream: True once it says the session is closed, False when it ends before."""
+        async for response in stream:
+            kind = response.WhichOneof("kind")
+            if kind == "accepted":
+                await self._resumed(response.accepted)
+                accepted.set()
+                if self.on_accepted:
+                    self.on_accepted()
+            elif kind == "ack":
+                await self._acked(response.ack.committed_seq)
+            elif kind == "lap_completed":
+                result.laps.append(response.lap_completed)
+                if self.on_lap:
+                    self.on_lap(response.lap_completed)
+            elif kind == "cue":
+                result.cues.append(response.cue)
+                if self.on_cue:
+                    self.on_cue(response.cue)
+            elif kind == "error":
+                result.errors.append(response.error)
+                if response.error.reason == ingest_pb2.BATCH_ERROR_REASON_SEQ_GAP:
+                    raise _SeqGap()
+                raise UploadError(f"ingest refused batch {response.error.seq}: {response.error.message}")
+            elif kind == "closed":
+                await self._acked(response.closed.committed_seq)
+                return True
         return False
 
     async def _resumed(self, accepted: ingest_pb2.SessionAccepted) -> None:
