@@ -151,7 +151,11 @@ def sample_channels(*, drive: Drive, track: Track, car: Car, tick_rate_hz: int, 
         best_lap[has] = running_best[done[has] - 1]
         best_lap_no[has] = best_idx[done[has] - 1]
 
-    fuel = fuel_start_l - np.cumsum(throttle * car.fuel_l_per_s_full * dt)
+    burnt = np.cumsum(throttle * car.fuel_l_per_s_full * dt)
+    # A session longer than the usual fill starts with enough for it and 2 l spare, as a driver would fill up (up to
+    # the tank's size; a session beyond one tank shows it empty rather than below zero, which no car reads).
+    fuel_start_l = max(fuel_start_l, min(car.fuel_capacity_l, float(burnt[-1]) + 2.0)) if len(burnt) else fuel_start_l
+    fuel = np.maximum(fuel_start_l - burnt, 0.0)
     press = brake * car.brake_line_max_bar
     # tyre carcass temperatures: lag towards a target driven by cornering/braking load
     load_l = np.maximum(-lat_accel, 0.0)    # right-hand corners load the left tyres
