@@ -8,7 +8,7 @@ import pytest
 
 from racecoach.services.common.errors import DependencyUnavailableError, UnauthenticatedError
 from racecoach.services.ingest.pipeline import StorageLost
-from racecoach.services.ingest.servicer import IngestServicer
+from racecoach.services.ingest.stream import revoked_or
 
 
 class Gate:
@@ -22,17 +22,13 @@ class Gate:
         return object()
 
 
-def servicer(error: Exception | None) -> IngestServicer:
-    return IngestServicer(links=None, max_batch_samples=600, gate=Gate(error))
-
-
 @pytest.mark.asyncio(loop_scope="session")
 async def test_an_unclear_end_of_the_storage_stream_is_checked_against_the_token():
     lost = StorageLost("storage unavailable (INTERNAL): Internal error from Core", unclear=True)
-    revoked = await servicer(UnauthenticatedError("this token was revoked"))._revoked_or(lost, [])
+    revoked = await revoked_or(lost=lost, gate=Gate(UnauthenticatedError("this token was revoked")), metadata=[])
     assert (revoked.code, revoked.message) == (grpc.StatusCode.UNAUTHENTICATED, "this token was revoked")
     for error in (None, DependencyUnavailableError("storage is away")):
-        assert await servicer(error)._revoked_or(lost, []) is lost
-    plain = servicer(UnauthenticatedError("revoked"))
+        assert await revoked_or(lost=lost, gate=Gate(error), metadata=[]) is lost
+    gate = Gate(UnauthenticatedError("revoked"))
     clear = StorageLost("storage unavailable (UNAVAILABLE)")
-    assert await plain._revoked_or(clear, []) is clear and plain.gate.calls == 0  # a clear status is taken as it is
+    assert await revoked_or(lost=clear, gate=gate, metadata=[]) is clear and gate.calls == 0  # a clear status is taken as it is
