@@ -12,17 +12,15 @@ import numpy as np
 
 from racecoach.analysis.v1 import analysis_pb2
 from racecoach.coaching.v1 import coaching_pb2
-from racecoach.services.common.channels import resample
 from racecoach.services.common.errors import InvalidInputError, NotFoundError
 from racecoach.services.storage import readback
 from racecoach.services.storage.identity import User
+from racecoach.services.storage.traces import TRACE_CHANNELS, comparison_length_m, lap_length_m, lap_on_grid
 from racecoach.storage.v1 import storage_pb2
 from racecoach.telemetry.v1 import telemetry_pb2
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 50
-# the channels of a LapTrace besides its elapsed time
-TRACE_CHANNELS = ("speed_mps", "throttle", "brake", "gear")
 _SESSION_COLUMNS = (
     "s.session_pk, s.session_id, s.track_id, s.track_name, s.track_display, s.track_layout, s.track_length_m,"
     " s.car_id, s.car_name, s.car_path, s.session_type, s.source, s.source_name, s.driver_name, s.tick_rate_hz,"
@@ -187,30 +185,12 @@ async def session_samples(
     )
 
 
-def downsample(arrays: dict[str, np.ndarray], *, max_samples: int) -> dict[str, np.ndarray]:
-    """Every k-th sample so that at most ``max_samples`` remain (first and last kept)."""
-    count = len(arrays["session_time_s"])
-    if max_samples <= 0 or count <= max_samples:
-        return arrays
-    index = np.unique(np.linspace(0, count - 1, max_samples).round().astype(np.int64))
-    return {name: values[index] for name, values in arrays.items()}
-
-
 def lap_trace(*, lap: analysis_pb2.LapAnalysis, arrays: dict[str, np.ndarray], step_m: float, length_m: float) -> storage_pb2.LapTrace:
-    """One lap's main channels on a distance grid over monotonic distance, each by its kind's rule
-    (:func:`~racecoach.services.common.channels.resample`): time, speed and pedals interpolated
-    linearly, the gear held from the last sample at or before each grid point."""
-    dist = np.maximum.accumulate(arrays["lap_dist_m"].astype(np.float64))
-    keep = np.concatenate([[True], np.diff(dist) > 0])
-    dist = dist[keep]
-    grid = np.arange(0.0, length_m, step_m)
+    """The message of one lap's channels on the comparison grid (:func:`~racecoach.services.storage.traces.lap_on_grid`)."""
+    traces = lap_on_grid(arrays=arrays, start_session_time_s=lap.start_session_time_s, length_m=length_m, step_m=step_m)
     trace = storage_pb2.LapTrace(lap=lap)
-    elapsed = arrays["session_time_s"][keep] - lap.start_session_time_s
-    trace.elapsed_s.extend(resample("session_time_s", x=dist, values=elapsed, at=grid).astype(np.float32).tolist())
-    for name in TRACE_CHANNELS:
-        if name in arrays:
-            values = resample(name, x=dist, values=arrays[name][keep], at=grid)
-            getattr(trace, name).extend(values.astype(np.float32).tolist())
+    for name, values in traces.items():
+        getattr(trace, name).extend(values.astype(np.float32).tolist())
     return trace
 
 
@@ -225,7 +205,8 @@ async def lap_comparison(
     ref, ref_arrays = await lap_samples(conn, user=user, lap_id=reference_lap_id, channels=names)
     if len(lap_arrays.get("session_time_s", [])) < 2 or len(ref_arrays.get("session_time_s", [])) < 2:
         raise NotFoundError("one of the laps has no stored samples")
-    length = min(lap.lap.distance_m or float(lap_arrays["lap_dist_m"].max()), ref.lap.distance_m or float(ref_arrays["lap_dist_m"].max()))
+    length = comparison_length_m(lap_m=lap_length_m(distance_m=lap.lap.distance_m, lap_dist_m=lap_arrays["lap_dist_m"]),
+                                 reference_m=lap_length_m(distance_m=ref.lap.distance_m, lap_dist_m=ref_arrays["lap_dist_m"]))
     return storage_pb2.GetLapComparisonResponse(
         step_m=step,
         lap=lap_trace(lap=lap.lap, arrays=lap_arrays, step_m=step, length_m=length),

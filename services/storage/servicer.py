@@ -13,7 +13,7 @@ from racecoach.services.common.auth import CALLER, bearer_token
 from racecoach.services.common.errors import DependencyUnavailableError, UnauthenticatedError, translate_errors
 from racecoach.services.common.logs import get_logger
 from racecoach.services.common.server import Registration, registration
-from racecoach.services.storage import catalogue, database, export, queries, unfinished, write_stream, writes
+from racecoach.services.storage import catalogue, database, export, queries, traces, unfinished, write_stream, writes
 from racecoach.services.storage.database import DB_ERRORS
 from racecoach.services.storage.identity import User
 from racecoach.services.storage.service import Storage
@@ -121,7 +121,7 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
         async with _translated(context):
             user = await self._user(context)
             found, arrays = await queries.lap_samples(self.pool, user=user, lap_id=request.lap_id, channels=list(request.channels))
-        arrays = queries.downsample(arrays, max_samples=request.max_samples)
+        arrays = traces.downsample(arrays=arrays, max_samples=request.max_samples)
         chunk = request.chunk_samples or 1000
         count = len(arrays.get("session_time_s", ()))
         for seq, start in enumerate(range(0, count, chunk), start=1):
