@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import socket
 
+from racecoach.common.dial import is_target
+
 
 def unreachable(*, address: str, timeout_s: float = 1.5) -> str | None:
     """Why nothing accepts a connection at ``address`` (``host:port``) within ``timeout_s``; None when something does.
 
-    Addresses that are not a plain ``host:port`` (gRPC targets such as ``dns:///...``) are left to gRPC: None.
+    Addresses that are not a plain ``host:port`` (gRPC targets such as ``dns:///...`` or several replicas) are left
+    to gRPC: None.
     """
+    if is_target(address):
+        return None
     host, sep, port = address.rpartition(":")
     if not sep or not port.isdigit() or "/" in host:
         return None

@@ -13,6 +13,7 @@ import grpc
 import numpy as np
 from racecoach.ingest.v1 import ingest_pb2
 from racecoach.client.spool import batch_last_time
+from racecoach.common.dial import dial
 from racecoach.common.batch import build_raw_batch
 from racecoach.common.ticks import ticks_of
 from racecoach.telemetry.v1 import telemetry_pb2
@@ -321,7 +322,7 @@ class Uploader:
     async def _stream_once(self, result: UploadResult, exhausted: asyncio.Event, failure: list) -> bool:
         metadata = [("authorization", f"Bearer {self.token}")]
         accepted = asyncio.Event()
-        async with grpc.aio.insecure_channel(self.address) as channel:
+        async with dial(self.address) as channel:
             call = channel.stream_stream(
                 "/racecoach.ingest.v1.IngestService/Stream",
                 request_serializer=lambda item: item, response_deserializer=ingest_pb2.StreamResponse.FromString,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import grpc
 
 from racecoach.analysis.v1 import analysis_pb2
+from racecoach.common.dial import dial
 from racecoach.services.analysis.servicer import AnalysisServicer
 from racecoach.services.common.auth import Gate, TokenCache, whoami_resolver
 from racecoach.services.common.metrics import serve_metrics
@@ -32,7 +33,7 @@ class AnalysisServer:
 
 async def serve(*, settings: Settings, port: int | None = None, storage_addr: str | None = None) -> AnalysisServer:
     """Start AnalysisService; callers are authenticated and laps read through storage at ``storage_addr`` (default: settings)."""
-    channel = grpc.aio.insecure_channel(storage_addr or settings.address("storage"))
+    channel = dial(storage_addr or settings.address("storage"), max_message_bytes=settings.max_message_bytes)
     storage = storage_pb2_grpc.StorageServiceStub(channel)
     servicer = AnalysisServicer(
         storage=storage, max_batch_samples=settings.max_batch_samples, timeout_s=settings.rpc_timeout_s,

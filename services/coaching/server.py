@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import grpc
 
 from racecoach.coaching.v1 import coaching_pb2
+from racecoach.common.dial import dial
 from racecoach.services.coaching.model.runtime import ScoringModel, load_model
 from racecoach.services.coaching.servicer import CoachingServicer
 from racecoach.services.common.auth import Gate, TokenCache, whoami_resolver
@@ -44,7 +45,7 @@ async def serve(*, settings: Settings, port: int | None = None, model: ScoringMo
     model is loaded before the port opens, so a broken model fails start-up.
     """
     servicer = CoachingServicer(model=model if model is not None else load_model())
-    channel = grpc.aio.insecure_channel(storage_addr or settings.address("storage"))
+    channel = dial(storage_addr or settings.address("storage"), max_message_bytes=settings.max_message_bytes)
     resolve = whoami_resolver(storage_pb2_grpc.StorageServiceStub(channel), service_token=settings.service_token,
                               timeout_s=settings.rpc_timeout_s)
     gate = Gate(tokens=TokenCache(resolve=resolve), service_token=settings.service_token)

@@ -18,7 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from racecoach import rest
 from racecoach.services.common.metrics import REGISTRIES
-from racecoach.services.common.server import channel_options
+from racecoach.common.dial import dial
 from racecoach.services.common.settings import Settings
 from racecoach.services.gateway import columns, export, live, login
 from racecoach.services.gateway.backend import GrpcBackend
@@ -41,8 +41,7 @@ def backend_for(settings: Settings, *, addresses: dict[str, str] | None = None) 
     addresses = addresses or {}
     channels: dict[str, grpc.aio.Channel] = {}
     for service, name in SERVICES.items():
-        channels[service] = grpc.aio.insecure_channel(
-            addresses.get(name) or settings.address(name), options=channel_options(max_message_bytes=settings.max_message_bytes))
+        channels[service] = dial(addresses.get(name) or settings.address(name), max_message_bytes=settings.max_message_bytes)
     return GrpcBackend(channels=channels, timeout_s=settings.rpc_timeout_s)
 
 

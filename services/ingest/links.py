@@ -9,7 +9,7 @@ import grpc
 
 from racecoach.analysis.v1 import analysis_pb2, analysis_pb2_grpc
 from racecoach.coaching.v1 import coaching_pb2, coaching_pb2_grpc
-from racecoach.services.common.server import server_options
+from racecoach.common.dial import dial
 from racecoach.services.common.settings import Settings
 from racecoach.storage.v1 import storage_pb2, storage_pb2_grpc
 
@@ -42,10 +42,11 @@ def _serialize(item: object) -> bytes:
 
 
 def connect(*, settings: Settings, storage_addr: str | None = None, analysis_addr: str | None = None, coaching_addr: str | None = None) -> Links:
-    options = server_options(max_message_bytes=settings.max_message_bytes)
-    storage_ch = grpc.aio.insecure_channel(storage_addr or settings.address("storage"), options=options)
-    analysis_ch = grpc.aio.insecure_channel(analysis_addr or settings.address("analysis"), options=options)
-    coaching_ch = grpc.aio.insecure_channel(coaching_addr or settings.address("coaching"), options=options)
+    # Each target may name several replicas: every stream and call goes to the next one up (common/dial.py).
+    keepalive = [("grpc.keepalive_time_ms", 30_000), ("grpc.http2.max_pings_without_data", 0), ("grpc.keepalive_permit_without_calls", 1)]
+    storage_ch, analysis_ch, coaching_ch = (
+        dial(address or settings.address(name), max_message_bytes=settings.max_message_bytes, options=keepalive)
+        for name, address in (("storage", storage_addr), ("analysis", analysis_addr), ("coaching", coaching_addr)))
     write = storage_ch.stream_stream(
         "/racecoach.storage.v1.StorageService/Write",
         request_serializer=_serialize, response_deserializer=storage_pb2.WriteResponse.FromString,

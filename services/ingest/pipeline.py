@@ -125,8 +125,7 @@ class SessionPipeline:
             completion.start_completion(links=self.links, metadata=self.metadata, session_id=self.session.session_id,
                                         reports_only=True, key=f"{bearer_token(self.metadata)}/{self.session.session_id}/reports")
         self._tasks.append(asyncio.create_task(self._read_analysis()))
-        live_call = self.links.live_cues(self._live_requests(), metadata=self.metadata)
-        self._tasks.append(asyncio.create_task(self._read_live(live_call)))
+        self._tasks.append(asyncio.create_task(self._read_live()))
         return self.committed_seq
 
     async def _stored_laps_end(self) -> float | None:
@@ -160,9 +159,12 @@ class SessionPipeline:
         except grpc.aio.AioRpcError as exc:
             self.log.warning("stored samples unreadable; the lap in progress is not reported", code=exc.code().name)
 
-    async def _live_requests(self) -> AsyncIterator[object]:
-        yield coaching_pb2.LiveCuesRequest(context=coaching_pb2.LiveContext(session=self.session))
-        async for item in coalesced(self._live, session_id=self.session.session_id, limit=self.join_samples):
+    async def _live_requests(self, queue: asyncio.Queue) -> AsyncIterator[object]:
+        context = coaching_pb2.LiveContext(session=self.session)
+        if self._best is not None:  # a stream opened again: the reference the cues were given so far
+            context.reference.CopyFrom(self._best)
+        yield coaching_pb2.LiveCuesRequest(context=context)
+        async for item in coalesced(queue, session_id=self.session.session_id, limit=self.join_samples):
             yield item
 
     # --- batches --------------------------------------------------------------------------
@@ -318,15 +320,31 @@ class SessionPipeline:
         self._next_lap_request += 1
         await self._writes.put(write_request(request_id=self._next_lap_request, field_number=field_number, payload=payload))
 
-    async def _read_live(self, call) -> None:
-        try:
-            async for response in call:
-                await self.out.put(ingest_pb2.StreamResponse(cue=response.cue))
-        except grpc.aio.AioRpcError as exc:
-            self._live_up = False
-            self.log.warning("live coaching unavailable", code=exc.code().name)
-            while not self._live.empty():
-                self._live.get_nowait()
+    async def _read_live(self) -> None:
+        """Live cues; a stream that fails is opened again (capped backoff) with the reference it had: cues are
+        advisory, so the batches sent while it was down are not sent again. A refusal is final."""
+        delay = RECONNECT_BASE_S
+        while True:
+            queue = self._live
+            call = self.links.live_cues(self._live_requests(queue), metadata=self.metadata)
+            try:
+                async for response in call:
+                    delay = RECONNECT_BASE_S
+                    await self.out.put(ingest_pb2.StreamResponse(cue=response.cue))
+                return
+            except grpc.aio.AioRpcError as exc:
+                self._live_up = False
+                _empty(queue)
+                final = exc.code() not in TRANSIENT or self._closing
+                self.log.warning("live coaching unavailable", code=exc.code().name, reconnect_in_s=None if final else delay)
+                if final:
+                    return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RECONNECT_MAX_S)
+            if self._closing:
+                return
+            self._live = asyncio.Queue(LIVE_DEPTH)
+            self._live_up = True
 
     # --- end ------------------------------------------------------------------------------
 
