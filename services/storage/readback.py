@@ -7,16 +7,19 @@ go. Stored floats are never NaN (writes refuse them), so NaN here always means "
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import asyncpg
 import numpy as np
 
+from racecoach.services.common.batch import build_batch
 from racecoach.services.common.channels import BY_FIELD, CHANNELS
 from racecoach.services.common.errors import InvalidInputError
 from racecoach.services.storage.binary_copy import WIRE
+from racecoach.telemetry.v1 import telemetry_pb2
 
 _HEADER = 19  # signature (11) + flags (4) + header extension length (4)
+DEFAULT_CHUNK_SAMPLES = 1000
 _MISSING = {np.dtype("<f4"): "'NaN'::real", np.dtype("<f8"): "'NaN'::double precision", np.dtype("<u4"): "-1"}
 
 
@@ -80,3 +83,12 @@ async def fetch_columns(
     query = f"SELECT {select_list(names)} FROM telemetry_samples WHERE {where} ORDER BY session_time_s"
     await conn.copy_from_query(query, *args, output=sink, format="binary")
     return decode(b"".join(parts), names=names)
+
+
+def chunks(*, arrays: Mapping[str, np.ndarray], session_id: str, chunk_samples: int) -> Iterator[telemetry_pb2.TelemetryBatch]:
+    """``arrays`` as consecutive batches of ``session_id`` of at most ``chunk_samples`` samples each
+    (:data:`DEFAULT_CHUNK_SAMPLES` when 0), seq from 1; none when there are no samples."""
+    size = chunk_samples or DEFAULT_CHUNK_SAMPLES
+    count = len(arrays.get("session_time_s", ()))
+    for seq, start in enumerate(range(0, count, size), start=1):
+        yield build_batch(session_id=session_id, seq=seq, arrays={name: values[start : start + size] for name, values in arrays.items()})

@@ -7,13 +7,12 @@ from contextlib import asynccontextmanager
 
 import grpc
 
-from racecoach.services.common.batch import build_batch
 from racecoach.services.common.channels import CHANNELS
 from racecoach.services.common.auth import CALLER, bearer_token
 from racecoach.services.common.errors import DependencyUnavailableError, UnauthenticatedError, translate_errors
 from racecoach.services.common.logs import get_logger
 from racecoach.services.common.server import Registration, registration
-from racecoach.services.storage import catalogue, database, export, queries, traces, unfinished, write_stream, writes
+from racecoach.services.storage import catalogue, database, export, queries, readback, traces, unfinished, write_stream, writes
 from racecoach.services.storage.database import DB_ERRORS
 from racecoach.services.storage.identity import User
 from racecoach.services.storage.service import Storage
@@ -46,7 +45,8 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
 
     # --- writes -------------------------------------------------------------------------
 
-    async def Write(self, request_iterator: AsyncIterator[storage_pb2.WriteRequestRawView], context) -> AsyncIterator[storage_pb2.WriteResponse]:
+    async def Write(self, request_iterator: AsyncIterator[storage_pb2.WriteRequestRawView], context: grpc.aio.ServicerContext
+                    ) -> AsyncIterator[storage_pb2.WriteResponse]:
         async with _translated(context):
             user = await self._user(context)
             token = bearer_token(context.invocation_metadata())
@@ -66,7 +66,8 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
 
     # --- queries ------------------------------------------------------------------------
 
-    async def GetCommittedSeq(self, request, context):
+    async def GetCommittedSeq(self, request: storage_pb2.GetCommittedSeqRequest, context: grpc.aio.ServicerContext
+                              ) -> storage_pb2.GetCommittedSeqResponse:
         async with _translated(context):
             user = await self._user(context)
             state = await writes.session_state(self.pool, user=user, session_id=request.session_id)
@@ -74,7 +75,8 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
                 return storage_pb2.GetCommittedSeqResponse(committed_seq=0, exists=False)
             return storage_pb2.GetCommittedSeqResponse(committed_seq=state.committed_seq, exists=True)
 
-    async def GetReferenceLap(self, request, context):
+    async def GetReferenceLap(self, request: storage_pb2.GetReferenceLapRequest, context: grpc.aio.ServicerContext
+                              ) -> storage_pb2.GetReferenceLapResponse:
         async with _translated(context):
             user = await self._user(context)
             lap = await queries.reference_lap(self.pool, user=user, lap_id=request.lap_id, kind=request.reference,
@@ -83,13 +85,15 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
                 return storage_pb2.GetReferenceLapResponse(found=False)
             return storage_pb2.GetReferenceLapResponse(found=True, lap=lap)
 
-    async def GetTrackCorners(self, request, context):
+    async def GetTrackCorners(self, request: storage_pb2.GetTrackCornersRequest, context: grpc.aio.ServicerContext
+                              ) -> storage_pb2.GetTrackCornersResponse:
         async with _translated(context):
             await self._user(context)
             corners, version = await catalogue.get_track_corners(self.pool, track_name=request.track_name, layout=request.layout)
             return storage_pb2.GetTrackCornersResponse(corners=corners, version=version)
 
-    async def PutTrackCorners(self, request, context):
+    async def PutTrackCorners(self, request: storage_pb2.PutTrackCornersRequest, context: grpc.aio.ServicerContext
+                              ) -> storage_pb2.PutTrackCornersResponse:
         async with _translated(context):
             await self._user(context)
             async with database.connection(self.pool) as conn:
@@ -97,56 +101,55 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
                                                                     corners=list(request.corners), base_version=request.base_version)
             return storage_pb2.PutTrackCornersResponse(stored=stored, version=version)
 
-    async def WhoAmI(self, request, context):
+    async def WhoAmI(self, request: storage_pb2.WhoAmIRequest, context: grpc.aio.ServicerContext) -> storage_pb2.WhoAmIResponse:
         async with _translated(context):
             user = await self._user(context)
             return storage_pb2.WhoAmIResponse(user_id=str(user.user_id), email=user.email)
 
-    async def ListSessions(self, request, context):
+    async def ListSessions(self, request: storage_pb2.ListSessionsRequest, context: grpc.aio.ServicerContext
+                           ) -> storage_pb2.ListSessionsResponse:
         async with _translated(context):
             user = await self._user(context)
             return await queries.list_sessions(self.pool, user=user, request=request)
 
-    async def GetSession(self, request, context):
+    async def GetSession(self, request: storage_pb2.GetSessionRequest, context: grpc.aio.ServicerContext) -> storage_pb2.GetSessionResponse:
         async with _translated(context):
             user = await self._user(context)
             return await queries.get_session(self.pool, user=user, session_id=request.session_id)
 
-    async def GetLap(self, request, context):
+    async def GetLap(self, request: storage_pb2.GetLapRequest, context: grpc.aio.ServicerContext) -> storage_pb2.GetLapResponse:
         async with _translated(context):
             user = await self._user(context)
             return await queries.get_lap(self.pool, user=user, lap_id=request.lap_id)
 
-    async def StreamLapTelemetry(self, request, context):
+    async def StreamLapTelemetry(self, request: storage_pb2.StreamLapTelemetryRequest, context: grpc.aio.ServicerContext
+                                 ) -> AsyncIterator[storage_pb2.StreamLapTelemetryResponse]:
         async with _translated(context):
             user = await self._user(context)
             found, arrays = await queries.lap_samples(self.pool, user=user, lap_id=request.lap_id, channels=list(request.channels))
         arrays = traces.downsample(arrays=arrays, max_samples=request.max_samples)
-        chunk = request.chunk_samples or 1000
-        count = len(arrays.get("session_time_s", ()))
-        for seq, start in enumerate(range(0, count, chunk), start=1):
-            part = {name: values[start : start + chunk] for name, values in arrays.items()}
-            yield storage_pb2.StreamLapTelemetryResponse(chunk=build_batch(session_id=found.session.session_id, seq=seq, arrays=part))
+        for chunk in readback.chunks(arrays=arrays, session_id=found.session.session_id, chunk_samples=request.chunk_samples):
+            yield storage_pb2.StreamLapTelemetryResponse(chunk=chunk)
 
-    async def StreamSessionTelemetry(self, request, context):
+    async def StreamSessionTelemetry(self, request: storage_pb2.StreamSessionTelemetryRequest, context: grpc.aio.ServicerContext
+                                     ) -> AsyncIterator[storage_pb2.StreamSessionTelemetryResponse]:
         async with _translated(context):
             user = await self._user(context)
             arrays = await queries.session_samples(
                 self.pool, user=user, session_id=request.session_id,
                 from_session_time_s=request.from_session_time_s, channels=list(request.channels),
             )
-        chunk = request.chunk_samples or 1000
-        count = len(arrays.get("session_time_s", ()))
-        for seq, start in enumerate(range(0, count, chunk), start=1):
-            part = {name: values[start : start + chunk] for name, values in arrays.items()}
-            yield storage_pb2.StreamSessionTelemetryResponse(chunk=build_batch(session_id=request.session_id, seq=seq, arrays=part))
+        for chunk in readback.chunks(arrays=arrays, session_id=request.session_id, chunk_samples=request.chunk_samples):
+            yield storage_pb2.StreamSessionTelemetryResponse(chunk=chunk)
 
-    async def GetLapComparison(self, request, context):
+    async def GetLapComparison(self, request: storage_pb2.GetLapComparisonRequest, context: grpc.aio.ServicerContext
+                               ) -> storage_pb2.GetLapComparisonResponse:
         async with _translated(context):
             user = await self._user(context)
             return await queries.lap_comparison(self.pool, user=user, lap_id=request.lap_id, reference_lap_id=request.reference_lap_id, step_m=request.step_m)
 
-    async def ListChannels(self, request, context):
+    async def ListChannels(self, request: storage_pb2.ListChannelsRequest, context: grpc.aio.ServicerContext
+                           ) -> storage_pb2.ListChannelsResponse:
         async with _translated(context):
             await self._user(context)
             return storage_pb2.ListChannelsResponse(
@@ -156,15 +159,16 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
                 ]
             )
 
-
-    async def ExportLap(self, request, context):
+    async def ExportLap(self, request: storage_pb2.ExportLapRequest, context: grpc.aio.ServicerContext
+                        ) -> AsyncIterator[storage_pb2.ExportLapResponse]:
         async with _translated(context):
             user = await self._user(context)
             pieces = export.export_lap(self.pool, user=user, lap_id=request.lap_id, fmt=request.format, channels=list(request.channels))
             async for piece in pieces:
                 yield storage_pb2.ExportLapResponse(chunk=_file_chunk(piece))
 
-    async def ExportSession(self, request, context):
+    async def ExportSession(self, request: storage_pb2.ExportSessionRequest, context: grpc.aio.ServicerContext
+                            ) -> AsyncIterator[storage_pb2.ExportSessionResponse]:
         async with _translated(context):
             user = await self._user(context)
             pieces = export.export_session(
@@ -173,7 +177,8 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
             async for piece in pieces:
                 yield storage_pb2.ExportSessionResponse(chunk=_file_chunk(piece))
 
-    async def ListUnfinishedSessions(self, request, context):
+    async def ListUnfinishedSessions(self, request: storage_pb2.ListUnfinishedSessionsRequest, context: grpc.aio.ServicerContext
+                                     ) -> storage_pb2.ListUnfinishedSessionsResponse:
         async with _translated(context):
             user = await self._user(context)
             return await unfinished.list_unfinished(self.pool, user=user, request=request)
