@@ -14,6 +14,7 @@ import numpy as np
 from racecoach.ingest.v1 import ingest_pb2
 from racecoach.client.spool import batch_last_time
 from racecoach.common.dial import dial
+from racecoach.common.settings import Tls
 from racecoach.common.batch import build_raw_batch
 from racecoach.common.ticks import ticks_of
 from racecoach.telemetry.v1 import telemetry_pb2
@@ -216,6 +217,7 @@ class Uploader:
     on_cue: Callable[[object], None] | None = None
     on_status: Callable[[str], None] | None = None
     on_accepted: Callable[[], None] | None = None  # ingest accepted the session (the mesh answers)
+    tls: Tls | None = None  # the CA ingest's certificate is checked against, when the mesh speaks TLS
     _space: asyncio.Condition = field(default_factory=asyncio.Condition)
     _resume: ResumePoint = field(default_factory=ResumePoint)
 
@@ -322,7 +324,7 @@ class Uploader:
     async def _stream_once(self, result: UploadResult, exhausted: asyncio.Event, failure: list) -> bool:
         metadata = [("authorization", f"Bearer {self.token}")]
         accepted = asyncio.Event()
-        async with dial(self.address) as channel:
+        async with dial(self.address, tls=self.tls) as channel:
             call = channel.stream_stream(
                 "/racecoach.ingest.v1.IngestService/Stream",
                 request_serializer=lambda item: item, response_deserializer=ingest_pb2.StreamResponse.FromString,

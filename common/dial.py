@@ -13,6 +13,8 @@ import json
 
 import grpc
 
+from racecoach.common.settings import Tls
+
 ROUND_ROBIN = json.dumps({"loadBalancingConfig": [{"round_robin": {}}]})
 SCHEMES = ("dns:", "ipv4:", "ipv6:", "unix:", "unix-abstract:", "xds:")
 
@@ -31,6 +33,14 @@ def is_target(address: str) -> bool:
     return address.startswith(SCHEMES) or "," in address
 
 
-def dial(address: str, *, max_message_bytes: int | None = None, options: list[tuple[str, object]] | None = None) -> grpc.aio.Channel:
-    """An asyncio channel to ``address`` (``host:port`` or a gRPC target), balanced over its replicas."""
-    return grpc.aio.insecure_channel(address, options=[*channel_options(max_message_bytes=max_message_bytes), *(options or [])])
+def dial(address: str, *, max_message_bytes: int | None = None, options: list[tuple[str, object]] | None = None,
+         tls: Tls | None = None) -> grpc.aio.Channel:
+    """An asyncio channel to ``address`` (``host:port`` or a gRPC target), balanced over its replicas; with ``tls``
+    the server's certificate is checked against its CA and this process's certificate is shown (mutual TLS)."""
+    every = [*channel_options(max_message_bytes=max_message_bytes), *(options or [])]
+    if tls is None:
+        return grpc.aio.insecure_channel(address, options=every)
+    if tls.server_name:
+        every.append(("grpc.ssl_target_name_override", tls.server_name))
+    credentials = grpc.ssl_channel_credentials(root_certificates=tls.ca, private_key=tls.key, certificate_chain=tls.cert)
+    return grpc.aio.secure_channel(address, credentials, options=every)

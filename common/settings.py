@@ -66,6 +66,43 @@ class MetricsPorts:
 
 
 @dataclass(frozen=True)
+class Tls:
+    """The mesh's TLS, as PEM bytes: the CA every peer's certificate is checked against, and this process's own
+    certificate and key (a service's, which it serves and shows its peers; a collector needs none). ``server_name``
+    is the name the servers' certificates are checked for when the addresses dialled are not that name."""
+
+    ca: bytes
+    cert: bytes | None = field(default=None, repr=False)
+    key: bytes | None = field(default=None, repr=False)
+    server_name: str | None = None
+
+
+def _pem(env: Mapping[str, str], name: str) -> bytes | None:
+    path = env.get(name)
+    if not path:
+        return None
+    try:
+        data = Path(path).expanduser().read_bytes()
+    except OSError as exc:
+        raise SettingsError(f"{name}: cannot read {path}: {exc.strerror or exc}") from exc
+    if b"-----BEGIN " not in data:
+        raise SettingsError(f"{name}: {path} is not a PEM file")
+    return data
+
+
+def _tls(env: Mapping[str, str]) -> Tls | None:
+    """RACING_COACH_TLS_CA, _CERT and _KEY (file paths), _SERVER_NAME; None when no CA is named."""
+    ca, cert, key = (_pem(env, f"RACING_COACH_TLS_{part}") for part in ("CA", "CERT", "KEY"))
+    if (cert is None) != (key is None):
+        raise SettingsError("RACING_COACH_TLS_CERT and RACING_COACH_TLS_KEY go together: set both or neither")
+    if ca is None:
+        if cert is not None:
+            raise SettingsError("RACING_COACH_TLS_CERT needs RACING_COACH_TLS_CA, the CA its peers are checked against")
+        return None
+    return Tls(ca=ca, cert=cert, key=key, server_name=env.get("RACING_COACH_TLS_SERVER_NAME") or None)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a service or the CLI needs to know about its environment."""
 
@@ -87,6 +124,8 @@ class Settings:
     rpc_timeout_s: float = 10.0
     metrics_port: int | None = None  # the metrics port of a process that serves one service (racing-coach serve)
     metrics_ports: MetricsPorts = field(default_factory=MetricsPorts)
+    tls: Tls | None = None  # the mesh speaks TLS (mutual between services) when set
+    health_port: int | None = None  # a plaintext port serving only gRPC health, for probes that speak no TLS
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -152,4 +191,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             coaching=_optional_port(env, "RACING_COACH_COACHING_METRICS_PORT"),
             gateway=_optional_port(env, "RACING_COACH_GATEWAY_METRICS_PORT"),
         ),
+        tls=_tls(env),
+        health_port=_optional_port(env, "RACING_COACH_HEALTH_PORT"),
     )

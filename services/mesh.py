@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from racecoach.services.common.settings import Settings
+from racecoach.common.dial import dial
+from racecoach.services.common.settings import Settings, Tls
 
 
 @dataclass
@@ -81,10 +82,10 @@ async def start_mesh(*, settings: Settings, storage=None) -> Mesh:
     return mesh
 
 
-async def wait_serving(address: str, *, timeout_s: float = 30.0) -> None:
+async def wait_serving(address: str, *, timeout_s: float = 30.0, tls: Tls | None = None) -> None:
     """Wait until the gRPC health check at ``address`` answers SERVING; TimeoutError otherwise."""
     deadline = asyncio.get_running_loop().time() + timeout_s
-    async with grpc.aio.insecure_channel(address) as channel:
+    async with dial(address, tls=tls) as channel:
         stub = health_pb2_grpc.HealthStub(channel)
         while True:
             try:

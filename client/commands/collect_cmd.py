@@ -17,7 +17,7 @@ from racecoach.client.reach import unreachable, unreachable_message
 from racecoach.client.spool import Spool, spool_root
 
 
-async def _collect(args: argparse.Namespace, *, address: str, token: str, spool_dir: Path) -> int:
+async def _collect(args: argparse.Namespace, *, address: str, token: str, spool_dir: Path, tls=None) -> int:
     from racecoach.client.live import IbtPlayer, LiveCollector
     from racecoach.client.cli import CliError
     from racecoach.client.live.state import MESH_REACHABLE, MESH_UNREACHABLE
@@ -45,12 +45,12 @@ async def _collect(args: argparse.Namespace, *, address: str, token: str, spool_
         print(f"{unreachable_message(address=address, reason=reason)}; collecting to the spool {spool_dir} "
               "and sending once it answers", flush=True)
     earlier = Spool.pending(spool_dir)  # listed before sampling starts: new sessions are the collector's own
-    pending = asyncio.create_task(upload_pending(spool_dir=spool_dir, address=address, token=token,
+    pending = asyncio.create_task(upload_pending(spool_dir=spool_dir, address=address, token=token, tls=tls,
                                                  quiet_when_none=True, directories=earlier))
     plain = plain_wanted(plain=args.plain)
     collector = LiveCollector(address=address, token=token, spool_dir=spool_dir, test_file=test_file,
                               poll_hz=args.poll_hz * (args.speed if args.from_ibt else 1.0), batch_ms=args.batch_ms,
-                              on_cue=speaker, stale_s=args.stale_s, print_own_laps=plain)
+                              on_cue=speaker, stale_s=args.stale_s, print_own_laps=plain, tls=tls)
     where.append(collector)
     if reason is None:
         collector.state.mesh = MESH_REACHABLE
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         import irsdk  # noqa: F401
     except ImportError as exc:
         raise CliError(f"pyirsdk is not installed ({exc}); install racing-coach with its dependencies") from None
-    return asyncio.run(_collect(args, address=address, token=token, spool_dir=spool_root(settings.data_dir)))
+    return asyncio.run(_collect(args, address=address, token=token, spool_dir=spool_root(settings.data_dir), tls=settings.tls))
 
 
 def add_parser(sub) -> None:

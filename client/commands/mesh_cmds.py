@@ -83,7 +83,7 @@ def _ready(name: str, settings: Settings) -> bool:
     from racecoach.services.mesh import wait_serving
 
     try:
-        asyncio.run(wait_serving(settings.address(name), timeout_s=0.5))
+        asyncio.run(wait_serving(settings.address(name), timeout_s=0.5, tls=settings.tls))
         return True
     except TimeoutError:
         return False

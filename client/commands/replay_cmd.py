@@ -73,7 +73,7 @@ def as_reference(session: telemetry_pb2.Session) -> telemetry_pb2.Session:
 
 
 async def replay_file(*, path: Path, address: str, token: str, speed: float | None, batch_ms: int, out=sys.stdout,
-                      spool_dir: Path | None = None, probe_ingest: bool = False, reference: bool = False):
+                      spool_dir: Path | None = None, probe_ingest: bool = False, reference: bool = False, tls=None):
     """Stream one file; with ``spool_dir`` every batch is spooled first and an interrupted replay resumes.
 
     With ``probe_ingest`` an ingest that accepts no connection is an UploadError before anything is spooled;
@@ -110,7 +110,7 @@ async def replay_file(*, path: Path, address: str, token: str, speed: float | No
         print(text, file=sys.stderr, flush=True)
 
     uploader = Uploader(address=address, token=token, session=session, on_lap=on_lap, on_cue=on_cue if speed else None,
-                        spool=spool, on_status=on_status)
+                        spool=spool, on_status=on_status, tls=tls)
 
     async def counted() -> AsyncIterator[tuple[int, bytes]]:
         batches = split_batches(session_id=session.session_id, arrays=arrays, samples_per_batch=per_batch, first_seq=first_seq)
@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
             session, result = asyncio.run(replay_file(
                 path=path, address=address, token=token, speed=speed, batch_ms=args.batch_ms,
                 spool_dir=None if args.no_spool else spool_root(settings.data_dir), probe_ingest=True,
-                reference=args.as_reference,
+                reference=args.as_reference, tls=settings.tls,
             ))
         except IbtError as exc:
             raise CliError(str(exc)) from None

@@ -14,7 +14,7 @@ from racecoach.client.spool import Spool, SpoolError, spool_root
 from racecoach.client.uploader import Uploader, UploadError
 
 
-async def upload_pending(*, spool_dir: Path, address: str, token: str, quiet_when_none: bool = False,
+async def upload_pending(*, spool_dir: Path, address: str, token: str, quiet_when_none: bool = False, tls=None,
                          directories: list[Path] | None = None) -> tuple[int, int]:
     """Upload and close every spooled session (or those in ``directories``); returns (uploaded, left)."""
     directories = Spool.pending(spool_dir) if directories is None else directories
@@ -33,7 +33,7 @@ async def upload_pending(*, spool_dir: Path, address: str, token: str, quiet_whe
             continue
         count = spool.unacked_count
         print(f"uploading session {spool.session_id}: {count} spooled batch{'es' if count != 1 else ''}", flush=True)
-        uploader = Uploader(address=address, token=token, session=spool.session, spool=spool,
+        uploader = Uploader(address=address, token=token, session=spool.session, spool=spool, tls=tls,
                             on_lap=lambda lap: print(format_lap(lap), flush=True),
                             on_status=lambda text: print(text, flush=True))
         try:
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_or_exit()
     token = find_token(settings, args.token)
     address = args.ingest or settings.address("ingest")
-    _, left = asyncio.run(upload_pending(spool_dir=spool_root(settings.data_dir), address=address, token=token))
+    _, left = asyncio.run(upload_pending(spool_dir=spool_root(settings.data_dir), address=address, token=token, tls=settings.tls))
     return 3 if left else 0
 
 

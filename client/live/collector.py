@@ -69,8 +69,9 @@ class LiveCollector:
     def __init__(self, *, address: str, token: str, spool_dir: Path, test_file: Path | None = None,
                  poll_hz: float = 60.0, batch_ms: float = 100.0, stale_s: float = 2.0, reconnect_s: float = 1.0,
                  out: TextIO | None = None, on_cue=None, drain_s: float = 10.0, on_message=None, memory=None,
-                 print_own_laps: bool = False) -> None:
+                 print_own_laps: bool = False, tls=None) -> None:
         self.address = address
+        self.tls = tls  # the CA ingest's certificate is checked against, when the mesh speaks TLS
         self.token = token
         self.spool_dir = spool_dir
         self.out = out  # None: whatever sys.stdout is when a line is printed (the live view redirects it)
@@ -163,7 +164,7 @@ class LiveCollector:
         self._say(f"session {s.session_id}: {description}")
         self.summary.sessions.append(s.session_id)
         live.ended = asyncio.Event()
-        live.uploader = Uploader(address=self.address, token=self.token, session=s, spool=live.spool,
+        live.uploader = Uploader(address=self.address, token=self.token, session=s, spool=live.spool, tls=self.tls,
                                  max_attempts=None, on_lap=self._lap, on_cue=self._cue, on_status=self._mesh_status,
                                  on_accepted=self._mesh_accepted)
 

@@ -33,7 +33,7 @@ class AnalysisServer:
 
 async def serve(*, settings: Settings, port: int | None = None, storage_addr: str | None = None) -> AnalysisServer:
     """Start AnalysisService; callers are authenticated and laps read through storage at ``storage_addr`` (default: settings)."""
-    channel = dial(storage_addr or settings.address("storage"), max_message_bytes=settings.max_message_bytes)
+    channel = dial(storage_addr or settings.address("storage"), max_message_bytes=settings.max_message_bytes, tls=settings.tls)
     storage = storage_pb2_grpc.StorageServiceStub(channel)
     servicer = AnalysisServicer(
         storage=storage, max_batch_samples=settings.max_batch_samples, timeout_s=settings.rpc_timeout_s,
@@ -45,7 +45,7 @@ async def serve(*, settings: Settings, port: int | None = None, storage_addr: st
         registrations=[registration(service=analysis_pb2.DESCRIPTOR.services_by_name["AnalysisService"], servicer=servicer, gate=gate)],
         host=settings.host,
         port=settings.ports.analysis if port is None else port,
-        max_message_bytes=settings.max_message_bytes,
+        max_message_bytes=settings.max_message_bytes, tls=settings.tls, health_port=settings.health_port,
     )
     running.metrics = serve_metrics(service="analysis", port=settings.metrics_port_of("analysis"), host=settings.host)
     start_following(running=running, probe=grpc_probe(channel=channel), dependency="storage", service="analysis")

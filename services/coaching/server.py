@@ -45,7 +45,7 @@ async def serve(*, settings: Settings, port: int | None = None, model: ScoringMo
     model is loaded before the port opens, so a broken model fails start-up.
     """
     servicer = CoachingServicer(model=model if model is not None else load_model())
-    channel = dial(storage_addr or settings.address("storage"), max_message_bytes=settings.max_message_bytes)
+    channel = dial(storage_addr or settings.address("storage"), max_message_bytes=settings.max_message_bytes, tls=settings.tls)
     resolve = whoami_resolver(storage_pb2_grpc.StorageServiceStub(channel), service_token=settings.service_token,
                               timeout_s=settings.rpc_timeout_s)
     gate = Gate(tokens=TokenCache(resolve=resolve), service_token=settings.service_token)
@@ -53,7 +53,7 @@ async def serve(*, settings: Settings, port: int | None = None, model: ScoringMo
         registrations=[registration(service=coaching_pb2.DESCRIPTOR.services_by_name["CoachingService"], servicer=servicer, gate=gate)],
         host=settings.host,
         port=settings.ports.coaching if port is None else port,
-        max_message_bytes=settings.max_message_bytes,
+        max_message_bytes=settings.max_message_bytes, tls=settings.tls, health_port=settings.health_port,
     )
     running.metrics = serve_metrics(service="coaching", port=settings.metrics_port_of("coaching"), host=settings.host)
     start_following(running=running, probe=grpc_probe(channel=channel), dependency="storage", service="coaching")

@@ -14,6 +14,8 @@ from grpc_reflection.v1alpha import reflection
 from racecoach.services.common.auth import Gate
 from racecoach.services.common.guard import guarded, parser
 from racecoach.services.common.logs import get_logger
+from racecoach.services.common.settings import Tls
+from racecoach.services.common.tls import bind
 
 log = get_logger(__name__)
 # A health name that is SERVING from start to stop whatever the dependencies do: Kubernetes' liveness
@@ -46,6 +48,8 @@ class RunningServer:
     names: tuple[str, ...]
     watchers: list[asyncio.Task] = field(default_factory=list)  # tasks that set health from a dependency's
     metrics: Any = None  # the service's /metrics endpoint (metrics.MetricsEndpoint), stopped with the server
+    health_server: grpc.aio.Server | None = None  # plaintext gRPC health alone, for probes beside a TLS port
+    health_port: int | None = None
 
     @property
     def metrics_port(self) -> int | None:
@@ -57,6 +61,8 @@ class RunningServer:
         for name in (*self.names, ""):
             await _set_status(self.health, name, health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.server.stop(grace_s)
+        if self.health_server is not None:
+            await self.health_server.stop(0)
         if self.metrics is not None:
             self.metrics.stop()
             self.metrics = None
@@ -87,9 +93,14 @@ def server_options(*, max_message_bytes: int) -> list[tuple[str, int]]:
 
 
 async def start_server(
-    *, registrations: Sequence[Registration], host: str, port: int, max_message_bytes: int = 8 * 1024 * 1024
+    *, registrations: Sequence[Registration], host: str, port: int, max_message_bytes: int = 8 * 1024 * 1024,
+    tls: Tls | None = None, require_client_cert: bool = True, health_port: int | None = None,
 ) -> RunningServer:
-    """Bind ``host:port`` (port 0 picks one), register servicers, health and reflection, start."""
+    """Bind ``host:port`` (port 0 picks one), register servicers, health and reflection, start.
+
+    With ``tls`` the port speaks TLS only, and with ``require_client_cert`` admits only peers whose certificate the
+    mesh's CA signed (mutual TLS: the services; ingest takes collectors without one). ``health_port`` opens a second,
+    plaintext port that serves gRPC health and nothing else (Kubernetes' gRPC probes speak no TLS)."""
     server = grpc.aio.server(options=server_options(max_message_bytes=max_message_bytes))
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -97,14 +108,19 @@ async def start_server(
     for registration in registrations:
         registration.add(registration.servicer, server)
     reflection.enable_server_reflection((*names, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
-    bound = server.add_insecure_port(f"{host}:{port}")
-    if bound == 0:
-        raise OSError(f"cannot listen on {host}:{port}: the port is taken or the address is not local")
+    bound = bind(server, address=f"{host}:{port}", tls=tls, require_client_cert=require_client_cert)
+    health_server, health_bound = None, None
+    if health_port is not None:
+        health_server = grpc.aio.server()
+        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, health_server)
+        health_bound = bind(health_server, address=f"{host}:{health_port}", tls=None)
+        await health_server.start()
     await server.start()
     for name in (*names, "", LIVENESS):
         await _set_status(health_servicer, name, health_pb2.HealthCheckResponse.SERVING)
-    log.info("grpc server started", services=list(names), host=host, port=bound)
-    return RunningServer(server=server, port=bound, health=health_servicer, names=names)
+    log.info("grpc server started", services=list(names), host=host, port=bound, tls=tls is not None, health_port=health_bound)
+    return RunningServer(server=server, port=bound, health=health_servicer, names=names, health_server=health_server,
+                         health_port=health_bound)
 
 
 def generic_handler(

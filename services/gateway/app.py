@@ -41,7 +41,8 @@ def backend_for(settings: Settings, *, addresses: dict[str, str] | None = None) 
     addresses = addresses or {}
     channels: dict[str, grpc.aio.Channel] = {}
     for service, name in SERVICES.items():
-        channels[service] = dial(addresses.get(name) or settings.address(name), max_message_bytes=settings.max_message_bytes)
+        channels[service] = dial(addresses.get(name) or settings.address(name), max_message_bytes=settings.max_message_bytes,
+                                 tls=settings.tls)
     return GrpcBackend(channels=channels, timeout_s=settings.rpc_timeout_s)
 
 

@@ -45,7 +45,7 @@ def connect(*, settings: Settings, storage_addr: str | None = None, analysis_add
     # Each target may name several replicas: every stream and call goes to the next one up (common/dial.py).
     keepalive = [("grpc.keepalive_time_ms", 30_000), ("grpc.http2.max_pings_without_data", 0), ("grpc.keepalive_permit_without_calls", 1)]
     storage_ch, analysis_ch, coaching_ch = (
-        dial(address or settings.address(name), max_message_bytes=settings.max_message_bytes, options=keepalive)
+        dial(address or settings.address(name), max_message_bytes=settings.max_message_bytes, options=keepalive, tls=settings.tls)
         for name, address in (("storage", storage_addr), ("analysis", analysis_addr), ("coaching", coaching_addr)))
     write = storage_ch.stream_stream(
         "/racecoach.storage.v1.StorageService/Write",

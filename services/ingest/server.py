@@ -40,6 +40,7 @@ async def serve(*, settings: Settings, port: int | None = None, storage_addr: st
         registrations=[registration(service=ingest_pb2.DESCRIPTOR.services_by_name["IngestService"], servicer=servicer, gate=gate,
                                     request_types={"Stream": ingest_pb2.StreamRequestRawView})],
         host=settings.host, port=settings.ports.ingest if port is None else port, max_message_bytes=settings.max_message_bytes,
+        tls=settings.tls, require_client_cert=False, health_port=settings.health_port,  # collectors show no certificate
     )
     running.metrics = serve_metrics(service="ingest", port=settings.metrics_port_of("ingest"), host=settings.host)
     start_following(running=running, probe=grpc_probe(channel=links.channels[0]), dependency="storage", service="ingest")

@@ -43,7 +43,7 @@ async def serve(*, settings: Settings, port: int | None = None, storage: Storage
         registrations=[storage_registration(servicer, service_token=settings.service_token)],
         host=settings.host,
         port=settings.ports.storage if port is None else port,
-        max_message_bytes=settings.max_message_bytes,
+        max_message_bytes=settings.max_message_bytes, tls=settings.tls, health_port=settings.health_port,
     )
     running.metrics = serve_metrics(service="storage", port=settings.metrics_port_of("storage"), host=settings.host)
     start_following(running=running, probe=database_probe(pool=storage.pool), dependency="postgresql", service="storage",
