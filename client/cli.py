@@ -1,7 +1,7 @@
 """``racing-coach``: the command line of the collector and of the mesh.
 
 The collector's commands (collect, upload, replay, simulate, open) are imported here and
-import no server package. The mesh's commands (up, serve, token, eval, train, reanalyze) are listed in
+import no server package. The mesh's commands (up, serve, token, eval, train, reanalyze, certs) are listed in
 ``MESH_COMMANDS`` and their modules imported only when one of them is the command given, so
 ``pip install racing-coach`` (the collector alone) runs every collector command; a mesh
 command there says to install ``racing-coach[server]``.
@@ -26,6 +26,7 @@ MESH_COMMANDS: dict[str, tuple[str, str, str]] = {
               "train the coaching model on simulated laps and write it with its card"),
     "reanalyze": ("racecoach.client.commands.reanalyze_cmd", "add_parser",
                   "analyse and score the stored laps a crash left without analysis or report"),
+    "certs": ("racecoach.client.commands.certs_cmd", "add_parser", "make a CA and a certificate for the mesh's TLS"),
 }
 SERVER_EXTRA_HINT = "install the mesh with: pip install 'racing-coach[server]'"
 

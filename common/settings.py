@@ -90,16 +90,16 @@ def _pem(env: Mapping[str, str], name: str) -> bytes | None:
     return data
 
 
-def _tls(env: Mapping[str, str]) -> Tls | None:
-    """RACING_COACH_TLS_CA, _CERT and _KEY (file paths), _SERVER_NAME; None when no CA is named."""
-    ca, cert, key = (_pem(env, f"RACING_COACH_TLS_{part}") for part in ("CA", "CERT", "KEY"))
-    if (cert is None) != (key is None):
-        raise SettingsError("RACING_COACH_TLS_CERT and RACING_COACH_TLS_KEY go together: set both or neither")
-    if ca is None:
-        if cert is not None:
-            raise SettingsError("RACING_COACH_TLS_CERT needs RACING_COACH_TLS_CA, the CA its peers are checked against")
+def _tls(env: Mapping[str, str], *, ca: str, cert: str, key: str, server_name: str) -> Tls | None:
+    """The PEM files the variables ``ca``, ``cert`` and ``key`` name, and ``server_name``; None when no CA is named."""
+    ca_pem, cert_pem, key_pem = _pem(env, ca), _pem(env, cert), _pem(env, key)
+    if (cert_pem is None) != (key_pem is None):
+        raise SettingsError(f"{cert} and {key} go together: set both or neither")
+    if ca_pem is None:
+        if cert_pem is not None:
+            raise SettingsError(f"{cert} needs {ca}, the CA its peers are checked against")
         return None
-    return Tls(ca=ca, cert=cert, key=key, server_name=env.get("RACING_COACH_TLS_SERVER_NAME") or None)
+    return Tls(ca=ca_pem, cert=cert_pem, key=key_pem, server_name=env.get(server_name) or None)
 
 
 @dataclass(frozen=True)
@@ -191,6 +191,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             coaching=_optional_port(env, "RACING_COACH_COACHING_METRICS_PORT"),
             gateway=_optional_port(env, "RACING_COACH_GATEWAY_METRICS_PORT"),
         ),
-        tls=_tls(env),
+        tls=_tls(env, ca="RACING_COACH_TLS_CA", cert="RACING_COACH_TLS_CERT", key="RACING_COACH_TLS_KEY",
+                 server_name="RACING_COACH_TLS_SERVER_NAME"),
         health_port=_optional_port(env, "RACING_COACH_HEALTH_PORT"),
     )

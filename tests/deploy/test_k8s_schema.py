@@ -21,6 +21,7 @@ from racecoach.client.commands.mesh_cmds import SERVICES
 from racecoach.services.common.metrics import exported_names
 from racecoach.services.common.settings import load_settings
 from racecoach.services.storage import timescale
+from tests.deploy.mounted_tls import mounted_tls
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -66,7 +67,8 @@ def _env(objects, name: str) -> dict[str, str]:
     for item in container.get("env", []):
         ref = item["valueFrom"]["secretKeyRef"]
         env[item["name"]] = objects[("Secret", ref["name"])]["stringData"][ref["key"]]
-    return env
+    secrets = {key[1]: doc for key, doc in objects.items() if key[0] == "Secret"}
+    return mounted_tls(env, pod_spec=objects[("Deployment", name)]["spec"]["template"]["spec"], container=container, secrets=secrets)
 
 
 def _cpu_millicores(quantity: str) -> float:
@@ -135,7 +137,24 @@ def test_the_ingress_terminates_tls_with_the_referenced_secret(objects):
         backend = rule["http"]["paths"][0]["backend"]["service"]
         assert backend == {"name": name, "port": {"name": port_name}}
         assert port_name in {p["name"] for p in objects[("Service", name)]["spec"]["ports"]}
-    assert objects[("Ingress", "ingest")]["metadata"]["annotations"]["nginx.ingress.kubernetes.io/backend-protocol"] == "GRPC"
+    assert objects[("Ingress", "ingest")]["metadata"]["annotations"]["nginx.ingress.kubernetes.io/backend-protocol"] == "GRPCS"
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_every_pod_speaks_the_mesh_tls_and_is_probed_on_its_plaintext_health_port(objects, name):
+    """The services' TLS files come from the mounted racing-coach-mesh-tls Secret (checked by _env); the gRPC probes,
+    which speak no TLS, ask the health port that serves health alone."""
+    settings = load_settings(_env(objects, name))
+    assert settings.tls is not None and settings.tls.cert and settings.tls.key, "every pod shows the mesh's certificate"
+    mesh_tls = objects[("Secret", "racing-coach-mesh-tls")]
+    assert set(mesh_tls["stringData"]) == {"ca.crt", "tls.crt", "tls.key"}
+    container = _container(objects, name)
+    if name == "gateway":
+        return  # HTTP probes on /healthz; the gateway's own calls to the services use the certificate
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports["health"] == settings.health_port
+    for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+        assert container[probe]["grpc"]["port"] == settings.health_port, probe
 
 
 # --- metrics and autoscaling ---------------------------------------------------------------

@@ -28,6 +28,8 @@ from racecoach.client.cli import build_parser
 from racecoach.client.commands.mesh_cmds import SERVICES
 from racecoach.services.common import settings as settings_module
 from racecoach.services.common.server import RunningServer
+from racecoach.client.commands.certs_cmd import FILES as CERT_FILES
+from tests.deploy.mounted_tls import compose_tls, mounted_tls
 from racecoach.services.common.settings import Ports, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,7 +121,8 @@ def _k8s_env(k8s, name: str) -> dict[str, str]:
             ref = item["valueFrom"]["secretKeyRef"]
             assert ref["name"] in secrets, f"{name}: unknown Secret {ref['name']}"
             env[item["name"]] = secrets[ref["name"]]["stringData"][ref["key"]]
-    return env
+    pod = k8s[("Deployment", name)]["spec"]["template"]["spec"]
+    return mounted_tls(env, pod_spec=pod, container=container, secrets=secrets)
 
 
 def _names_load_settings_reads() -> set[str]:
@@ -139,7 +142,7 @@ def test_kustomization_applies_every_manifest_but_the_secret_template(kustomizat
     assert set(kustomization["resources"]) == on_disk
     assert kustomization["namespace"] == "racing-coach"
     secrets = _secret_templates()
-    assert set(secrets) == {"racing-coach-database", "racing-coach-service-token", "racing-coach-tls"}
+    assert set(secrets) == {"racing-coach-database", "racing-coach-service-token", "racing-coach-tls", "racing-coach-mesh-tls"}
     for secret in secrets.values():
         assert secret["kind"] == "Secret"
         assert all("CHANGE-ME" in value for value in secret["stringData"].values()), "templates hold no real secret"
@@ -191,8 +194,8 @@ def test_k8s_ports_and_probes_use_the_settings_port(k8s, name):
         spec = container[probe]
         if name == "gateway":
             assert spec["httpGet"] == {"path": "/healthz", "port": port}, probe
-        else:
-            assert spec["grpc"]["port"] == port, probe
+        else:  # the plaintext health port: gRPC probes speak no TLS and the service port speaks only TLS
+            assert spec["grpc"]["port"] == load_settings(_k8s_env(k8s, name)).health_port, probe
             assert "httpGet" not in spec and "tcpSocket" not in spec, probe
 
 
@@ -251,7 +254,7 @@ def _compose_envs(compose) -> dict[str, dict[str, str]]:
         env = service.get("environment", {})
         if isinstance(env, list):
             env = dict(item.split("=", 1) for item in env)
-        out[name] = {k: str(v) for k, v in env.items()}
+        out[name] = compose_tls({k: str(v) for k, v in env.items()}, service=service, files=CERT_FILES)
     return out
 
 
@@ -336,6 +339,9 @@ def test_compose_starts_services_after_what_they_call(compose):
         depends = services[name]["depends_on"]
         assert wanted <= set(depends), name
         for dependency, condition in depends.items():
+            if dependency == "certs":  # the one-shot that makes the mesh's certificates: done, not healthy
+                assert condition == {"condition": "service_completed_successfully"}, name
+                continue
             assert condition == {"condition": "service_healthy"}, (name, dependency)
             assert "healthcheck" in services[dependency], dependency
 
@@ -479,3 +485,27 @@ def test_probe_asks_the_gateway_for_healthz():
         server.shutdown()
         server.server_close()
     assert not probe.check("gateway", env={"RACING_COACH_GATEWAY_PORT": str(port)}, timeout_s=0.5)
+
+
+def test_compose_makes_the_mesh_certificates_once_before_any_service(compose):
+    services = compose["services"]
+    certs = services["certs"]
+    command = certs["command"]
+    args = build_parser(command).parse_args(command)
+    assert (args.folder, args.if_missing) == ("/etc/racing-coach/tls", True)
+    assert certs["volumes"] == ["mesh-tls:/etc/racing-coach/tls"] and certs["restart"] == "no"
+    assert "mesh-tls" in compose["volumes"]
+    for name in SERVICES:
+        assert "mesh-tls:/etc/racing-coach/tls:ro" in services[name]["volumes"], name
+        settings = load_settings(_compose_envs(compose)[name])
+        assert settings.tls is not None and settings.tls.cert is not None, f"{name} binds {settings.host} without TLS"
+    starts_first = {name for name in SERVICES if "certs" in services[name].get("depends_on", {})}
+    assert {"storage", "coaching"} <= starts_first  # the others wait for those
+
+
+def test_the_image_installs_the_mesh_not_the_collector_alone():
+    steps = _dockerfile()
+    assert any(keyword == "RUN" and 'pip wheel --wheel-dir /wheels ".[server]"' in rest for keyword, rest in steps)
+    runtime = _runtime_stage()
+    assert any(keyword == "RUN" and '"racing-coach[server]"' in rest for keyword, rest in runtime)
+    assert any(keyword == "RUN" and "install -y --no-install-recommends openssl" in rest for keyword, rest in runtime)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import grpc
@@ -43,16 +44,18 @@ def _leaf(folder: Path, name: str, *, ca: str, alt: str) -> None:
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory) -> Path:
-    """The mesh's CA and the services' certificate (for 127.0.0.1 and localhost), and a stranger's CA and certificate."""
+    """The mesh's CA and the services' certificate as `racing-coach certs` makes them (ca.crt, tls.crt, tls.key), and
+    a stranger's CA and certificate."""
     folder = tmp_path_factory.mktemp("pki")
-    _authority(folder, "mesh-ca")
-    _leaf(folder, "service", ca="mesh-ca", alt="IP:127.0.0.1,DNS:localhost")
+    made = subprocess.run([sys.executable, "-m", "racecoach.client.cli", "certs", str(folder), "--names", "127.0.0.1,localhost",
+                           "--days", "2"], capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
     _authority(folder, "other-ca")
     _leaf(folder, "stranger", ca="other-ca", alt="DNS:stranger")
     return folder
 
 
-def _tls(pki: Path, *, cert: str | None = "service", ca: str = "mesh-ca") -> Tls:
+def _tls(pki: Path, *, cert: str | None = "tls", ca: str = "ca") -> Tls:
     own = {} if cert is None else {"cert": (pki / f"{cert}.crt").read_bytes(), "key": (pki / f"{cert}.key").read_bytes()}
     return Tls(ca=(pki / f"{ca}.crt").read_bytes(), **own)
 
@@ -95,7 +98,7 @@ async def test_a_collector_streams_over_tls_and_the_services_speak_mutual_tls(tl
 async def test_nothing_reaches_the_services_without_the_mesh_certificate(tls_mesh, token_for, pki, door, caller):
     token = await token_for("tls-door")
     tls = {"plaintext": None, "no certificate": _tls(pki, cert=None),
-           "another CA's certificate": Tls(ca=(pki / "mesh-ca.crt").read_bytes(), cert=(pki / "stranger.crt").read_bytes(),
+           "another CA's certificate": Tls(ca=(pki / "ca.crt").read_bytes(), cert=(pki / "stranger.crt").read_bytes(),
                                            key=(pki / "stranger.key").read_bytes())}[caller]
     async with dial(tls_mesh.address(door), tls=tls) as channel:
         with pytest.raises(grpc.aio.AioRpcError) as refused:
@@ -124,18 +127,26 @@ async def test_a_plaintext_port_serves_health_alone_beside_the_tls_port(pki):
 
 
 async def test_tls_settings_are_checked_when_read(pki, tmp_path):
-    files = {name: str(pki / name) for name in ("mesh-ca.crt", "service.crt", "service.key")}
-    tls = load_settings({"RACING_COACH_TLS_CA": files["mesh-ca.crt"], "RACING_COACH_TLS_CERT": files["service.crt"],
-                         "RACING_COACH_TLS_KEY": files["service.key"], "RACING_COACH_TLS_SERVER_NAME": "localhost"}).tls
+    files = {name: str(pki / name) for name in ("ca.crt", "tls.crt", "tls.key")}
+    tls = load_settings({"RACING_COACH_TLS_CA": files["ca.crt"], "RACING_COACH_TLS_CERT": files["tls.crt"],
+                         "RACING_COACH_TLS_KEY": files["tls.key"], "RACING_COACH_TLS_SERVER_NAME": "localhost"}).tls
     assert tls is not None and tls.cert.startswith(b"-----BEGIN") and tls.server_name == "localhost"
     assert "key" not in repr(tls).lower().replace("tls(", "")  # the key is never printed
     assert load_settings({}).tls is None
     (tmp_path / "not.pem").write_text("hello")
     for env, said in (
-        ({"RACING_COACH_TLS_CA": files["mesh-ca.crt"], "RACING_COACH_TLS_CERT": files["service.crt"]}, "go together"),
-        ({"RACING_COACH_TLS_CERT": files["service.crt"], "RACING_COACH_TLS_KEY": files["service.key"]}, "needs RACING_COACH_TLS_CA"),
+        ({"RACING_COACH_TLS_CA": files["ca.crt"], "RACING_COACH_TLS_CERT": files["tls.crt"]}, "go together"),
+        ({"RACING_COACH_TLS_CERT": files["tls.crt"], "RACING_COACH_TLS_KEY": files["tls.key"]}, "needs RACING_COACH_TLS_CA"),
         ({"RACING_COACH_TLS_CA": str(tmp_path / "missing.crt")}, "RACING_COACH_TLS_CA: cannot read"),
         ({"RACING_COACH_TLS_CA": str(tmp_path / "not.pem")}, "is not a PEM file"),
     ):
         with pytest.raises(SettingsError, match=said):
             load_settings(env)
+
+
+async def test_certs_refuses_to_overwrite_and_keeps_its_keys_private(pki):
+    again = subprocess.run([sys.executable, "-m", "racecoach.client.cli", "certs", str(pki)], capture_output=True, text=True)
+    assert again.returncode == 2 and "already holds ca.crt" in again.stderr
+    kept = subprocess.run([sys.executable, "-m", "racecoach.client.cli", "certs", str(pki), "--if-missing"], capture_output=True, text=True)
+    assert kept.returncode == 0 and "there already" in kept.stdout
+    assert all((pki / key).stat().st_mode & 0o077 == 0 for key in ("ca.key", "tls.key"))
