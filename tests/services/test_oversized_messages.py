@@ -120,14 +120,19 @@ class Stream:
 
 
 async def stored_times(channel: grpc.aio.Channel, token: str, session_id: str) -> list[float]:
-    """The session's stored sample times, read back through StorageService.StreamSessionTelemetry."""
+    """The session's stored sample times, read back through StorageService.StreamSessionTelemetry; none when the
+    stream ended before even the session was stored (NOT_FOUND)."""
     call = channel.unary_stream("/racecoach.storage.v1.StorageService/StreamSessionTelemetry",
                                 request_serializer=storage_pb2.StreamSessionTelemetryRequest.SerializeToString,
                                 response_deserializer=storage_pb2.StreamSessionTelemetryResponse.FromString)
     times = []
-    async for reply in call(storage_pb2.StreamSessionTelemetryRequest(session_id=session_id, channels=["session_time_s"]),
-                            metadata=[("authorization", f"Bearer {token}")], timeout=DEADLINE_S):
-        times.extend(reply.chunk.session_time_s)
+    try:
+        async for reply in call(storage_pb2.StreamSessionTelemetryRequest(session_id=session_id, channels=["session_time_s"]),
+                                metadata=[("authorization", f"Bearer {token}")], timeout=DEADLINE_S):
+            times.extend(reply.chunk.session_time_s)
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() != grpc.StatusCode.NOT_FOUND:
+            raise
     return times
 
 
