@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 import grpc
@@ -34,6 +35,25 @@ class Links:
             task.cancel()
         for channel in self.channels:
             await channel.close()
+
+
+def stream_from(method: grpc.aio.StreamStreamMultiCallable, requests: AsyncIterator[object], *,
+                metadata: Sequence[tuple[str, str]]) -> grpc.aio.StreamStreamCall:
+    """A bidirectional call whose requests a task of ours writes from ``requests``: when the call ends the task is
+    cancelled where the generator waits, so no request generator is left running (handed to gRPC as the request
+    iterator, a failed call left one behind, logged as 'aclose(): asynchronous generator is already running')."""
+    call = method(metadata=metadata)
+
+    async def write() -> None:
+        async for item in requests:
+            await call.write(item)
+        await call.done_writing()
+
+    writer = asyncio.create_task(write())
+    # a writer that fails on its own ends the call (its reader sees why); a call that ends stops the writer
+    writer.add_done_callback(lambda done: call.cancel() if not done.cancelled() and done.exception() else None)
+    call.add_done_callback(lambda _: writer.cancel())
+    return call
 
 
 def _serialize(item: object) -> bytes:

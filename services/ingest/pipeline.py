@@ -19,7 +19,7 @@ from racecoach.services.common.logs import get_logger
 from racecoach.services.common.ticks import ticks_of
 from racecoach.services.ingest import completion
 from racecoach.services.ingest.coalesce import Piece, Stored, coalesced, store_runs
-from racecoach.services.ingest.links import Links
+from racecoach.services.ingest.links import Links, stream_from
 from racecoach.services.ingest.wire import write_request
 from racecoach.storage.v1 import storage_pb2
 from racecoach.telemetry.v1 import telemetry_pb2
@@ -103,7 +103,7 @@ class SessionPipeline:
         """Store the session and open the side streams; returns the committed seq to resume after."""
         loop = asyncio.get_running_loop()
         self._session_stored = loop.create_future()
-        write_call = self.links.storage_write(store_runs(self._writes), metadata=self.metadata)
+        write_call = stream_from(self.links.storage_write, store_runs(self._writes), metadata=self.metadata)
         self._tasks.append(asyncio.create_task(self._read_storage(write_call)))
         await self._writes.put(write_request(request_id=SESSION_REQUEST, field_number=2, payload=self.session.SerializeToString()))
         try:
@@ -266,7 +266,7 @@ class SessionPipeline:
         delay = RECONNECT_BASE_S
         while True:
             queue, reread, self._reread = self._analysis, self._reread, None
-            call = self.links.analyze_stream(self._analysis_requests(queue, reread), metadata=self.metadata)
+            call = stream_from(self.links.analyze_stream, self._analysis_requests(queue, reread), metadata=self.metadata)
             try:
                 async for event in call:
                     delay = RECONNECT_BASE_S
@@ -326,7 +326,7 @@ class SessionPipeline:
         delay = RECONNECT_BASE_S
         while True:
             queue = self._live
-            call = self.links.live_cues(self._live_requests(queue), metadata=self.metadata)
+            call = stream_from(self.links.live_cues, self._live_requests(queue), metadata=self.metadata)
             try:
                 async for response in call:
                     delay = RECONNECT_BASE_S
