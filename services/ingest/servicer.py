@@ -36,8 +36,8 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
             ingest = stream.IngestStream(links=self.links, gate=self.gate, metadata=metadata,
                                          session=stream.opening_session(first=first), max_batch_samples=self.max_batch_samples)
             accepted = await ingest.open()
-        yield accepted
-        try:
+        try:  # a caller gone right after the accepted answer still has its pipeline closed
+            yield accepted
             async with aclosing(ingest.responses(requests)) as responses:
                 async for response in responses:
                     if isinstance(response, stream.Ended):
