@@ -8,9 +8,13 @@ import numpy as np
 
 from racecoach.common.batch import build_raw_batch  # noqa: F401 the collector's, re-exported for the mesh
 from racecoach.services.common.channels import BY_FIELD, CHANNELS, REQUIRED
+from racecoach.services.common.limits import field_rules
 from racecoach.telemetry.v1 import telemetry_pb2
 
 Arrays = dict[str, np.ndarray]
+# The fewest samples a batch may hold: the contract's rule on TelemetryBatch.sample_count (a raw view, read without
+# protovalidate, is held to it here).
+MIN_SAMPLES = field_rules(telemetry_pb2.TelemetryBatch.DESCRIPTOR.fields_by_name["sample_count"]).uint32.gte
 
 
 class BatchValidationError(ValueError):
@@ -70,8 +74,8 @@ def decode_raw(view: telemetry_pb2.TelemetryBatchRawView) -> Arrays:
 
 def validate(*, arrays: Mapping[str, np.ndarray], sample_count: int, max_samples: int) -> None:
     """Raise :class:`BatchValidationError` unless the batch is complete, finite, in range and in time order."""
-    if sample_count <= 0:
-        raise BatchValidationError("LENGTH_MISMATCH", "sample_count must be at least 1")
+    if sample_count < MIN_SAMPLES:
+        raise BatchValidationError("LENGTH_MISMATCH", f"sample_count must be at least {MIN_SAMPLES}")
     if sample_count > max_samples:
         raise BatchValidationError(
             "TOO_LARGE", f"batch holds {sample_count} samples; at most {max_samples} are allowed per batch"

@@ -619,7 +619,7 @@ class StoragePutTrackCornersRequest(msgspec.Struct, kw_only=True, omit_defaults=
 
     trackName: Annotated[str | None, msgspec.Meta(description="track_name is the track's internal name (Track.name); never empty.")] = None
     layout: Annotated[str | None, msgspec.Meta(description='layout is the layout (Track.layout); empty for the only layout.')] = None
-    corners: Annotated[list[StorageTrackCorner] | None, msgspec.Meta(description='corners is the new catalogue, numbered from 1 in order along the lap.')] = None
+    corners: Annotated[list[StorageTrackCorner] | None, msgspec.Meta(description='corners is the new catalogue, numbered from 1 in order along the lap; at most 200.')] = None
     baseVersion: Annotated[int | None, msgspec.Meta(description='base_version is the version this catalogue was built on (0: none stored yet); a put whose base is not the stored version is refused with ABORTED, so a refinement never silently overwrites another.')] = None
 
 __all__.append("StoragePutTrackCornersRequest")
@@ -886,7 +886,7 @@ __all__.append("TelemetryTelemetryBatch")
 
 
 class TelemetryTelemetryBatchRawView(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """TelemetryBatchRawView is byte-compatible with TelemetryBatch: every packed channel is read as bytes (little-endian float32, float64 for session_time_s, lat_deg and lon_deg, uint32 for session_flags) so a reader can hand the buffers to numpy without copying. Writers use TelemetryBatch; readers check each array's length against sample_count before trusting it."""
+    """TelemetryBatchRawView is byte-compatible with TelemetryBatch: every packed channel is read as bytes (little-endian float32, float64 for session_time_s, lat_deg and lon_deg, uint32 for session_flags) so a reader can hand the buffers to numpy without copying. Writers use TelemetryBatch; readers check each array's length against sample_count before trusting it. TelemetryBatch's rules hold for the bytes it reads; a server reading raw views answers a batch that breaks them with a BatchError (ingest) or a refusal (storage) and reads on."""
 
     sessionId: Annotated[str | None, msgspec.Meta(description='session_id is TelemetryBatch.session_id.')] = None
     seq: Annotated[str | None, msgspec.Meta(description='seq is TelemetryBatch.seq. (64-bit integer as a decimal string)')] = None

@@ -22,50 +22,61 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from racecoach.telemetry.v1 import telemetry_pb2 as racecoach_dot_telemetry_dot_v1_dot_telemetry__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$racecoach/analysis/v1/analysis.proto\x12\x15racecoach.analysis.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a&racecoach/telemetry/v1/telemetry.proto\"\x85\x02\n\x0b\x42rakingZone\x12\r\n\x05index\x18\x01 \x01(\r\x12\x15\n\rbrake_point_m\x18\x02 \x01(\x01\x12\r\n\x05\x65nd_m\x18\x03 \x01(\x01\x12\x17\n\x0f\x65ntry_speed_mps\x18\x04 \x01(\x01\x12\x12\n\npeak_brake\x18\x05 \x01(\x01\x12\x15\n\rmin_speed_mps\x18\x06 \x01(\x01\x12\x18\n\x10min_speed_dist_m\x18\x07 \x01(\x01\x12\x12\n\nduration_s\x18\x08 \x01(\x01\x12\x1c\n\x14trail_brake_fraction\x18\t \x01(\x01\x12\x1a\n\x12trail_brake_dist_m\x18\n \x01(\x01\x12\x15\n\rcorner_number\x18\x0b \x01(\r\"\xa3\x04\n\x06\x43orner\x12\x0e\n\x06number\x18\x01 \x01(\r\x12\x0f\n\x07\x65ntry_m\x18\x02 \x01(\x01\x12\x0e\n\x06\x61pex_m\x18\x03 \x01(\x01\x12\x0e\n\x06\x65xit_m\x18\x04 \x01(\x01\x12\x16\n\x0e\x61pex_speed_mps\x18\x05 \x01(\x01\x12\x11\n\tmax_lat_g\x18\x06 \x01(\x01\x12\x39\n\tdirection\x18\x07 \x01(\x0e\x32&.racecoach.analysis.v1.CornerDirection\x12\x15\n\rthrottle_on_m\x18\x08 \x01(\x01\x12\x12\n\ncoasting_m\x18\t \x01(\x01\x12\x18\n\x10time_in_corner_s\x18\n \x01(\x01\x12\x0e\n\x06\x62raked\x18\x0b \x01(\x08\x12\x15\n\rbrake_onset_m\x18\x0c \x01(\x01\x12\x12\n\npeak_brake\x18\r \x01(\x01\x12\x17\n\x0f\x65ntry_speed_mps\x18\x0e \x01(\x01\x12\x16\n\x0e\x65xit_speed_mps\x18\x0f \x01(\x01\x12\x17\n\x0f\x66ull_throttle_m\x18\x10 \x01(\x01\x12\x1b\n\x13\x61pproach_coasting_m\x18\x11 \x01(\x01\x12!\n\x19\x61pproach_coasting_start_m\x18\x12 \x01(\x01\x12\x0e\n\x06lift_m\x18\x13 \x01(\x01\x12\x14\n\x0clift_start_m\x18\x14 \x01(\x01\x12\x17\n\x0f\x62rake_release_m\x18\x15 \x01(\x01\x12\x0c\n\x04name\x18\x16 \x01(\t\x12\x1b\n\x13\x66inal_brake_onset_m\x18\x17 \x01(\x01\"\x96\x03\n\x0bLapAnalysis\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0e\n\x06lap_id\x18\x02 \x01(\t\x12\x12\n\nlap_number\x18\x03 \x01(\r\x12+\n\x08lap_time\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x1c\n\x14start_session_time_s\x18\x05 \x01(\x01\x12\x1a\n\x12\x65nd_session_time_s\x18\x06 \x01(\x01\x12\r\n\x05valid\x18\x07 \x01(\x08\x12-\n\x05\x66lags\x18\x08 \x03(\x0e\x32\x1e.racecoach.analysis.v1.LapFlag\x12\x39\n\rbraking_zones\x18\t \x03(\x0b\x32\".racecoach.analysis.v1.BrakingZone\x12.\n\x07\x63orners\x18\n \x03(\x0b\x32\x1d.racecoach.analysis.v1.Corner\x12\x12\n\ndistance_m\x18\x0b \x01(\x01\x12\x15\n\rmax_speed_mps\x18\x0c \x01(\x01\x12\x14\n\x0csample_count\x18\r \x01(\r\"\x8b\x01\n\x14\x41nalyzeStreamRequest\x12\x32\n\x07session\x18\x01 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.SessionH\x00\x12\x37\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32&.racecoach.telemetry.v1.TelemetryBatchH\x00\x42\x06\n\x04kind\"\xd4\x01\n\x15\x41nalyzeStreamResponse\x12/\n\x03lap\x18\x01 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\x12\x13\n\x0bthrough_seq\x18\x02 \x01(\x04\x12\x35\n\treference\x18\x03 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\x12>\n\ncomparison\x18\x04 \x01(\x0b\x32*.racecoach.analysis.v1.CompareLapsResponse\"\x92\x01\n\x11\x41nalyzeLapRequest\x12\x30\n\x07session\x18\x01 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.Session\x12\x37\n\x07\x62\x61tches\x18\x02 \x03(\x0b\x32&.racecoach.telemetry.v1.TelemetryBatch\x12\x12\n\nlap_number\x18\x03 \x01(\r\"E\n\x12\x41nalyzeLapResponse\x12/\n\x03lap\x18\x01 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\"\x87\x01\n\x12\x43ompareLapsRequest\x12\x0e\n\x06lap_id\x18\x01 \x01(\t\x12\x37\n\treference\x18\x02 \x01(\x0e\x32$.racecoach.analysis.v1.ReferenceKind\x12\x18\n\x10reference_lap_id\x18\x03 \x01(\t\x12\x0e\n\x06step_m\x18\x04 \x01(\x01\"Y\n\x0b\x43ornerDelta\x12\x15\n\rcorner_number\x18\x01 \x01(\r\x12\x0f\n\x07start_m\x18\x02 \x01(\x01\x12\r\n\x05\x65nd_m\x18\x03 \x01(\x01\x12\x13\n\x0btime_loss_s\x18\x04 \x01(\x01\"\x82\x02\n\x13\x43ompareLapsResponse\x12\x0e\n\x06lap_id\x18\x01 \x01(\t\x12\x18\n\x10reference_lap_id\x18\x02 \x01(\t\x12,\n\tlap_delta\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0e\n\x06step_m\x18\x04 \x01(\x01\x12\x0f\n\x07\x64\x65lta_s\x18\x05 \x03(\x02\x12\x39\n\rcorner_deltas\x18\x06 \x03(\x0b\x32\".racecoach.analysis.v1.CornerDelta\x12\x37\n\x0cphase_deltas\x18\x07 \x03(\x0b\x32!.racecoach.analysis.v1.PhaseDelta\"\x8b\x01\n\nPhaseDelta\x12\x15\n\rcorner_number\x18\x01 \x01(\r\x12\x31\n\x05phase\x18\x02 \x01(\x0e\x32\".racecoach.analysis.v1.CornerPhase\x12\x0f\n\x07start_m\x18\x03 \x01(\x01\x12\r\n\x05\x65nd_m\x18\x04 \x01(\x01\x12\x13\n\x0btime_loss_s\x18\x05 \x01(\x01*\xd0\x01\n\x07LapFlag\x12\x18\n\x14LAP_FLAG_UNSPECIFIED\x10\x00\x12\x14\n\x10LAP_FLAG_OUT_LAP\x10\x01\x12\x13\n\x0fLAP_FLAG_IN_LAP\x10\x02\x12\x17\n\x13LAP_FLAG_INCOMPLETE\x10\x03\x12\x12\n\x0eLAP_FLAG_RESET\x10\x04\x12\x16\n\x12LAP_FLAG_OFF_TRACK\x10\x05\x12\x10\n\x0cLAP_FLAG_PIT\x10\x06\x12\x11\n\rLAP_FLAG_SPIN\x10\x07\x12\x16\n\x12LAP_FLAG_NEAR_STOP\x10\x08*\xc1\x01\n\x0b\x43ornerPhase\x12\x1c\n\x18\x43ORNER_PHASE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43ORNER_PHASE_APPROACH\x10\x01\x12\x18\n\x14\x43ORNER_PHASE_BRAKING\x10\x02\x12\x16\n\x12\x43ORNER_PHASE_ENTRY\x10\x03\x12\x15\n\x11\x43ORNER_PHASE_APEX\x10\x04\x12\x15\n\x11\x43ORNER_PHASE_EXIT\x10\x05\x12\x19\n\x15\x43ORNER_PHASE_STRAIGHT\x10\x06*j\n\x0f\x43ornerDirection\x12 \n\x1c\x43ORNER_DIRECTION_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43ORNER_DIRECTION_LEFT\x10\x01\x12\x1a\n\x16\x43ORNER_DIRECTION_RIGHT\x10\x02*\x8a\x01\n\rReferenceKind\x12\x1e\n\x1aREFERENCE_KIND_UNSPECIFIED\x10\x00\x12\x1f\n\x1bREFERENCE_KIND_SESSION_BEST\x10\x01\x12 \n\x1cREFERENCE_KIND_PERSONAL_BEST\x10\x02\x12\x16\n\x12REFERENCE_KIND_LAP\x10\x03\x32\xf0\x02\n\x0f\x41nalysisService\x12n\n\rAnalyzeStream\x12+.racecoach.analysis.v1.AnalyzeStreamRequest\x1a,.racecoach.analysis.v1.AnalyzeStreamResponse(\x01\x30\x01\x12\x61\n\nAnalyzeLap\x12(.racecoach.analysis.v1.AnalyzeLapRequest\x1a).racecoach.analysis.v1.AnalyzeLapResponse\x12\x89\x01\n\x0b\x43ompareLaps\x12).racecoach.analysis.v1.CompareLapsRequest\x1a*.racecoach.analysis.v1.CompareLapsResponse\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/api/v1/laps/{lap_id}/deltab\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$racecoach/analysis/v1/analysis.proto\x12\x15racecoach.analysis.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a&racecoach/telemetry/v1/telemetry.proto\"\x85\x02\n\x0b\x42rakingZone\x12\r\n\x05index\x18\x01 \x01(\r\x12\x15\n\rbrake_point_m\x18\x02 \x01(\x01\x12\r\n\x05\x65nd_m\x18\x03 \x01(\x01\x12\x17\n\x0f\x65ntry_speed_mps\x18\x04 \x01(\x01\x12\x12\n\npeak_brake\x18\x05 \x01(\x01\x12\x15\n\rmin_speed_mps\x18\x06 \x01(\x01\x12\x18\n\x10min_speed_dist_m\x18\x07 \x01(\x01\x12\x12\n\nduration_s\x18\x08 \x01(\x01\x12\x1c\n\x14trail_brake_fraction\x18\t \x01(\x01\x12\x1a\n\x12trail_brake_dist_m\x18\n \x01(\x01\x12\x15\n\rcorner_number\x18\x0b \x01(\r\"\xad\x04\n\x06\x43orner\x12\x0e\n\x06number\x18\x01 \x01(\r\x12\x0f\n\x07\x65ntry_m\x18\x02 \x01(\x01\x12\x0e\n\x06\x61pex_m\x18\x03 \x01(\x01\x12\x0e\n\x06\x65xit_m\x18\x04 \x01(\x01\x12\x16\n\x0e\x61pex_speed_mps\x18\x05 \x01(\x01\x12\x11\n\tmax_lat_g\x18\x06 \x01(\x01\x12\x39\n\tdirection\x18\x07 \x01(\x0e\x32&.racecoach.analysis.v1.CornerDirection\x12\x15\n\rthrottle_on_m\x18\x08 \x01(\x01\x12\x12\n\ncoasting_m\x18\t \x01(\x01\x12\x18\n\x10time_in_corner_s\x18\n \x01(\x01\x12\x0e\n\x06\x62raked\x18\x0b \x01(\x08\x12\x15\n\rbrake_onset_m\x18\x0c \x01(\x01\x12\x12\n\npeak_brake\x18\r \x01(\x01\x12\x17\n\x0f\x65ntry_speed_mps\x18\x0e \x01(\x01\x12\x16\n\x0e\x65xit_speed_mps\x18\x0f \x01(\x01\x12\x17\n\x0f\x66ull_throttle_m\x18\x10 \x01(\x01\x12\x1b\n\x13\x61pproach_coasting_m\x18\x11 \x01(\x01\x12!\n\x19\x61pproach_coasting_start_m\x18\x12 \x01(\x01\x12\x0e\n\x06lift_m\x18\x13 \x01(\x01\x12\x14\n\x0clift_start_m\x18\x14 \x01(\x01\x12\x17\n\x0f\x62rake_release_m\x18\x15 \x01(\x01\x12\x16\n\x04name\x18\x16 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12\x1b\n\x13\x66inal_brake_onset_m\x18\x17 \x01(\x01\"\xaa\x03\n\x0bLapAnalysis\x12\x1c\n\nsession_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12\x18\n\x06lap_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12\x12\n\nlap_number\x18\x03 \x01(\r\x12+\n\x08lap_time\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x1c\n\x14start_session_time_s\x18\x05 \x01(\x01\x12\x1a\n\x12\x65nd_session_time_s\x18\x06 \x01(\x01\x12\r\n\x05valid\x18\x07 \x01(\x08\x12-\n\x05\x66lags\x18\x08 \x03(\x0e\x32\x1e.racecoach.analysis.v1.LapFlag\x12\x39\n\rbraking_zones\x18\t \x03(\x0b\x32\".racecoach.analysis.v1.BrakingZone\x12.\n\x07\x63orners\x18\n \x03(\x0b\x32\x1d.racecoach.analysis.v1.Corner\x12\x12\n\ndistance_m\x18\x0b \x01(\x01\x12\x15\n\rmax_speed_mps\x18\x0c \x01(\x01\x12\x14\n\x0csample_count\x18\r \x01(\r\"\x8b\x01\n\x14\x41nalyzeStreamRequest\x12\x32\n\x07session\x18\x01 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.SessionH\x00\x12\x37\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32&.racecoach.telemetry.v1.TelemetryBatchH\x00\x42\x06\n\x04kind\"\xd4\x01\n\x15\x41nalyzeStreamResponse\x12/\n\x03lap\x18\x01 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\x12\x13\n\x0bthrough_seq\x18\x02 \x01(\x04\x12\x35\n\treference\x18\x03 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\x12>\n\ncomparison\x18\x04 \x01(\x0b\x32*.racecoach.analysis.v1.CompareLapsResponse\"\x92\x01\n\x11\x41nalyzeLapRequest\x12\x30\n\x07session\x18\x01 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.Session\x12\x37\n\x07\x62\x61tches\x18\x02 \x03(\x0b\x32&.racecoach.telemetry.v1.TelemetryBatch\x12\x12\n\nlap_number\x18\x03 \x01(\r\"E\n\x12\x41nalyzeLapResponse\x12/\n\x03lap\x18\x01 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\"\x9b\x01\n\x12\x43ompareLapsRequest\x12\x18\n\x06lap_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12\x37\n\treference\x18\x02 \x01(\x0e\x32$.racecoach.analysis.v1.ReferenceKind\x12\"\n\x10reference_lap_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12\x0e\n\x06step_m\x18\x04 \x01(\x01\"Y\n\x0b\x43ornerDelta\x12\x15\n\rcorner_number\x18\x01 \x01(\r\x12\x0f\n\x07start_m\x18\x02 \x01(\x01\x12\r\n\x05\x65nd_m\x18\x03 \x01(\x01\x12\x13\n\x0btime_loss_s\x18\x04 \x01(\x01\"\x82\x02\n\x13\x43ompareLapsResponse\x12\x0e\n\x06lap_id\x18\x01 \x01(\t\x12\x18\n\x10reference_lap_id\x18\x02 \x01(\t\x12,\n\tlap_delta\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0e\n\x06step_m\x18\x04 \x01(\x01\x12\x0f\n\x07\x64\x65lta_s\x18\x05 \x03(\x02\x12\x39\n\rcorner_deltas\x18\x06 \x03(\x0b\x32\".racecoach.analysis.v1.CornerDelta\x12\x37\n\x0cphase_deltas\x18\x07 \x03(\x0b\x32!.racecoach.analysis.v1.PhaseDelta\"\x8b\x01\n\nPhaseDelta\x12\x15\n\rcorner_number\x18\x01 \x01(\r\x12\x31\n\x05phase\x18\x02 \x01(\x0e\x32\".racecoach.analysis.v1.CornerPhase\x12\x0f\n\x07start_m\x18\x03 \x01(\x01\x12\r\n\x05\x65nd_m\x18\x04 \x01(\x01\x12\x13\n\x0btime_loss_s\x18\x05 \x01(\x01*\xd0\x01\n\x07LapFlag\x12\x18\n\x14LAP_FLAG_UNSPECIFIED\x10\x00\x12\x14\n\x10LAP_FLAG_OUT_LAP\x10\x01\x12\x13\n\x0fLAP_FLAG_IN_LAP\x10\x02\x12\x17\n\x13LAP_FLAG_INCOMPLETE\x10\x03\x12\x12\n\x0eLAP_FLAG_RESET\x10\x04\x12\x16\n\x12LAP_FLAG_OFF_TRACK\x10\x05\x12\x10\n\x0cLAP_FLAG_PIT\x10\x06\x12\x11\n\rLAP_FLAG_SPIN\x10\x07\x12\x16\n\x12LAP_FLAG_NEAR_STOP\x10\x08*\xc1\x01\n\x0b\x43ornerPhase\x12\x1c\n\x18\x43ORNER_PHASE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43ORNER_PHASE_APPROACH\x10\x01\x12\x18\n\x14\x43ORNER_PHASE_BRAKING\x10\x02\x12\x16\n\x12\x43ORNER_PHASE_ENTRY\x10\x03\x12\x15\n\x11\x43ORNER_PHASE_APEX\x10\x04\x12\x15\n\x11\x43ORNER_PHASE_EXIT\x10\x05\x12\x19\n\x15\x43ORNER_PHASE_STRAIGHT\x10\x06*j\n\x0f\x43ornerDirection\x12 \n\x1c\x43ORNER_DIRECTION_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43ORNER_DIRECTION_LEFT\x10\x01\x12\x1a\n\x16\x43ORNER_DIRECTION_RIGHT\x10\x02*\x8a\x01\n\rReferenceKind\x12\x1e\n\x1aREFERENCE_KIND_UNSPECIFIED\x10\x00\x12\x1f\n\x1bREFERENCE_KIND_SESSION_BEST\x10\x01\x12 \n\x1cREFERENCE_KIND_PERSONAL_BEST\x10\x02\x12\x16\n\x12REFERENCE_KIND_LAP\x10\x03\x32\xf0\x02\n\x0f\x41nalysisService\x12n\n\rAnalyzeStream\x12+.racecoach.analysis.v1.AnalyzeStreamRequest\x1a,.racecoach.analysis.v1.AnalyzeStreamResponse(\x01\x30\x01\x12\x61\n\nAnalyzeLap\x12(.racecoach.analysis.v1.AnalyzeLapRequest\x1a).racecoach.analysis.v1.AnalyzeLapResponse\x12\x89\x01\n\x0b\x43ompareLaps\x12).racecoach.analysis.v1.CompareLapsRequest\x1a*.racecoach.analysis.v1.CompareLapsResponse\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/api/v1/laps/{lap_id}/deltab\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'racecoach.analysis.v1.analysis_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_CORNER'].fields_by_name['name']._loaded_options = None
+  _globals['_CORNER'].fields_by_name['name']._serialized_options = b'\272H\005r\003\030\200\002'
+  _globals['_LAPANALYSIS'].fields_by_name['session_id']._loaded_options = None
+  _globals['_LAPANALYSIS'].fields_by_name['session_id']._serialized_options = b'\272H\005r\003\030\200\001'
+  _globals['_LAPANALYSIS'].fields_by_name['lap_id']._loaded_options = None
+  _globals['_LAPANALYSIS'].fields_by_name['lap_id']._serialized_options = b'\272H\005r\003\030\200\001'
+  _globals['_COMPARELAPSREQUEST'].fields_by_name['lap_id']._loaded_options = None
+  _globals['_COMPARELAPSREQUEST'].fields_by_name['lap_id']._serialized_options = b'\272H\005r\003\030\200\001'
+  _globals['_COMPARELAPSREQUEST'].fields_by_name['reference_lap_id']._loaded_options = None
+  _globals['_COMPARELAPSREQUEST'].fields_by_name['reference_lap_id']._serialized_options = b'\272H\005r\003\030\200\001'
   _globals['_ANALYSISSERVICE'].methods_by_name['CompareLaps']._loaded_options = None
   _globals['_ANALYSISSERVICE'].methods_by_name['CompareLaps']._serialized_options = b'\202\323\344\223\002\035\022\033/api/v1/laps/{lap_id}/delta'
-  _globals['_LAPFLAG']._serialized_start=2598
-  _globals['_LAPFLAG']._serialized_end=2806
-  _globals['_CORNERPHASE']._serialized_start=2809
-  _globals['_CORNERPHASE']._serialized_end=3002
-  _globals['_CORNERDIRECTION']._serialized_start=3004
-  _globals['_CORNERDIRECTION']._serialized_end=3110
-  _globals['_REFERENCEKIND']._serialized_start=3113
-  _globals['_REFERENCEKIND']._serialized_end=3251
-  _globals['_BRAKINGZONE']._serialized_start=166
-  _globals['_BRAKINGZONE']._serialized_end=427
-  _globals['_CORNER']._serialized_start=430
-  _globals['_CORNER']._serialized_end=977
-  _globals['_LAPANALYSIS']._serialized_start=980
-  _globals['_LAPANALYSIS']._serialized_end=1386
-  _globals['_ANALYZESTREAMREQUEST']._serialized_start=1389
-  _globals['_ANALYZESTREAMREQUEST']._serialized_end=1528
-  _globals['_ANALYZESTREAMRESPONSE']._serialized_start=1531
-  _globals['_ANALYZESTREAMRESPONSE']._serialized_end=1743
-  _globals['_ANALYZELAPREQUEST']._serialized_start=1746
-  _globals['_ANALYZELAPREQUEST']._serialized_end=1892
-  _globals['_ANALYZELAPRESPONSE']._serialized_start=1894
-  _globals['_ANALYZELAPRESPONSE']._serialized_end=1963
-  _globals['_COMPARELAPSREQUEST']._serialized_start=1966
-  _globals['_COMPARELAPSREQUEST']._serialized_end=2101
-  _globals['_CORNERDELTA']._serialized_start=2103
-  _globals['_CORNERDELTA']._serialized_end=2192
-  _globals['_COMPARELAPSRESPONSE']._serialized_start=2195
-  _globals['_COMPARELAPSRESPONSE']._serialized_end=2453
-  _globals['_PHASEDELTA']._serialized_start=2456
-  _globals['_PHASEDELTA']._serialized_end=2595
-  _globals['_ANALYSISSERVICE']._serialized_start=3254
-  _globals['_ANALYSISSERVICE']._serialized_end=3622
+  _globals['_LAPFLAG']._serialized_start=2677
+  _globals['_LAPFLAG']._serialized_end=2885
+  _globals['_CORNERPHASE']._serialized_start=2888
+  _globals['_CORNERPHASE']._serialized_end=3081
+  _globals['_CORNERDIRECTION']._serialized_start=3083
+  _globals['_CORNERDIRECTION']._serialized_end=3189
+  _globals['_REFERENCEKIND']._serialized_start=3192
+  _globals['_REFERENCEKIND']._serialized_end=3330
+  _globals['_BRAKINGZONE']._serialized_start=195
+  _globals['_BRAKINGZONE']._serialized_end=456
+  _globals['_CORNER']._serialized_start=459
+  _globals['_CORNER']._serialized_end=1016
+  _globals['_LAPANALYSIS']._serialized_start=1019
+  _globals['_LAPANALYSIS']._serialized_end=1445
+  _globals['_ANALYZESTREAMREQUEST']._serialized_start=1448
+  _globals['_ANALYZESTREAMREQUEST']._serialized_end=1587
+  _globals['_ANALYZESTREAMRESPONSE']._serialized_start=1590
+  _globals['_ANALYZESTREAMRESPONSE']._serialized_end=1802
+  _globals['_ANALYZELAPREQUEST']._serialized_start=1805
+  _globals['_ANALYZELAPREQUEST']._serialized_end=1951
+  _globals['_ANALYZELAPRESPONSE']._serialized_start=1953
+  _globals['_ANALYZELAPRESPONSE']._serialized_end=2022
+  _globals['_COMPARELAPSREQUEST']._serialized_start=2025
+  _globals['_COMPARELAPSREQUEST']._serialized_end=2180
+  _globals['_CORNERDELTA']._serialized_start=2182
+  _globals['_CORNERDELTA']._serialized_end=2271
+  _globals['_COMPARELAPSRESPONSE']._serialized_start=2274
+  _globals['_COMPARELAPSRESPONSE']._serialized_end=2532
+  _globals['_PHASEDELTA']._serialized_start=2535
+  _globals['_PHASEDELTA']._serialized_end=2674
+  _globals['_ANALYSISSERVICE']._serialized_start=3333
+  _globals['_ANALYSISSERVICE']._serialized_end=3701
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from buf.validate import validate_pb2 as _validate_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from racecoach.analysis.v1 import analysis_pb2 as _analysis_pb2
 from racecoach.telemetry.v1 import telemetry_pb2 as _telemetry_pb2

@@ -22,44 +22,49 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from racecoach.analysis.v1 import analysis_pb2 as racecoach_dot_analysis_dot_v1_dot_analysis__pb2
 from racecoach.coaching.v1 import coaching_pb2 as racecoach_dot_coaching_dot_v1_dot_coaching__pb2
 from racecoach.telemetry.v1 import telemetry_pb2 as racecoach_dot_telemetry_dot_v1_dot_telemetry__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n racecoach/ingest/v1/ingest.proto\x12\x13racecoach.ingest.v1\x1a$racecoach/analysis/v1/analysis.proto\x1a$racecoach/coaching/v1/coaching.proto\x1a&racecoach/telemetry/v1/telemetry.proto\"@\n\x0cSessionStart\x12\x30\n\x07session\x18\x01 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.Session\"2\n\nSessionEnd\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x10\n\x08last_seq\x18\x02 \x01(\x04\"\xe6\x01\n\rStreamRequest\x12\x32\n\x05start\x18\x01 \x01(\x0b\x32!.racecoach.ingest.v1.SessionStartH\x00\x12\x37\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32&.racecoach.telemetry.v1.TelemetryBatchH\x00\x12.\n\x03\x65nd\x18\x03 \x01(\x0b\x32\x1f.racecoach.ingest.v1.SessionEndH\x00\x12\x30\n\x07\x62\x61tches\x18\x04 \x01(\x0b\x32\x1d.racecoach.ingest.v1.BatchRunH\x00\x42\x06\n\x04kind\"C\n\x08\x42\x61tchRun\x12\x37\n\x07\x62\x61tches\x18\x01 \x03(\x0b\x32&.racecoach.telemetry.v1.TelemetryBatch\"Q\n\x0f\x42\x61tchRunRawView\x12>\n\x07\x62\x61tches\x18\x01 \x03(\x0b\x32-.racecoach.telemetry.v1.TelemetryBatchRawView\"\xfb\x01\n\x14StreamRequestRawView\x12\x32\n\x05start\x18\x01 \x01(\x0b\x32!.racecoach.ingest.v1.SessionStartH\x00\x12>\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32-.racecoach.telemetry.v1.TelemetryBatchRawViewH\x00\x12.\n\x03\x65nd\x18\x03 \x01(\x0b\x32\x1f.racecoach.ingest.v1.SessionEndH\x00\x12\x37\n\x07\x62\x61tches\x18\x04 \x01(\x0b\x32$.racecoach.ingest.v1.BatchRunRawViewH\x00\x42\x06\n\x04kind\"T\n\x0fSessionAccepted\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x15\n\rcommitted_seq\x18\x02 \x01(\x04\x12\x16\n\x0e\x63ommitted_tick\x18\x03 \x01(\x03\"7\n\nDurableAck\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x15\n\rcommitted_seq\x18\x02 \x01(\x04\"q\n\x0cLapCompleted\x12/\n\x03lap\x18\x01 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\x12\x30\n\x06report\x18\x02 \x01(\x0b\x32 .racecoach.coaching.v1.LapReport\"u\n\nBatchError\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x04\x12\x35\n\x06reason\x18\x03 \x01(\x0e\x32%.racecoach.ingest.v1.BatchErrorReason\x12\x0f\n\x07message\x18\x04 \x01(\t\"M\n\rSessionClosed\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x15\n\rcommitted_seq\x18\x02 \x01(\x04\x12\x11\n\tlap_count\x18\x03 \x01(\r\"\xd5\x02\n\x0eStreamResponse\x12\x38\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x0b\x32$.racecoach.ingest.v1.SessionAcceptedH\x00\x12.\n\x03\x61\x63k\x18\x02 \x01(\x0b\x32\x1f.racecoach.ingest.v1.DurableAckH\x00\x12:\n\rlap_completed\x18\x03 \x01(\x0b\x32!.racecoach.ingest.v1.LapCompletedH\x00\x12-\n\x03\x63ue\x18\x04 \x01(\x0b\x32\x1e.racecoach.coaching.v1.LiveCueH\x00\x12\x30\n\x05\x65rror\x18\x05 \x01(\x0b\x32\x1f.racecoach.ingest.v1.BatchErrorH\x00\x12\x34\n\x06\x63losed\x18\x06 \x01(\x0b\x32\".racecoach.ingest.v1.SessionClosedH\x00\x42\x06\n\x04kind*\xde\x03\n\x10\x42\x61tchErrorReason\x12\"\n\x1e\x42\x41TCH_ERROR_REASON_UNSPECIFIED\x10\x00\x12&\n\"BATCH_ERROR_REASON_LENGTH_MISMATCH\x10\x01\x12!\n\x1d\x42\x41TCH_ERROR_REASON_NOT_FINITE\x10\x02\x12#\n\x1f\x42\x41TCH_ERROR_REASON_OUT_OF_RANGE\x10\x03\x12)\n%BATCH_ERROR_REASON_TIME_NOT_MONOTONIC\x10\x04\x12\x1e\n\x1a\x42\x41TCH_ERROR_REASON_SEQ_GAP\x10\x05\x12 \n\x1c\x42\x41TCH_ERROR_REASON_TOO_LARGE\x10\x06\x12$\n BATCH_ERROR_REASON_WRONG_SESSION\x10\x07\x12&\n\"BATCH_ERROR_REASON_MISSING_CHANNEL\x10\x08\x12)\n%BATCH_ERROR_REASON_REFUSED_BY_STORAGE\x10\t\x12&\n\"BATCH_ERROR_REASON_UNKNOWN_SESSION\x10\n\x12(\n$BATCH_ERROR_REASON_PERMISSION_DENIED\x10\x0b\x32\x66\n\rIngestService\x12U\n\x06Stream\x12\".racecoach.ingest.v1.StreamRequest\x1a#.racecoach.ingest.v1.StreamResponse(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n racecoach/ingest/v1/ingest.proto\x12\x13racecoach.ingest.v1\x1a\x1b\x62uf/validate/validate.proto\x1a$racecoach/analysis/v1/analysis.proto\x1a$racecoach/coaching/v1/coaching.proto\x1a&racecoach/telemetry/v1/telemetry.proto\"H\n\x0cSessionStart\x12\x38\n\x07session\x18\x01 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.SessionB\x06\xbaH\x03\xc8\x01\x01\"<\n\nSessionEnd\x12\x1c\n\nsession_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12\x10\n\x08last_seq\x18\x02 \x01(\x04\"\xe6\x01\n\rStreamRequest\x12\x32\n\x05start\x18\x01 \x01(\x0b\x32!.racecoach.ingest.v1.SessionStartH\x00\x12\x37\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32&.racecoach.telemetry.v1.TelemetryBatchH\x00\x12.\n\x03\x65nd\x18\x03 \x01(\x0b\x32\x1f.racecoach.ingest.v1.SessionEndH\x00\x12\x30\n\x07\x62\x61tches\x18\x04 \x01(\x0b\x32\x1d.racecoach.ingest.v1.BatchRunH\x00\x42\x06\n\x04kind\"C\n\x08\x42\x61tchRun\x12\x37\n\x07\x62\x61tches\x18\x01 \x03(\x0b\x32&.racecoach.telemetry.v1.TelemetryBatch\"Q\n\x0f\x42\x61tchRunRawView\x12>\n\x07\x62\x61tches\x18\x01 \x03(\x0b\x32-.racecoach.telemetry.v1.TelemetryBatchRawView\"\xfb\x01\n\x14StreamRequestRawView\x12\x32\n\x05start\x18\x01 \x01(\x0b\x32!.racecoach.ingest.v1.SessionStartH\x00\x12>\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32-.racecoach.telemetry.v1.TelemetryBatchRawViewH\x00\x12.\n\x03\x65nd\x18\x03 \x01(\x0b\x32\x1f.racecoach.ingest.v1.SessionEndH\x00\x12\x37\n\x07\x62\x61tches\x18\x04 \x01(\x0b\x32$.racecoach.ingest.v1.BatchRunRawViewH\x00\x42\x06\n\x04kind\"T\n\x0fSessionAccepted\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x15\n\rcommitted_seq\x18\x02 \x01(\x04\x12\x16\n\x0e\x63ommitted_tick\x18\x03 \x01(\x03\"7\n\nDurableAck\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x15\n\rcommitted_seq\x18\x02 \x01(\x04\"q\n\x0cLapCompleted\x12/\n\x03lap\x18\x01 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\x12\x30\n\x06report\x18\x02 \x01(\x0b\x32 .racecoach.coaching.v1.LapReport\"u\n\nBatchError\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x04\x12\x35\n\x06reason\x18\x03 \x01(\x0e\x32%.racecoach.ingest.v1.BatchErrorReason\x12\x0f\n\x07message\x18\x04 \x01(\t\"M\n\rSessionClosed\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x15\n\rcommitted_seq\x18\x02 \x01(\x04\x12\x11\n\tlap_count\x18\x03 \x01(\r\"\xd5\x02\n\x0eStreamResponse\x12\x38\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x0b\x32$.racecoach.ingest.v1.SessionAcceptedH\x00\x12.\n\x03\x61\x63k\x18\x02 \x01(\x0b\x32\x1f.racecoach.ingest.v1.DurableAckH\x00\x12:\n\rlap_completed\x18\x03 \x01(\x0b\x32!.racecoach.ingest.v1.LapCompletedH\x00\x12-\n\x03\x63ue\x18\x04 \x01(\x0b\x32\x1e.racecoach.coaching.v1.LiveCueH\x00\x12\x30\n\x05\x65rror\x18\x05 \x01(\x0b\x32\x1f.racecoach.ingest.v1.BatchErrorH\x00\x12\x34\n\x06\x63losed\x18\x06 \x01(\x0b\x32\".racecoach.ingest.v1.SessionClosedH\x00\x42\x06\n\x04kind*\xde\x03\n\x10\x42\x61tchErrorReason\x12\"\n\x1e\x42\x41TCH_ERROR_REASON_UNSPECIFIED\x10\x00\x12&\n\"BATCH_ERROR_REASON_LENGTH_MISMATCH\x10\x01\x12!\n\x1d\x42\x41TCH_ERROR_REASON_NOT_FINITE\x10\x02\x12#\n\x1f\x42\x41TCH_ERROR_REASON_OUT_OF_RANGE\x10\x03\x12)\n%BATCH_ERROR_REASON_TIME_NOT_MONOTONIC\x10\x04\x12\x1e\n\x1a\x42\x41TCH_ERROR_REASON_SEQ_GAP\x10\x05\x12 \n\x1c\x42\x41TCH_ERROR_REASON_TOO_LARGE\x10\x06\x12$\n BATCH_ERROR_REASON_WRONG_SESSION\x10\x07\x12&\n\"BATCH_ERROR_REASON_MISSING_CHANNEL\x10\x08\x12)\n%BATCH_ERROR_REASON_REFUSED_BY_STORAGE\x10\t\x12&\n\"BATCH_ERROR_REASON_UNKNOWN_SESSION\x10\n\x12(\n$BATCH_ERROR_REASON_PERMISSION_DENIED\x10\x0b\x32\x66\n\rIngestService\x12U\n\x06Stream\x12\".racecoach.ingest.v1.StreamRequest\x1a#.racecoach.ingest.v1.StreamResponse(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'racecoach.ingest.v1.ingest_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_BATCHERRORREASON']._serialized_start=1731
-  _globals['_BATCHERRORREASON']._serialized_end=2209
-  _globals['_SESSIONSTART']._serialized_start=173
-  _globals['_SESSIONSTART']._serialized_end=237
-  _globals['_SESSIONEND']._serialized_start=239
-  _globals['_SESSIONEND']._serialized_end=289
-  _globals['_STREAMREQUEST']._serialized_start=292
-  _globals['_STREAMREQUEST']._serialized_end=522
-  _globals['_BATCHRUN']._serialized_start=524
-  _globals['_BATCHRUN']._serialized_end=591
-  _globals['_BATCHRUNRAWVIEW']._serialized_start=593
-  _globals['_BATCHRUNRAWVIEW']._serialized_end=674
-  _globals['_STREAMREQUESTRAWVIEW']._serialized_start=677
-  _globals['_STREAMREQUESTRAWVIEW']._serialized_end=928
-  _globals['_SESSIONACCEPTED']._serialized_start=930
-  _globals['_SESSIONACCEPTED']._serialized_end=1014
-  _globals['_DURABLEACK']._serialized_start=1016
-  _globals['_DURABLEACK']._serialized_end=1071
-  _globals['_LAPCOMPLETED']._serialized_start=1073
-  _globals['_LAPCOMPLETED']._serialized_end=1186
-  _globals['_BATCHERROR']._serialized_start=1188
-  _globals['_BATCHERROR']._serialized_end=1305
-  _globals['_SESSIONCLOSED']._serialized_start=1307
-  _globals['_SESSIONCLOSED']._serialized_end=1384
-  _globals['_STREAMRESPONSE']._serialized_start=1387
-  _globals['_STREAMRESPONSE']._serialized_end=1728
-  _globals['_INGESTSERVICE']._serialized_start=2211
-  _globals['_INGESTSERVICE']._serialized_end=2313
+  _globals['_SESSIONSTART'].fields_by_name['session']._loaded_options = None
+  _globals['_SESSIONSTART'].fields_by_name['session']._serialized_options = b'\272H\003\310\001\001'
+  _globals['_SESSIONEND'].fields_by_name['session_id']._loaded_options = None
+  _globals['_SESSIONEND'].fields_by_name['session_id']._serialized_options = b'\272H\005r\003\030\200\001'
+  _globals['_BATCHERRORREASON']._serialized_start=1778
+  _globals['_BATCHERRORREASON']._serialized_end=2256
+  _globals['_SESSIONSTART']._serialized_start=202
+  _globals['_SESSIONSTART']._serialized_end=274
+  _globals['_SESSIONEND']._serialized_start=276
+  _globals['_SESSIONEND']._serialized_end=336
+  _globals['_STREAMREQUEST']._serialized_start=339
+  _globals['_STREAMREQUEST']._serialized_end=569
+  _globals['_BATCHRUN']._serialized_start=571
+  _globals['_BATCHRUN']._serialized_end=638
+  _globals['_BATCHRUNRAWVIEW']._serialized_start=640
+  _globals['_BATCHRUNRAWVIEW']._serialized_end=721
+  _globals['_STREAMREQUESTRAWVIEW']._serialized_start=724
+  _globals['_STREAMREQUESTRAWVIEW']._serialized_end=975
+  _globals['_SESSIONACCEPTED']._serialized_start=977
+  _globals['_SESSIONACCEPTED']._serialized_end=1061
+  _globals['_DURABLEACK']._serialized_start=1063
+  _globals['_DURABLEACK']._serialized_end=1118
+  _globals['_LAPCOMPLETED']._serialized_start=1120
+  _globals['_LAPCOMPLETED']._serialized_end=1233
+  _globals['_BATCHERROR']._serialized_start=1235
+  _globals['_BATCHERROR']._serialized_end=1352
+  _globals['_SESSIONCLOSED']._serialized_start=1354
+  _globals['_SESSIONCLOSED']._serialized_end=1431
+  _globals['_STREAMRESPONSE']._serialized_start=1434
+  _globals['_STREAMRESPONSE']._serialized_end=1775
+  _globals['_INGESTSERVICE']._serialized_start=2258
+  _globals['_INGESTSERVICE']._serialized_end=2360
 # @@protoc_insertion_point(module_scope)

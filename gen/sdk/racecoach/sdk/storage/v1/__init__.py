@@ -811,7 +811,7 @@ class PutTrackCornersRequest(betterproto2.Message):
         3, betterproto2.TYPE_MESSAGE, repeated=True
     )
     """
-    corners is the new catalogue, numbered from 1 in order along the lap.
+    corners is the new catalogue, numbered from 1 in order along the lap; at most 200.
     """
 
     base_version: "int" = betterproto2.field(4, betterproto2.TYPE_UINT32)

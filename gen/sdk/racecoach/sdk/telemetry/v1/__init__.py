@@ -609,6 +609,8 @@ class TelemetryBatchRawView(betterproto2.Message):
     as bytes (little-endian float32, float64 for session_time_s, lat_deg and lon_deg, uint32 for
     session_flags) so a reader can hand the buffers to numpy without copying. Writers use
     TelemetryBatch; readers check each array's length against sample_count before trusting it.
+    TelemetryBatch's rules hold for the bytes it reads; a server reading raw views answers a batch that breaks
+    them with a BatchError (ingest) or a refusal (storage) and reads on.
     """
 
     session_id: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
