@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from racecoach.services.common.errors import UnauthenticatedError
 from racecoach.services.storage import database
 from racecoach.services.storage.identity import User
 
@@ -68,8 +69,8 @@ class GroupCommitter:
                         try:
                             async with conn.transaction():  # a savepoint: this run fails alone
                                 outcomes.append((await commit_run_on(conn, user=user, run=run), None))
-                        except (asyncpg.PostgresError, asyncpg.DataError) as exc:
-                            outcomes.append((None, exc))
+                        except (asyncpg.PostgresError, asyncpg.DataError, UnauthenticatedError) as exc:
+                            outcomes.append((None, exc))  # a revoked token ends its own stream, not the others' 
         except BaseException as exc:  # the shared transaction failed: nothing of it is committed
             for _, _, future in taken:
                 if not future.done():

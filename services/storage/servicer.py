@@ -14,7 +14,7 @@ from racecoach.services.common.logs import get_logger
 from racecoach.services.common.server import Registration, registration
 from racecoach.services.storage import catalogue, database, export, queries, readback, traces, unfinished, write_stream, writes
 from racecoach.services.storage.database import DB_ERRORS
-from racecoach.services.storage.identity import User
+from racecoach.services.storage.identity import User, hash_token
 from racecoach.services.storage.service import Storage
 from racecoach.storage.v1 import storage_pb2, storage_pb2_grpc
 from racecoach.telemetry.v1 import telemetry_pb2
@@ -55,7 +55,8 @@ class StorageServicer(storage_pb2_grpc.StorageServiceServicer):
         async with translate_errors(context):
             try:
                 async for response in write_stream.run_stream(request_iterator, pool=self.pool, user=user, max_samples=max_samples,
-                                                              recheck=lambda: self.storage.resolve(token)):
+                                                              recheck=lambda: self.storage.resolve(token),
+                                                              token_sha256=hash_token(token)):
                     yield response
             except _DB_ERRORS as exc:
                 bound.warning("database unavailable during write", error=str(exc))

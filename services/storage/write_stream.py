@@ -18,7 +18,7 @@ import numpy as np
 
 from racecoach.services.common.batch import BatchValidationError, decode_raw, validate
 from racecoach.services.common.channels import BY_FIELD, CHANNELS, REQUIRED
-from racecoach.services.common.errors import InvalidInputError, ServiceError
+from racecoach.services.common.errors import InvalidInputError, ServiceError, UnauthenticatedError
 from racecoach.services.common.limits import check_message, check_text
 from racecoach.services.common.metrics import STORAGE_COMMIT_SECONDS
 from racecoach.services.storage import batch_runs, database, group_commit, writes
@@ -58,6 +58,7 @@ class BatchRun:
     bad: dict[int, storage_pb2.WriteResponse] = field(default_factory=dict)
     good: list[tuple[int, BatchRows]] = field(default_factory=list)
     encoded: list[np.ndarray] | None = None
+    token_sha256: bytes | None = None  # the writer's token, confirmed unrevoked inside the run's transaction
 
 
 def _decode_joined(requests: list, *, max_samples: int) -> tuple[list[BatchRows], dict[str, np.ndarray]] | None:
@@ -188,14 +189,18 @@ async def commit_run_on(conn: asyncpg.Connection, *, user: User, run: BatchRun) 
         return [bad[position] for position in range(len(run.requests))]
     try:
         with STORAGE_COMMIT_SECONDS.time():
-            committed = await writes.write_batches(conn, user=user, session_id=session_id, batches=batches, encoded=run.encoded)
+            committed = await writes.write_batches(conn, user=user, session_id=session_id, batches=batches, encoded=run.encoded,
+                                                   token_sha256=run.token_sha256)
+    except UnauthenticatedError:
+        raise  # the token was revoked: the stream ends, nothing of the run is stored
     except ServiceError as exc:
         failure = exc
         if len(batches) > 1:  # store what can be stored, one by one
             failure = None
             for position, rows in run.good:
                 try:
-                    committed = await writes.write_batches(conn, user=user, session_id=session_id, batches=[rows])
+                    committed = await writes.write_batches(conn, user=user, session_id=session_id, batches=[rows],
+                                                           token_sha256=run.token_sha256)
                 except ServiceError as one:
                     bad[position] = refusal(run.requests[position].request_id, session_id, committed, one,
                                             default=storage_pb2.WRITE_ERROR_CODE_INVALID_BATCH)
@@ -231,10 +236,15 @@ async def commit_one(pool: asyncpg.Pool, *, user: User, request) -> storage_pb2.
     return error_response(request.request_id, "", 0, storage_pb2.WRITE_ERROR_CODE_INVALID_BATCH, "empty write request")
 
 
-async def commit_group(pool: asyncpg.Pool, *, user: User, steps: list, recheck: Recheck | None = None) -> list[storage_pb2.WriteResponse]:
-    """Commit the group's steps in order; ``recheck`` first confirms the caller's token still holds (revocation)."""
-    if recheck is not None:
+async def commit_group(pool: asyncpg.Pool, *, user: User, steps: list, recheck: Recheck | None = None,
+                       token_sha256: bytes | None = None) -> list[storage_pb2.WriteResponse]:
+    """Commit the group's steps in order. The caller's token must still hold (revocation): batch runs check it inside
+    their own transaction (``token_sha256``, no round trip of its own); sessions, laps and reports by ``recheck`` first."""
+    if recheck is not None and (token_sha256 is None or not all(isinstance(step, BatchRun) for step in steps)):
         await recheck()
+    for step in steps:
+        if isinstance(step, BatchRun):
+            step.token_sha256 = token_sha256
     responses: list[storage_pb2.WriteResponse] = []
     committer = group_commit.committer_for(pool)
     for step in steps:
@@ -266,7 +276,8 @@ def _samples(request) -> int:
 
 
 async def run_stream(
-    requests: AsyncIterator, *, pool: asyncpg.Pool, user: User, max_samples: int, recheck: Recheck | None = None
+    requests: AsyncIterator, *, pool: asyncpg.Pool, user: User, max_samples: int, recheck: Recheck | None = None,
+    token_sha256: bytes | None = None
 ) -> AsyncIterator[storage_pb2.WriteResponse]:
     """Answer every request of the stream in order, each after its commit; database errors propagate.
 
@@ -321,7 +332,8 @@ async def run_stream(
                 if ready:
                     steps = merge_steps(ready)
                     pending_requests = [r for step in steps for r in (step.requests if isinstance(step, BatchRun) else [step])]
-                    pending = asyncio.create_task(commit_group(pool, user=user, steps=steps, recheck=recheck))
+                    pending = asyncio.create_task(commit_group(pool, user=user, steps=steps, recheck=recheck,
+                                                               token_sha256=token_sha256))
                     ready, size[:] = [], [0, 0]
                     continue
                 if done:

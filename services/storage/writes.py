@@ -11,7 +11,7 @@ import numpy as np
 
 from racecoach.analysis.v1 import analysis_pb2
 from racecoach.coaching.v1 import coaching_pb2
-from racecoach.services.common.errors import ConflictError, InvalidInputError, NotFoundError
+from racecoach.services.common.errors import ConflictError, InvalidInputError, NotFoundError, UnauthenticatedError
 from racecoach.services.common.metrics import STORAGE_BATCHES, STORAGE_SAMPLES
 from racecoach.services.storage.binary_copy import COLUMNS, BatchRows, encode_rows
 from racecoach.services.storage.binary_copy import payload as copy_payload
@@ -71,7 +71,7 @@ async def session_state(conn: asyncpg.Connection | asyncpg.Pool, *, user: User, 
 
 async def write_batches(
     conn: asyncpg.Connection, *, user: User, session_id: str, batches: Sequence[BatchRows],
-    encoded: Sequence[np.ndarray] | None = None,
+    encoded: Sequence[np.ndarray] | None = None, token_sha256: bytes | None = None,
 ) -> int:
     """Store the samples that are new, in one transaction; returns the committed seq afterwards.
 
@@ -82,16 +82,21 @@ async def write_batches(
     batch at or below the committed seq only adds the samples the session lacks; a batch whose
     samples were all stored before is committed like any other (nothing is written for it).
     ``encoded`` is :func:`binary_copy.encode_batches` of exactly ``batches``, when the caller made it
-    ahead of time (the write stream does, while the previous transaction commits).
+    ahead of time (the write stream does, while the previous transaction commits). With ``token_sha256`` the
+    writer's token must be unrevoked when the transaction takes the session's lock (UnauthenticatedError
+    otherwise, nothing written): a revocation stops the next commit, at no cost of a query of its own.
     """
     async with conn.transaction():
         row = await conn.fetchrow(
-            "SELECT session_pk, committed_seq, tick_rate_hz, stored_through_tick FROM sessions"
-            " WHERE session_id = $1 AND user_id = $2 FOR UPDATE",
-            session_id, user.user_id,
+            "SELECT session_pk, committed_seq, tick_rate_hz, stored_through_tick,"
+            " ($3::bytea IS NULL OR EXISTS (SELECT 1 FROM api_tokens WHERE token_sha256 = $3 AND revoked_at IS NULL)) AS token_holds"
+            " FROM sessions WHERE session_id = $1 AND user_id = $2 FOR UPDATE",
+            session_id, user.user_id, token_sha256,
         )
         if row is None:
             raise NotFoundError(f"session {session_id} is unknown; send the session before its batches")
+        if not row["token_holds"]:
+            raise UnauthenticatedError("the token was revoked; nothing after the last ack was stored")
         committed = row["committed_seq"]
         ordered = sorted(batches, key=lambda b: b.seq)
         expected = committed + 1
