@@ -14,7 +14,10 @@ from racecoach.coaching.v1 import coaching_pb2
 from racecoach.ingest.v1 import ingest_pb2
 from racecoach.services.common.auth import bearer_token
 from racecoach.services.common.batch import Arrays, BatchValidationError
-from racecoach.services.common.errors import DependencyUnavailableError
+from racecoach.services.common.errors import (
+    DependencyUnavailableError, InvalidInputError, PermissionDeniedError, ServiceError, StaleVersionError,
+    UnauthenticatedError, from_rpc_error, status_for,
+)
 from racecoach.services.common.logs import get_logger
 from racecoach.services.common.ticks import ticks_of
 from racecoach.services.ingest import completion
@@ -40,8 +43,11 @@ STORAGE_REASONS: dict[int, int] = {
     storage_pb2.WRITE_ERROR_CODE_INVALID_LAP: ingest_pb2.BATCH_ERROR_REASON_REFUSED_BY_STORAGE,
     storage_pb2.WRITE_ERROR_CODE_SEQ_GAP: ingest_pb2.BATCH_ERROR_REASON_SEQ_GAP,
 }
-TRANSIENT = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL,
-                       grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED, grpc.StatusCode.ABORTED})
+# What storage answers that ends the collector's stream with storage's own status; anything else is storage being
+# away (UNAVAILABLE: reconnect and resend).
+STORAGE_REFUSALS = (UnauthenticatedError, PermissionDeniedError, InvalidInputError)
+# What a side stream (analysis, live cues) may be opened again after: the service away, or a conflict that passes.
+TRANSIENT = (DependencyUnavailableError, StaleVersionError)
 
 
 @dataclass
@@ -52,6 +58,7 @@ class StorageLost:
     message: str
     code: grpc.StatusCode = grpc.StatusCode.UNAVAILABLE
     unclear: bool = False  # gRPC said INTERNAL, which may hide storage's own status (grpc/grpc#36066): worth a look
+    cause: ServiceError | None = None  # storage's answer as this layer's error (errors.from_rpc_error)
 
 
 @dataclass(frozen=True)
@@ -249,13 +256,15 @@ class SessionPipeline:
                     await self.out.put(ingest_pb2.StreamResponse(ack=ingest_pb2.DurableAck(
                         session_id=self.session.session_id, committed_seq=response.request_id)))
         except grpc.aio.AioRpcError as exc:
-            message = f"storage unavailable ({exc.code().name}): {exc.details()}; reconnect and resend after seq {self.committed_seq}"
-            code = grpc.StatusCode.UNAVAILABLE
-            if exc.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT):
-                message, code = exc.details() or exc.code().name, exc.code()
+            error = from_rpc_error(exc, service="storage")
+            if not isinstance(error, STORAGE_REFUSALS):
+                error = DependencyUnavailableError(f"storage unavailable ({exc.code().name}): {exc.details()}; "
+                                                   f"reconnect and resend after seq {self.committed_seq}")
+                error.__cause__ = exc
             if self._session_stored is not None and not self._session_stored.done():
-                self._session_stored.set_exception(DependencyUnavailableError(message))
-            await self.out.put(StorageLost(message, code, unclear=exc.code() == grpc.StatusCode.INTERNAL))
+                self._session_stored.set_exception(DependencyUnavailableError(str(error)))
+            await self.out.put(StorageLost(str(error), status_for(error), unclear=exc.code() == grpc.StatusCode.INTERNAL,
+                                           cause=error))
         finally:
             self._storage_done.set()
 
@@ -275,7 +284,7 @@ class SessionPipeline:
             except grpc.aio.AioRpcError as exc:
                 self._analysis_up = False
                 _empty(queue)
-                final = exc.code() not in TRANSIENT or self._closing
+                final = not isinstance(from_rpc_error(exc, service="analysis"), TRANSIENT) or self._closing
                 self.log.warning("analysis unavailable; the lap in progress is read again from storage", code=exc.code().name,
                                  details=exc.details(), reconnect_in_s=None if final else delay)
                 if final:
@@ -335,7 +344,7 @@ class SessionPipeline:
             except grpc.aio.AioRpcError as exc:
                 self._live_up = False
                 _empty(queue)
-                final = exc.code() not in TRANSIENT or self._closing
+                final = not isinstance(from_rpc_error(exc, service="coaching"), TRANSIENT) or self._closing
                 self.log.warning("live coaching unavailable", code=exc.code().name, reconnect_in_s=None if final else delay)
                 if final:
                     return
@@ -379,8 +388,6 @@ def _empty(queue: asyncio.Queue) -> None:
 
 
 def _storage_refusal(error: storage_pb2.WriteError) -> Exception:
-    from racecoach.services.common.errors import InvalidInputError, PermissionDeniedError
-
     if error.code == storage_pb2.WRITE_ERROR_CODE_PERMISSION_DENIED:
         return PermissionDeniedError(error.message)
     return InvalidInputError(error.message)
