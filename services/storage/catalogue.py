@@ -18,14 +18,17 @@ import math
 import asyncpg
 
 from racecoach.services.common.errors import InvalidInputError, StaleVersionError
+from racecoach.services.common.limits import field_rules, max_len
 from racecoach.services.common.logs import get_logger
 from racecoach.storage.v1 import storage_pb2
 
 log = get_logger(__name__)
 
-MAX_CORNERS = 200
-MAX_NAME_CHARS = 100
-MAX_NAME_FIELD = 200
+# The contract's rules (buf.validate on PutTrackCornersRequest and TrackCorner), for callers that skip the gate.
+_PUT = storage_pb2.PutTrackCornersRequest.DESCRIPTOR.fields_by_name
+MAX_CORNERS = field_rules(_PUT["corners"]).repeated.max_items
+MAX_NAME_CHARS = max_len(storage_pb2.TrackCorner.DESCRIPTOR.fields_by_name["name"])
+MAX_NAME_FIELD = max_len(_PUT["track_name"])
 
 
 def _check_layout(*, track_name: str, layout: str) -> None:

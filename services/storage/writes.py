@@ -12,6 +12,7 @@ import numpy as np
 from racecoach.analysis.v1 import analysis_pb2
 from racecoach.coaching.v1 import coaching_pb2
 from racecoach.services.common.errors import ConflictError, InvalidInputError, NotFoundError, UnauthenticatedError
+from racecoach.services.common.limits import MAX_ID_CHARS
 from racecoach.services.common.metrics import STORAGE_BATCHES, STORAGE_SAMPLES
 from racecoach.services.storage.binary_copy import COLUMNS, BatchRows, encode_rows
 from racecoach.services.storage.binary_copy import payload as copy_payload
@@ -30,8 +31,8 @@ class SessionState:
 
 async def upsert_session(conn: asyncpg.Connection, *, user: User, session: telemetry_pb2.Session) -> SessionState:
     """Create the user's session, or refresh its description (session ids are per user)."""
-    if not session.session_id or len(session.session_id) > 128:
-        raise InvalidInputError("session_id must be 1 to 128 characters")
+    if not session.session_id or len(session.session_id) > MAX_ID_CHARS:
+        raise InvalidInputError(f"session_id must be 1 to {MAX_ID_CHARS} characters")
     started = session.start_time.ToDatetime(tzinfo=timezone.utc) if session.HasField("start_time") else None
     row = await conn.fetchrow(
         """
