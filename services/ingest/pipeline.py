@@ -283,16 +283,10 @@ class SessionPipeline:
                 return
             except grpc.aio.AioRpcError as exc:
                 self._analysis_up = False
-                _empty(queue)
-                final = not isinstance(from_rpc_error(exc, service="analysis"), TRANSIENT) or self._closing
-                self.log.warning("analysis unavailable; the lap in progress is read again from storage", code=exc.code().name,
-                                 details=exc.details(), reconnect_in_s=None if final else delay)
-                if final:
+                if not await self._reopen_after(exc, service="analysis", queue=queue, delay=delay,
+                                                event="analysis unavailable; the lap in progress is read again from storage"):
                     return
-            await asyncio.sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX_S)
-            if self._closing:
-                return
             self._analysis = asyncio.Queue(QUEUE_DEPTH)
             if self.analysed_through_tick is not None and self._last_lap_end_s is not None:
                 # the samples since the last lap analysed, as stored, come first
@@ -343,17 +337,24 @@ class SessionPipeline:
                 return
             except grpc.aio.AioRpcError as exc:
                 self._live_up = False
-                _empty(queue)
-                final = not isinstance(from_rpc_error(exc, service="coaching"), TRANSIENT) or self._closing
-                self.log.warning("live coaching unavailable", code=exc.code().name, reconnect_in_s=None if final else delay)
-                if final:
+                if not await self._reopen_after(exc, service="coaching", queue=queue, delay=delay,
+                                                event="live coaching unavailable"):
                     return
-            await asyncio.sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX_S)
-            if self._closing:
-                return
             self._live = asyncio.Queue(LIVE_DEPTH)
             self._live_up = True
+
+    async def _reopen_after(self, exc: grpc.aio.AioRpcError, *, service: str, queue: asyncio.Queue, delay: float,
+                            event: str) -> bool:
+        """A side stream to ``service`` failed: drop what waited for it, log, and wait ``delay`` before it is opened
+        again; False when it is not to be (a refusal, or the session closing)."""
+        _empty(queue)
+        final = not isinstance(from_rpc_error(exc, service=service), TRANSIENT) or self._closing
+        self.log.warning(event, code=exc.code().name, details=exc.details(), reconnect_in_s=None if final else delay)
+        if final:
+            return False
+        await asyncio.sleep(delay)
+        return not self._closing
 
     # --- end ------------------------------------------------------------------------------
 

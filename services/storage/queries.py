@@ -96,8 +96,17 @@ async def list_sessions(
     if request.HasField("started_before"):
         args.append(request.started_before.ToDatetime(tzinfo=timezone.utc))
         where.append(f"coalesce(s.started_at, s.created_at) < ${len(args)}")
-    if request.page_token:
-        when, pk = _decode_cursor(request.page_token)
+    rows, next_token = await session_page(conn, where=where, args=args, size=size, page_token=request.page_token)
+    return storage_pb2.ListSessionsResponse(sessions=[summary_message(r) for r in rows], next_page_token=next_token)
+
+
+async def session_page(conn: asyncpg.Connection | asyncpg.Pool, *, where: list[str], args: list[object], size: int,
+                       page_token: str) -> tuple[list[asyncpg.Record], str]:
+    """One page of the sessions ``where`` holds (newest first, keyset pagination after ``page_token``): the rows
+    (``_SESSION_COLUMNS``) and the token of the next page ('' after the last)."""
+    where, args = list(where), list(args)
+    if page_token:
+        when, pk = _decode_cursor(page_token)
         args += [when, pk]
         where.append(f"(coalesce(s.started_at, s.created_at), s.session_pk) < (${len(args) - 1}, ${len(args)})")
     args.append(size + 1)
@@ -106,11 +115,10 @@ async def list_sessions(
         f" ORDER BY coalesce(s.started_at, s.created_at) DESC, s.session_pk DESC LIMIT ${len(args)}",
         *args,
     )
-    response = storage_pb2.ListSessionsResponse(sessions=[summary_message(r) for r in rows[:size]])
-    if len(rows) > size:
-        last = rows[size - 1]
-        response.next_page_token = _encode_cursor(last["sort_time"], last["session_pk"])
-    return response
+    if len(rows) <= size:
+        return list(rows), ""
+    last = rows[size - 1]
+    return list(rows[:size]), _encode_cursor(last["sort_time"], last["session_pk"])
 
 
 async def get_session(conn: asyncpg.Connection | asyncpg.Pool, *, user: User, session_id: str) -> storage_pb2.GetSessionResponse:

@@ -16,7 +16,7 @@ import asyncpg
 from racecoach.common.laps import WRAP_HIGH, WRAP_LOW
 from racecoach.services.common.errors import NotFoundError
 from racecoach.services.storage.identity import User
-from racecoach.services.storage.queries import DEFAULT_PAGE, MAX_PAGE, _SESSION_COLUMNS, _decode_cursor, _encode_cursor, session_message
+from racecoach.services.storage.queries import DEFAULT_PAGE, MAX_PAGE, session_message, session_page
 from racecoach.storage.v1 import storage_pb2
 
 GAP_S = 1.0  # a stored lap starting this long after the previous one ended leaves a lap out between them
@@ -39,26 +39,14 @@ async def list_unfinished(
     if request.session_id:
         args.append(request.session_id)
         where.append(f"s.session_id = ${len(args)}")
-    if request.page_token:
-        when, pk = _decode_cursor(request.page_token)
-        args += [when, pk]
-        where.append(f"(coalesce(s.started_at, s.created_at), s.session_pk) < (${len(args) - 1}, ${len(args)})")
-    args.append(size + 1)
-    rows = await conn.fetch(
-        f"SELECT {_SESSION_COLUMNS} FROM sessions s WHERE {' AND '.join(where)}"
-        f" ORDER BY coalesce(s.started_at, s.created_at) DESC, s.session_pk DESC LIMIT ${len(args)}",
-        *args,
-    )
+    rows, next_token = await session_page(conn, where=where, args=args, size=size, page_token=request.page_token)
     if request.session_id and not rows:
         raise NotFoundError(f"session {request.session_id} not found")
-    response = storage_pb2.ListUnfinishedSessionsResponse()
-    for row in rows[:size]:
+    response = storage_pb2.ListUnfinishedSessionsResponse(next_page_token=next_token)
+    for row in rows:
         found = await unfinished_session(conn, row=row)
         if found is not None:
             response.sessions.append(found)
-    if len(rows) > size:
-        last = rows[size - 1]
-        response.next_page_token = _encode_cursor(last["sort_time"], last["session_pk"])
     return response
 
 
