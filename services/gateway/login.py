@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Response, get, post
+from litestar import Request, Response, get, post, route
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.openapi.datastructures import ResponseSpec
@@ -167,4 +167,15 @@ async def logout(request: Request) -> Response:
     return response
 
 
-ROUTES = [create_login_code, login_with_code, login_with_token, logout]
+# Litestar's own OPTIONS answer of a path lists only the methods the path had when its first handler was registered,
+# so OPTIONS /login said "GET, OPTIONS", without POST (its 405 lists all three): /login's own OPTIONS handler,
+# registered before the other two, lists them all.
+_LOGIN_METHODS = ", ".join(sorted({"OPTIONS", *login_with_code.http_methods, *login_with_token.http_methods}))
+
+
+@route("/login", http_method=["OPTIONS"], include_in_schema=False, sync_to_thread=False)
+def login_options() -> Response:
+    return Response(content=None, status_code=204, headers={"Allow": _LOGIN_METHODS})
+
+
+ROUTES = [create_login_code, login_options, login_with_code, login_with_token, logout]

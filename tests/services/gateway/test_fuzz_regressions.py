@@ -54,3 +54,11 @@ async def test_the_live_session_stream_is_documented_as_server_sent_events(mesh)
     async with httpx.AsyncClient(base_url=mesh.gateway_url) as client:
         paths = (await client.get("/schema/openapi.json")).json()["paths"]
     assert set(paths["/api/v1/sessions/{session_id}/live"]["get"]["responses"]["200"]["content"]) == {"text/event-stream"}
+
+
+async def test_options_of_login_lists_both_of_its_methods_as_its_405_does(mesh):
+    async with httpx.AsyncClient(base_url=mesh.gateway_url) as client:
+        options = await client.options("/login")
+        refused = await client.put("/login")
+    assert options.status_code == 204 and options.headers["allow"] == "GET, OPTIONS, POST", options.headers
+    assert refused.status_code == 405 and set(refused.headers["allow"].split(", ")) == {"GET", "OPTIONS", "POST"}
