@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import keyword
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from google.protobuf import descriptor_pb2
 
@@ -80,13 +80,14 @@ def render_models(*, index: Index, files: list[descriptor_pb2.FileDescriptorProt
         "",
         "from __future__ import annotations",
         "",
-        "from typing import Annotated, Literal",
+        "from typing import Annotated, Any, Literal",
         "",
         "import msgspec",
         "",
         "__all__: list[str] = []",
         "",
     ]
+    schema_rules: dict[str, dict[str, dict[str, Any]]] = {}
     for full_name in ordered:
         if full_name in WELL_KNOWN or not any(full_name.startswith(p + ".") for p in wanted):
             continue
@@ -105,6 +106,8 @@ def render_models(*, index: Index, files: list[descriptor_pb2.FileDescriptorProt
                 from racecoach.codegen.rest_plugin import PluginError
 
                 raise PluginError(f"field {full_name}.{fld.name} has a Python keyword as JSON name")
+            if rules := json_rules(fld):
+                schema_rules.setdefault(name, {})[attribute] = rules
             description = index.comment(full_name, fld.name)
             if note:
                 description = f"{description} ({note})" if description else note
@@ -118,4 +121,83 @@ def render_models(*, index: Index, files: list[descriptor_pb2.FileDescriptorProt
         lines.append("")
         lines.append(f'__all__.append("{name}")')
         lines.append("")
+    lines += [
+        "",
+        "# struct name -> field -> the JSON Schema keywords of the values a request may carry there (the field's type's",
+        "# range, the JSON form of times and 64-bit integers, the contract's buf.validate rules); the gateway's OpenAPI",
+        "# document states them on each struct's properties.",
+        "JSON_SCHEMA_RULES: dict[str, dict[str, dict[str, Any]]] = {",
+        *(f"    {struct!r}: {fields!r}," for struct, fields in sorted(schema_rules.items())),
+        "}",
+    ]
     return "\n".join(lines).rstrip() + "\n", names
+
+
+_INT_RANGES = {
+    F.TYPE_INT32: (-(2**31), 2**31 - 1), F.TYPE_SINT32: (-(2**31), 2**31 - 1), F.TYPE_SFIXED32: (-(2**31), 2**31 - 1),
+    F.TYPE_UINT32: (0, 2**32 - 1), F.TYPE_FIXED32: (0, 2**32 - 1),
+}
+_SIGNED_64 = {F.TYPE_INT64, F.TYPE_SINT64, F.TYPE_SFIXED64}
+_RULES_FOR = {  # field type -> the name of its buf.validate rules
+    F.TYPE_INT32: "int32", F.TYPE_SINT32: "sint32", F.TYPE_SFIXED32: "sfixed32", F.TYPE_UINT32: "uint32",
+    F.TYPE_FIXED32: "fixed32", F.TYPE_DOUBLE: "double", F.TYPE_FLOAT: "float", F.TYPE_STRING: "string",
+}
+# The JSON forms of the well-known types protobuf's JSON parser accepts (it refuses anything else with a 400):
+# a duration of at most 10,000 years in seconds with at most 9 decimals, an RFC 3339 time.
+DURATION_PATTERN = r"^-?[0-9]{1,11}(\.[0-9]{1,9})?s$"
+# No string of a request may hold a NUL character (services.common.limits holds it for every field).
+NO_NUL = r"^[^\x00]*$"
+INT64_PATTERNS = {True: r"^-?[0-9]{1,18}$", False: r"^[0-9]{1,18}$"}
+
+
+def _validate_rules(fld: descriptor_pb2.FieldDescriptorProto) -> Any:
+    from buf.validate import validate_pb2  # registers the (buf.validate.field) option, in gen/python
+
+    return fld.options.Extensions[validate_pb2.field]
+
+
+def _scalar_rules(fld: descriptor_pb2.FieldDescriptorProto, rules: Any) -> dict[str, Any]:
+    """JSON Schema keywords of one value of ``fld`` (an item, when repeated): its type's range and the contract's rules."""
+    if fld.type == F.TYPE_MESSAGE:
+        if fld.type_name == ".google.protobuf.Timestamp":
+            return {"format": "date-time"}
+        if fld.type_name == ".google.protobuf.Duration":
+            return {"pattern": DURATION_PATTERN}
+        return {}
+    if fld.type in (F.TYPE_INT64, F.TYPE_UINT64, F.TYPE_SINT64, F.TYPE_FIXED64, F.TYPE_SFIXED64):
+        return {"pattern": INT64_PATTERNS[fld.type in _SIGNED_64]}
+    out: dict[str, Any] = {}
+    if fld.type in _INT_RANGES:
+        out["minimum"], out["maximum"] = _INT_RANGES[fld.type]
+    kind = _RULES_FOR.get(fld.type)
+    typed = getattr(rules, kind) if kind and rules.HasField(kind) else None
+    if typed is None:
+        return {"pattern": NO_NUL} if fld.type == F.TYPE_STRING else out
+    if kind == "string":
+        out["pattern"] = NO_NUL
+        for rule, name in (("max_len", "maxLength"), ("min_len", "minLength")):
+            if typed.HasField(rule):
+                out[name] = getattr(typed, rule)
+        return out
+    for rule, name in (("gte", "minimum"), ("lte", "maximum"), ("gt", "exclusiveMinimum"), ("lt", "exclusiveMaximum")):
+        if typed.HasField(rule):
+            out[name] = getattr(typed, rule)
+    return out
+
+
+def json_rules(fld: descriptor_pb2.FieldDescriptorProto) -> dict[str, Any]:
+    """The JSON Schema keywords that say which values of ``fld`` its request may carry: the range of its protobuf type,
+    the JSON form of a Timestamp, Duration or 64-bit integer, no NUL in a string, and the contract's ``buf.validate``
+    rules (string lengths, number ranges, item counts). Only what protobuf's JSON parser or protovalidate refuses is written."""
+    rules = _validate_rules(fld)
+    if fld.label != F.LABEL_REPEATED:
+        return _scalar_rules(fld, rules)
+    out: dict[str, Any] = {}
+    repeated = rules.repeated if rules.HasField("repeated") else None
+    items = _scalar_rules(fld, repeated.items if repeated is not None and repeated.HasField("items") else type(rules)())
+    if items:
+        out["items"] = items
+    for rule, name in (("max_items", "maxItems"), ("min_items", "minItems")):
+        if repeated is not None and repeated.HasField(rule):
+            out[name] = getattr(repeated, rule)
+    return out

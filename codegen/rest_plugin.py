@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 
+from buf.validate import validate_pb2  # noqa: F401  (registers the buf.validate options, read by rest_models)
 from google.api import annotations_pb2  # noqa: F401  (registers the http option)
 from google.protobuf import descriptor_pb2
 from google.protobuf.compiler import plugin_pb2

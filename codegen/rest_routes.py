@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from google.api import annotations_pb2
 from google.protobuf import descriptor_pb2
 
-from racecoach.codegen.rest_models import WELL_KNOWN, field_type
+from racecoach.codegen.rest_models import WELL_KNOWN, field_type, json_rules
 
 if TYPE_CHECKING:
     from racecoach.codegen.rest_plugin import Index
@@ -40,6 +40,12 @@ def _rule(method: descriptor_pb2.MethodDescriptorProto) -> annotations_pb2.http_
     if not method.options.HasExtension(annotations_pb2.http):
         return None
     return method.options.Extensions[annotations_pb2.http]
+
+
+def _schema_extra(fld: descriptor_pb2.FieldDescriptorProto) -> str:
+    """The ``schema_extra`` argument of a path or query parameter: the values its request field may hold."""
+    rules = json_rules(fld)
+    return f", schema_extra={rules!r}" if rules else ""
 
 
 def _query_annotation(*, index: Index, fld: descriptor_pb2.FieldDescriptorProto) -> str:
@@ -82,7 +88,8 @@ def render_routes(
                 handler = f"{_snake(service.name)}_{_snake(method.name)}"
                 names.append(handler)
                 params: list[str] = [
-                    f"{var}: Annotated[str, PathParameter(description={index.comment(request_full, var)!r})]" for var in path_vars
+                    f"{var}: Annotated[str, PathParameter(description={index.comment(request_full, var)!r}"
+                    f"{_schema_extra(fields[var])})]" for var in path_vars
                 ] + ["request: Request", "backend: NamedDependency[RestBackend]"]
                 assigns: list[str] = [f'    payload["{fields[var].json_name}"] = {var}' for var in path_vars]
                 body = rule.body
@@ -106,7 +113,7 @@ def render_routes(
                         description = index.comment(request_full, fld.name)
                         params.append(
                             f"{fld.name}: Annotated[{annotation} | None, QueryParameter(name={fld.json_name!r}, "
-                            f"required=False, description={description!r})] = None"
+                            f"required=False, description={description!r}{_schema_extra(fld)})] = None"
                         )
                         assigns.append(f"    if {fld.name} is not None:")
                         assigns.append(f'        payload["{fld.json_name}"] = {fld.name}')

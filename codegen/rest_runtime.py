@@ -39,6 +39,7 @@ _ERRORS = {
     409: "the request conflicts with the stored state (e.g. a reference lap of another track)",
     429: "too many requests: slow down",
     500: "internal error",
+    502: "a backing service's answer is larger than the mesh's gRPC message limit",
     503: "a backing service is unavailable; retry shortly",
     504: "a backing service did not answer in time",
 }

@@ -22,7 +22,7 @@ from racecoach.common.dial import dial
 from racecoach.services.common.settings import Settings
 from racecoach.services.gateway import columns, export, live, login
 from racecoach.services.gateway.backend import GrpcBackend
-from racecoach.services.gateway.docs import openapi_config
+from racecoach.services.gateway.docs import complete, openapi_config
 from racecoach.services.gateway.errors import handle_http_exception, handle_unexpected
 
 DASHBOARD = Path(__file__).parent / "dashboard"
@@ -85,7 +85,7 @@ def refuse_large_bodies(request: Request) -> None:
 
 def create_app(*, backend: GrpcBackend | None, requests_per_minute: int = 600, cors_origins: list[str] | None = None) -> Litestar:
     """The gateway app around ``backend`` (None: the app only for its OpenAPI document)."""
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *rest.route_handlers(), healthz, metrics, dashboard_index,
             *export.ROUTES, *columns.ROUTES, *live.ROUTES, *login.ROUTES,
@@ -102,3 +102,5 @@ def create_app(*, backend: GrpcBackend | None, requests_per_minute: int = 600, c
         before_request=refuse_large_bodies,
         debug=False,
     )
+    complete(app.openapi_schema)  # built once, here: the errors any route may answer, the rules, the links
+    return app

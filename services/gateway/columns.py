@@ -27,6 +27,8 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 
 from racecoach.services.common.channels import CHANNELS
+from racecoach.codegen.rest_models import NO_NUL
+from racecoach.services.common.limits import MAX_ID_CHARS
 from racecoach.services.gateway.backend import forwarded_metadata
 from racecoach.services.gateway.errors import ERROR_RESPONSES, http_error_for
 from racecoach.storage.v1 import storage_pb2
@@ -128,8 +130,9 @@ Channels = Annotated[
     str | None,
     QueryParameter(name="channels", required=False, description="comma-separated channel names; empty sends every stored channel"),
 ]
-MaxSamples = Annotated[
-    int | None, QueryParameter(name="maxSamples", required=False, ge=0, le=2**32 - 1, description="downsample to at most this many samples; 0 sends all")
+MaxSamples = Annotated[  # Litestar's document leaves out a bound of 0 (ge=0): schema_extra states it
+    int | None, QueryParameter(name="maxSamples", required=False, ge=0, le=2**32 - 1, schema_extra={"minimum": 0},
+                               description="downsample to at most this many samples; 0 sends all")
 ]
 
 
@@ -138,7 +141,7 @@ MaxSamples = Annotated[
                  "for charts: see the gateway's columns module for the layout.",
      responses=ERROR_RESPONSES, media_type=MEDIA_TYPE)
 async def lap_columns(
-    lap_id: Annotated[str, PathParameter(description="the lap")], request: Request, backend: NamedDependency[Any],
+    lap_id: Annotated[str, PathParameter(description="the lap", max_length=MAX_ID_CHARS, pattern=NO_NUL)], request: Request, backend: NamedDependency[Any],
     channels: Channels = None, max_samples: MaxSamples = None,
 ) -> Response[bytes]:
     message = storage_pb2.StreamLapTelemetryRequest(

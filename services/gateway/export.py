@@ -21,6 +21,8 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import Stream
 
 from racecoach.services.common.logs import get_logger
+from racecoach.codegen.rest_models import NO_NUL
+from racecoach.services.common.limits import MAX_ID_CHARS
 from racecoach.services.gateway.backend import forwarded_metadata
 from racecoach.services.gateway.errors import ERROR_RESPONSES, http_error_for
 from racecoach.storage.v1 import storage_pb2
@@ -30,8 +32,8 @@ STORAGE = "racecoach.storage.v1.StorageService"
 FORMATS = {"csv": storage_pb2.EXPORT_FORMAT_CSV, "parquet": storage_pb2.EXPORT_FORMAT_PARQUET}
 Format = Annotated[Literal["csv", "parquet"], QueryParameter(name="format", description="csv (default) or parquet")]
 Backend = NamedDependency[Any]
-LapId = Annotated[str, PathParameter(description="the lap to export")]
-SessionId = Annotated[str, PathParameter(description="the session to export")]
+LapId = Annotated[str, PathParameter(description="the lap to export", max_length=MAX_ID_CHARS, pattern=NO_NUL)]
+SessionId = Annotated[str, PathParameter(description="the session to export", max_length=MAX_ID_CHARS, pattern=NO_NUL)]
 Channels = Annotated[
     str | None,
     QueryParameter(name="channels", required=False, description="comma-separated channel names; empty exports every stored channel"),

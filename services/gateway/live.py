@@ -29,6 +29,8 @@ from litestar.params import PathParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from racecoach.analysis.v1 import analysis_pb2
+from racecoach.codegen.rest_models import NO_NUL
+from racecoach.services.common.limits import MAX_ID_CHARS
 from racecoach.services.gateway.errors import ERROR_RESPONSES
 from racecoach.services.gateway.live_lap import LiveLap
 from racecoach.storage.v1 import storage_pb2
@@ -75,7 +77,7 @@ async def _last_lap(backend: Any, request: Request, lap: analysis_pb2.LapAnalysi
                  "against the session best and its remarks), polled every 0.5 s.",
      media_type="text/event-stream", responses=ERROR_RESPONSES)
 async def live_session(
-    session_id: Annotated[str, PathParameter(description="the session")], request: Request, backend: NamedDependency[Any],
+    session_id: Annotated[str, PathParameter(description="the session", max_length=MAX_ID_CHARS, pattern=NO_NUL)], request: Request, backend: NamedDependency[Any],
 ) -> ServerSentEvent:
     def read() -> Any:
         return backend.unary(service=STORAGE, method="GetSession", request=storage_pb2.GetSessionRequest(session_id=session_id),

@@ -1,17 +1,17 @@
-"""Schemathesis, stateful, against the gateway on the real mesh: sequences of calls that follow OpenAPI links from
-one answer to the next call, list sessions → get a session → get its laps → compare two of them, on a seeded
-session of the token's user.
+"""Schemathesis, stateful, against the gateway on the real mesh: sequences of calls that follow the OpenAPI links the
+gateway serves in its own document (derived from the answers' ids, see ``docs.derive_links``) from one answer to the
+next call, e.g. list sessions → get a session → get its laps → compare two of them, on a seeded session of the
+token's user.
 
-The links are added to the gateway's own document here, not served by it: ``gen/openapi.json`` (the committed copy
-of the served document) would have to change with them. Every answer must be declared in the document (status code,
-content type, body schema) and none may be a 5xx; every operation is reached through a link at least once with the
-seeded ids (it answers 200). Derandomized and bounded in scenarios and steps.
+Every check Schemathesis has runs on every answer (declared status code, content type, headers and body schema, no
+5xx, invalid data refused and valid data taken, authentication enforced, ...), and every operation that a link leads
+to is reached with the seeded ids (it answers 200). Only the served links are followed (Schemathesis' own inference
+of links is off), derandomized and bounded in scenarios and steps.
 """
 
 from __future__ import annotations
 
 import asyncio
-import copy
 import time
 from collections import Counter
 
@@ -21,63 +21,34 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
-from schemathesis import checks as st_checks
+from hypothesis.errors import Flaky
+from schemathesis.checks import CHECKS
 
 from every_rpc import seed
+from schemathesis_checks import NAMES, all_checks
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.timeout(180)]
 
-SCENARIOS = 25
-STEPS = 6
+SCENARIOS = 40
+STEPS = 8
 BUDGET_S = 60.0
-CHECKS = [st_checks.not_a_server_error, st_checks.status_code_conformance, st_checks.content_type_conformance,
-          st_checks.response_schema_conformance]
-OPERATIONS = {  # (method, path) → operationId
-    ("get", "/api/v1/sessions"): "StorageService_ListSessions",
-    ("get", "/api/v1/sessions/{session_id}"): "StorageService_GetSession",
-    ("get", "/api/v1/laps/{lap_id}"): "StorageService_GetLap",
-    ("get", "/api/v1/laps/{lap_id}/compare/{reference_lap_id}"): "StorageService_GetLapComparison",
-}
-LINKS = {  # operationId → {link name: (target operationId, parameters)}
-    "StorageService_ListSessions": {
-        "GetFirstSession": ("StorageService_GetSession", {"session_id": "$response.body#/sessions/0/session/sessionId"}),
-    },
-    "StorageService_GetSession": {
-        "GetFirstLap": ("StorageService_GetLap", {"lap_id": "$response.body#/laps/0/lapId"}),
-        "GetSecondLap": ("StorageService_GetLap", {"lap_id": "$response.body#/laps/1/lapId"}),
-        "CompareSecondWithFirst": ("StorageService_GetLapComparison", {
-            "lap_id": "$response.body#/laps/1/lapId", "reference_lap_id": "$response.body#/laps/0/lapId"}),
-    },
-    "StorageService_GetLap": {
-        "GetItsSession": ("StorageService_GetSession", {"session_id": "$response.body#/session/sessionId"}),
-        "CompareWithItself": ("StorageService_GetLapComparison", {
-            "lap_id": "$response.body#/lap/lapId", "reference_lap_id": "$request.path.lap_id"}),
-    },
-}
-
-
-def with_links(document: dict) -> dict:
-    """``document`` with only the four operations, and the links between them on their 200 answers."""
-    linked = copy.deepcopy(document)
-    linked["paths"] = {path: {method: item[method]} for (method, path) in OPERATIONS
-                       for item in [document["paths"][path]]}
-    for (method, path), operation_id in OPERATIONS.items():
-        operation = linked["paths"][path][method]
-        assert operation["operationId"] == operation_id
-        links = LINKS.get(operation_id)
-        if links:
-            operation["responses"]["200"]["links"] = {
-                name: {"operationId": target, "parameters": parameters} for name, (target, parameters) in links.items()}
-    return linked
+# The live session stream goes on for as long as the session may be driven (it never ends on its own): a state
+# machine step waits for its answer's end. It is called in tests/services/gateway/test_gateway_routes.py.
+ENDLESS = {"LiveSession"}
+# Operations a link leads to from the answers of the seeded session, lap and track (each must be reached with a 200).
+LINKED = {"StorageService_GetSession", "StorageService_GetLap", "StorageService_GetLapComparison", "StorageService_GetTrackCorners",
+          "AnalysisService_CompareLaps", "LapColumns", "ExportLap", "ExportSession", "StorageService_StreamLapTelemetry"}
 
 
 def explore(base_url: str, token: str, document: dict) -> tuple[list[str], Counter]:
     """Run the state machine; (the failures, how many answers of each "operationId status")."""
-    schema = schemathesis.openapi.from_dict(with_links(document))
+    schema = schemathesis.openapi.from_dict(document).exclude(operation_id=list(ENDLESS))
+    schema.config.phases.stateful.inference.algorithms = []  # the served links only
     auth = {"Authorization": f"Bearer {token}"}
     failures: list[str] = []
     answers: Counter = Counter()
     http = requests.Session()
+    checks = all_checks()
 
     class Gateway(schema.as_state_machine()):
         def get_call_kwargs(self, case):
@@ -90,10 +61,11 @@ def explore(base_url: str, token: str, document: dict) -> tuple[list[str], Count
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             answers[f"{case.operation.definition.raw['operationId']} {response.status_code}"] += 1
             try:
-                case.validate_response(response, checks=CHECKS)
+                case.validate_response(response, checks=checks, headers=auth, transport_kwargs=kwargs,
+                                       recorder=self.recorder)
             except (AssertionError, BaseExceptionGroup) as exc:
                 parts = exc.exceptions if isinstance(exc, BaseExceptionGroup) else (exc,)
-                titles = "; ".join(getattr(p, "title", type(p).__name__) for p in parts)
+                titles = "; ".join(f"{getattr(p, 'title', type(p).__name__)}: {' '.join(str(p).split())[:200]}" for p in parts)
                 failures.append(f"{case.method} {response.request.url} -> {response.status_code}: {titles}\n"
                                 f"    {response.text[:300]}")
 
@@ -101,12 +73,45 @@ def explore(base_url: str, token: str, document: dict) -> tuple[list[str], Count
         Gateway.run(settings=settings(max_examples=SCENARIOS, stateful_step_count=STEPS, derandomize=True, database=None,
                                       deadline=None, phases=[Phase.explicit, Phase.generate],
                                       suppress_health_check=list(HealthCheck)))
+    except Flaky:
+        # Schemathesis picks the next transition by what the earlier ones answered (it favours links that gave
+        # values), so a scenario Hypothesis replays may draw another way; Schemathesis' own runner takes that as the
+        # end of a run, as here. What was found before stands (failures are collected, never raised).
+        answers["(ended by a replay that drew differently)"] += 1
     finally:
         http.close()
     return failures, answers
 
 
-async def test_linked_calls_from_the_session_list_to_a_lap_comparison_get_declared_answers_and_no_5xx(mesh, token_for):
+def test_every_check_schemathesis_has_is_run():
+    assert [check.__name__ for check in all_checks()] == [check.__name__ for check in CHECKS.get_all()]
+    assert len(NAMES) >= 14 and {"negative_data_rejection", "positive_data_acceptance", "ignored_auth",
+                                                     "use_after_free", "ensure_resource_availability", "unsupported_method",
+                                                     "missing_required_header", "response_headers_conformance"} <= set(NAMES)
+
+
+def test_the_served_document_links_answers_to_the_operations_their_ids_lead_to():
+    from racecoach.services.gateway.app import create_app
+
+    paths = create_app(backend=None).openapi_schema.to_schema()["paths"]
+    links = {(op["operationId"], name): link["parameters"] for item in paths.values() for op in item.values()
+             for name, link in op["responses"].get("200", {}).get("links", {}).items()}
+    assert links[("StorageService_ListSessions", "StorageService_GetSession")] == {
+        "session_id": "$response.body#/sessions/0/session/sessionId"}
+    assert links[("StorageService_ListSessions", "StorageService_GetTrackCorners")] == {
+        "track_name": "$response.body#/sessions/0/session/track/name"}
+    assert links[("StorageService_GetSession", "StorageService_GetLapComparison")] == {
+        "lap_id": "$response.body#/laps/0/lapId", "reference_lap_id": "$response.body#/laps/1/lapId"}
+    assert links[("StorageService_GetLap", "StorageService_GetSession")] == {"session_id": "$response.body#/session/sessionId"}
+    assert links[("AnalysisService_CompareLaps", "StorageService_GetLapComparison")] == {
+        "lap_id": "$response.body#/lapId", "reference_lap_id": "$response.body#/referenceLapId"}
+    assert ("StorageService_GetLap", "StorageService_GetLap") not in links  # never to itself
+    assert not any(source in ("CoachingService_ScoreLap", "CreateLoginCode") for source, _ in links)  # 201s: none
+    targets = {target for _, target in links}
+    assert LINKED | ENDLESS <= targets
+
+
+async def test_linked_calls_from_the_session_list_to_a_lap_comparison_pass_every_check(mesh, token_for):
     token = await token_for("stateful")
     async with grpc.aio.insecure_channel(mesh.address("storage")) as channel:
         await seed(channel, token)
@@ -115,6 +120,6 @@ async def test_linked_calls_from_the_session_list_to_a_lap_comparison_get_declar
     started = time.monotonic()
     failures, answers = await asyncio.to_thread(explore, mesh.gateway_url, token, document)
     assert not failures, f"{len(failures)} failures:\n" + "\n".join(dict.fromkeys(failures))
-    reached = {operation_id for operation_id in OPERATIONS.values() if answers[f"{operation_id} 200"]}
-    assert reached == set(OPERATIONS.values()), answers
+    reached = {operation_id for operation_id in LINKED if answers[f"{operation_id} 200"]}
+    assert reached == LINKED, answers
     assert time.monotonic() - started < BUDGET_S, answers

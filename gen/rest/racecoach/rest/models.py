@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -952,3 +952,61 @@ class TelemetryTrack(msgspec.Struct, kw_only=True, omit_defaults=True):
     lengthM: Annotated[float | None, msgspec.Meta(description='length_m is the lap length in metres; 0 when unknown.')] = None
 
 __all__.append("TelemetryTrack")
+
+
+# struct name -> field -> the JSON Schema keywords of the values a request may carry there (the field's type's
+# range, the JSON form of times and 64-bit integers, the contract's buf.validate rules); the gateway's OpenAPI
+# document states them on each struct's properties.
+JSON_SCHEMA_RULES: dict[str, dict[str, dict[str, Any]]] = {
+    'AnalysisAnalyzeLapRequest': {'lapNumber': {'minimum': 0, 'maximum': 4294967295}},
+    'AnalysisAnalyzeStreamResponse': {'throughSeq': {'pattern': '^[0-9]{1,18}$'}},
+    'AnalysisBrakingZone': {'index': {'minimum': 0, 'maximum': 4294967295}, 'cornerNumber': {'minimum': 0, 'maximum': 4294967295}},
+    'AnalysisCompareLapsRequest': {'lapId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'referenceLapId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}},
+    'AnalysisCompareLapsResponse': {'lapId': {'pattern': '^[^\\x00]*$'}, 'referenceLapId': {'pattern': '^[^\\x00]*$'}, 'lapDelta': {'pattern': '^-?[0-9]{1,11}(\\.[0-9]{1,9})?s$'}},
+    'AnalysisCorner': {'number': {'minimum': 0, 'maximum': 4294967295}, 'name': {'pattern': '^[^\\x00]*$', 'maxLength': 256}},
+    'AnalysisCornerDelta': {'cornerNumber': {'minimum': 0, 'maximum': 4294967295}},
+    'AnalysisLapAnalysis': {'sessionId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'lapId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'lapNumber': {'minimum': 0, 'maximum': 4294967295}, 'lapTime': {'pattern': '^-?[0-9]{1,11}(\\.[0-9]{1,9})?s$'}, 'sampleCount': {'minimum': 0, 'maximum': 4294967295}},
+    'AnalysisPhaseDelta': {'cornerNumber': {'minimum': 0, 'maximum': 4294967295}},
+    'CoachingEvidence': {'name': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'unit': {'pattern': '^[^\\x00]*$', 'maxLength': 256}},
+    'CoachingFeedback': {'cornerNumber': {'minimum': 0, 'maximum': 4294967295}, 'deltaUnit': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'description': {'pattern': '^[^\\x00]*$', 'maxLength': 4096}, 'cornerName': {'pattern': '^[^\\x00]*$', 'maxLength': 256}},
+    'CoachingLapReport': {'sessionId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'lapId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'lapNumber': {'minimum': 0, 'maximum': 4294967295}, 'referenceLapId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'modelVersion': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'summary': {'pattern': '^[^\\x00]*$', 'maxLength': 4096}, 'note': {'pattern': '^[^\\x00]*$', 'maxLength': 4096}},
+    'CoachingLiveCue': {'sessionId': {'pattern': '^[^\\x00]*$'}, 'seq': {'pattern': '^[0-9]{1,18}$'}, 'cornerNumber': {'minimum': 0, 'maximum': 4294967295}, 'text': {'pattern': '^[^\\x00]*$'}},
+    'IngestBatchError': {'sessionId': {'pattern': '^[^\\x00]*$'}, 'seq': {'pattern': '^[0-9]{1,18}$'}, 'message': {'pattern': '^[^\\x00]*$'}},
+    'IngestDurableAck': {'sessionId': {'pattern': '^[^\\x00]*$'}, 'committedSeq': {'pattern': '^[0-9]{1,18}$'}},
+    'IngestSessionAccepted': {'sessionId': {'pattern': '^[^\\x00]*$'}, 'committedSeq': {'pattern': '^[0-9]{1,18}$'}, 'committedTick': {'pattern': '^-?[0-9]{1,18}$'}},
+    'IngestSessionClosed': {'sessionId': {'pattern': '^[^\\x00]*$'}, 'committedSeq': {'pattern': '^[0-9]{1,18}$'}, 'lapCount': {'minimum': 0, 'maximum': 4294967295}},
+    'IngestSessionEnd': {'sessionId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'lastSeq': {'pattern': '^[0-9]{1,18}$'}},
+    'StorageExportFileChunk': {'contentType': {'pattern': '^[^\\x00]*$'}, 'filename': {'pattern': '^[^\\x00]*$'}},
+    'StorageExportLapRequest': {'lapId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'channels': {'items': {'pattern': '^[^\\x00]*$', 'maxLength': 256}}},
+    'StorageExportSessionRequest': {'sessionId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'channels': {'items': {'pattern': '^[^\\x00]*$', 'maxLength': 256}}},
+    'StorageGetCommittedSeqRequest': {'sessionId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}},
+    'StorageGetCommittedSeqResponse': {'committedSeq': {'pattern': '^[0-9]{1,18}$'}},
+    'StorageGetLapComparisonRequest': {'lapId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'referenceLapId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}},
+    'StorageGetLapRequest': {'lapId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}},
+    'StorageGetReferenceLapRequest': {'lapId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}},
+    'StorageGetSessionRequest': {'sessionId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}},
+    'StorageGetTrackCornersRequest': {'trackName': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'layout': {'pattern': '^[^\\x00]*$', 'maxLength': 256}},
+    'StorageGetTrackCornersResponse': {'version': {'minimum': 0, 'maximum': 4294967295}},
+    'StorageListSessionsRequest': {'pageSize': {'minimum': 0, 'maximum': 4294967295}, 'pageToken': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'track': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'car': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'startedAfter': {'format': 'date-time'}, 'startedBefore': {'format': 'date-time'}},
+    'StorageListSessionsResponse': {'nextPageToken': {'pattern': '^[^\\x00]*$'}},
+    'StorageListUnfinishedSessionsRequest': {'sessionId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'pageSize': {'minimum': 0, 'maximum': 4294967295}, 'pageToken': {'pattern': '^[^\\x00]*$', 'maxLength': 128}},
+    'StorageListUnfinishedSessionsResponse': {'nextPageToken': {'pattern': '^[^\\x00]*$'}},
+    'StoragePutTrackCornersRequest': {'trackName': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'layout': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'corners': {'maxItems': 200}, 'baseVersion': {'minimum': 0, 'maximum': 4294967295}},
+    'StoragePutTrackCornersResponse': {'stored': {'minimum': 0, 'maximum': 4294967295}, 'version': {'minimum': 0, 'maximum': 4294967295}},
+    'StorageSessionSummary': {'lapCount': {'minimum': 0, 'maximum': 4294967295}, 'bestLapTime': {'pattern': '^-?[0-9]{1,11}(\\.[0-9]{1,9})?s$'}, 'sampleCount': {'pattern': '^[0-9]{1,18}$'}, 'createdTime': {'format': 'date-time'}},
+    'StorageStreamLapTelemetryRequest': {'lapId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'maxSamples': {'minimum': 0, 'maximum': 4294967295}, 'chunkSamples': {'minimum': 0, 'maximum': 4294967295}, 'channels': {'items': {'pattern': '^[^\\x00]*$', 'maxLength': 256}}},
+    'StorageStreamSessionTelemetryRequest': {'sessionId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'channels': {'items': {'pattern': '^[^\\x00]*$', 'maxLength': 256}}, 'chunkSamples': {'minimum': 0, 'maximum': 4294967295}},
+    'StorageTrackCorner': {'number': {'minimum': 1, 'maximum': 4294967295}, 'lapsSeen': {'minimum': 0, 'maximum': 4294967295}, 'name': {'pattern': '^[^\\x00]*$', 'maxLength': 100}},
+    'StorageUnfinishedSession': {'storedLapNumbers': {'items': {'minimum': 0, 'maximum': 4294967295}}, 'unreportedLapNumbers': {'items': {'minimum': 0, 'maximum': 4294967295}}, 'unanalysedCrossings': {'minimum': 0, 'maximum': 4294967295}},
+    'StorageWhoAmIResponse': {'userId': {'pattern': '^[^\\x00]*$'}, 'email': {'pattern': '^[^\\x00]*$'}},
+    'StorageWriteError': {'message': {'pattern': '^[^\\x00]*$'}},
+    'StorageWriteRequest': {'requestId': {'pattern': '^[0-9]{1,18}$'}},
+    'StorageWriteRequestRawView': {'requestId': {'pattern': '^[0-9]{1,18}$'}},
+    'StorageWriteResponse': {'requestId': {'pattern': '^[0-9]{1,18}$'}, 'sessionId': {'pattern': '^[^\\x00]*$'}, 'committedSeq': {'pattern': '^[0-9]{1,18}$'}, 'committedTick': {'pattern': '^-?[0-9]{1,18}$'}, 'refusedSeq': {'pattern': '^[0-9]{1,18}$'}},
+    'TelemetryCar': {'carId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'name': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'path': {'pattern': '^[^\\x00]*$', 'maxLength': 256}},
+    'TelemetryChannelInfo': {'fieldName': {'pattern': '^[^\\x00]*$'}, 'iracingName': {'pattern': '^[^\\x00]*$'}, 'unit': {'pattern': '^[^\\x00]*$'}, 'description': {'pattern': '^[^\\x00]*$'}},
+    'TelemetrySession': {'sessionId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'startTime': {'format': 'date-time'}, 'driverName': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'tickRateHz': {'minimum': 0.0, 'maximum': 1000.0}, 'sourceName': {'pattern': '^[^\\x00]*$', 'maxLength': 256}},
+    'TelemetryTelemetryBatch': {'sessionId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'seq': {'pattern': '^[0-9]{1,18}$'}, 'sampleCount': {'minimum': 1, 'maximum': 4294967295}, 'sessionFlags': {'items': {'minimum': 0, 'maximum': 4294967295}}},
+    'TelemetryTelemetryBatchRawView': {'sessionId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'seq': {'pattern': '^[0-9]{1,18}$'}, 'sampleCount': {'minimum': 0, 'maximum': 4294967295}},
+    'TelemetryTrack': {'trackId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'name': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'displayName': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'layout': {'pattern': '^[^\\x00]*$', 'maxLength': 256}},
+}

@@ -32,11 +32,11 @@ _ = (Literal, delete, get, patch, post, put)
     responses=ERROR_RESPONSES,
 )
 async def analysis_service_compare_laps(
-    lap_id: Annotated[str, PathParameter(description='lap_id is the lap being judged; never empty.')],
+    lap_id: Annotated[str, PathParameter(description='lap_id is the lap being judged; never empty.', schema_extra={'pattern': '^[^\\x00]*$', 'maxLength': 128})],
     request: Request,
     backend: NamedDependency[RestBackend],
     reference: Annotated[Literal["REFERENCE_KIND_UNSPECIFIED", "REFERENCE_KIND_SESSION_BEST", "REFERENCE_KIND_PERSONAL_BEST", "REFERENCE_KIND_LAP"] | None, QueryParameter(name='reference', required=False, description='reference chooses the reference lap; unspecified means the personal best of the track, layout and car.')] = None,
-    reference_lap_id: Annotated[str | None, QueryParameter(name='referenceLapId', required=False, description='reference_lap_id names the reference when reference is REFERENCE_KIND_LAP; otherwise ignored.')] = None,
+    reference_lap_id: Annotated[str | None, QueryParameter(name='referenceLapId', required=False, description='reference_lap_id names the reference when reference is REFERENCE_KIND_LAP; otherwise ignored.', schema_extra={'pattern': '^[^\\x00]*$', 'maxLength': 128})] = None,
     step_m: Annotated[float | None, QueryParameter(name='stepM', required=False, description='step_m is the distance grid step in metres; 0 means 1 m.')] = None,
 ) -> AnalysisCompareLapsResponse:
     """CompareLaps measures where a stored lap gains or loses time against a reference lap."""
@@ -83,10 +83,10 @@ async def coaching_service_score_lap(
     responses=ERROR_RESPONSES,
 )
 async def storage_service_get_track_corners(
-    track_name: Annotated[str, PathParameter(description="track_name is the track's internal name (Track.name); never empty.")],
+    track_name: Annotated[str, PathParameter(description="track_name is the track's internal name (Track.name); never empty.", schema_extra={'pattern': '^[^\\x00]*$', 'maxLength': 256})],
     request: Request,
     backend: NamedDependency[RestBackend],
-    layout: Annotated[str | None, QueryParameter(name='layout', required=False, description='layout is the layout (Track.layout); empty for the only layout.')] = None,
+    layout: Annotated[str | None, QueryParameter(name='layout', required=False, description='layout is the layout (Track.layout); empty for the only layout.', schema_extra={'pattern': '^[^\\x00]*$', 'maxLength': 256})] = None,
 ) -> StorageGetTrackCornersResponse:
     """GetTrackCorners returns a track layout's corner catalogue, so corner numbers mean one place on every lap."""
     payload: dict[str, Any] = {}
@@ -128,12 +128,12 @@ async def storage_service_who_am_i(
 async def storage_service_list_sessions(
     request: Request,
     backend: NamedDependency[RestBackend],
-    page_size: Annotated[int | None, QueryParameter(name='pageSize', required=False, description='page_size is the most sessions to return; 0 means 50, more than 500 means 500.')] = None,
-    page_token: Annotated[str | None, QueryParameter(name='pageToken', required=False, description='page_token continues a listing from next_page_token; empty starts at the newest session.')] = None,
-    track: Annotated[str | None, QueryParameter(name='track', required=False, description='track keeps sessions whose track name or display name contains this text, ignoring case; empty keeps all.')] = None,
-    car: Annotated[str | None, QueryParameter(name='car', required=False, description='car keeps sessions whose car name contains this text, ignoring case; empty keeps all.')] = None,
-    started_after: Annotated[str | None, QueryParameter(name='startedAfter', required=False, description='started_after keeps sessions that started at or after this time; unset keeps all.')] = None,
-    started_before: Annotated[str | None, QueryParameter(name='startedBefore', required=False, description='started_before keeps sessions that started before this time; unset keeps all.')] = None,
+    page_size: Annotated[int | None, QueryParameter(name='pageSize', required=False, description='page_size is the most sessions to return; 0 means 50, more than 500 means 500.', schema_extra={'minimum': 0, 'maximum': 4294967295})] = None,
+    page_token: Annotated[str | None, QueryParameter(name='pageToken', required=False, description='page_token continues a listing from next_page_token; empty starts at the newest session.', schema_extra={'pattern': '^[^\\x00]*$', 'maxLength': 128})] = None,
+    track: Annotated[str | None, QueryParameter(name='track', required=False, description='track keeps sessions whose track name or display name contains this text, ignoring case; empty keeps all.', schema_extra={'pattern': '^[^\\x00]*$', 'maxLength': 256})] = None,
+    car: Annotated[str | None, QueryParameter(name='car', required=False, description='car keeps sessions whose car name contains this text, ignoring case; empty keeps all.', schema_extra={'pattern': '^[^\\x00]*$', 'maxLength': 256})] = None,
+    started_after: Annotated[str | None, QueryParameter(name='startedAfter', required=False, description='started_after keeps sessions that started at or after this time; unset keeps all.', schema_extra={'format': 'date-time'})] = None,
+    started_before: Annotated[str | None, QueryParameter(name='startedBefore', required=False, description='started_before keeps sessions that started before this time; unset keeps all.', schema_extra={'format': 'date-time'})] = None,
 ) -> StorageListSessionsResponse:
     """ListSessions lists the caller's sessions, newest first, one page at a time."""
     payload: dict[str, Any] = {}
@@ -163,7 +163,7 @@ async def storage_service_list_sessions(
     responses=ERROR_RESPONSES,
 )
 async def storage_service_get_session(
-    session_id: Annotated[str, PathParameter(description='session_id is the session; never empty.')],
+    session_id: Annotated[str, PathParameter(description='session_id is the session; never empty.', schema_extra={'pattern': '^[^\\x00]*$', 'maxLength': 128})],
     request: Request,
     backend: NamedDependency[RestBackend],
 ) -> StorageGetSessionResponse:
@@ -184,7 +184,7 @@ async def storage_service_get_session(
     responses=ERROR_RESPONSES,
 )
 async def storage_service_get_lap(
-    lap_id: Annotated[str, PathParameter(description='lap_id is the lap; never empty.')],
+    lap_id: Annotated[str, PathParameter(description='lap_id is the lap; never empty.', schema_extra={'pattern': '^[^\\x00]*$', 'maxLength': 128})],
     request: Request,
     backend: NamedDependency[RestBackend],
 ) -> StorageGetLapResponse:
@@ -206,12 +206,12 @@ async def storage_service_get_lap(
     media_type="text/event-stream",
 )
 async def storage_service_stream_lap_telemetry(
-    lap_id: Annotated[str, PathParameter(description='lap_id is the lap; never empty.')],
+    lap_id: Annotated[str, PathParameter(description='lap_id is the lap; never empty.', schema_extra={'pattern': '^[^\\x00]*$', 'maxLength': 128})],
     request: Request,
     backend: NamedDependency[RestBackend],
-    max_samples: Annotated[int | None, QueryParameter(name='maxSamples', required=False, description='max_samples downsamples the lap to at most this many samples; 0 sends every sample.')] = None,
-    chunk_samples: Annotated[int | None, QueryParameter(name='chunkSamples', required=False, description='chunk_samples is the most samples per chunk; 0 means 1000.')] = None,
-    channels: Annotated[list[str] | None, QueryParameter(name='channels', required=False, description='channels lists the TelemetryBatch field names to send; empty sends all stored channels.')] = None,
+    max_samples: Annotated[int | None, QueryParameter(name='maxSamples', required=False, description='max_samples downsamples the lap to at most this many samples; 0 sends every sample.', schema_extra={'minimum': 0, 'maximum': 4294967295})] = None,
+    chunk_samples: Annotated[int | None, QueryParameter(name='chunkSamples', required=False, description='chunk_samples is the most samples per chunk; 0 means 1000.', schema_extra={'minimum': 0, 'maximum': 4294967295})] = None,
+    channels: Annotated[list[str] | None, QueryParameter(name='channels', required=False, description='channels lists the TelemetryBatch field names to send; empty sends all stored channels.', schema_extra={'items': {'pattern': '^[^\\x00]*$', 'maxLength': 256}})] = None,
 ) -> ServerSentEvent:
     """StreamLapTelemetry streams a lap's samples as columnar chunks, optionally downsampled."""
     payload: dict[str, Any] = {}
@@ -235,8 +235,8 @@ async def storage_service_stream_lap_telemetry(
     responses=ERROR_RESPONSES,
 )
 async def storage_service_get_lap_comparison(
-    lap_id: Annotated[str, PathParameter(description='lap_id is the lap judged; never empty.')],
-    reference_lap_id: Annotated[str, PathParameter(description='reference_lap_id is the lap compared with; never empty.')],
+    lap_id: Annotated[str, PathParameter(description='lap_id is the lap judged; never empty.', schema_extra={'pattern': '^[^\\x00]*$', 'maxLength': 128})],
+    reference_lap_id: Annotated[str, PathParameter(description='reference_lap_id is the lap compared with; never empty.', schema_extra={'pattern': '^[^\\x00]*$', 'maxLength': 128})],
     request: Request,
     backend: NamedDependency[RestBackend],
     step_m: Annotated[float | None, QueryParameter(name='stepM', required=False, description='step_m is the grid step in metres; 0 means 5 m.')] = None,
