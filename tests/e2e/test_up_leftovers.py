@@ -109,11 +109,12 @@ def test_postgres_stops_after_a_storage_sigkill_and_after_a_killed_mesh(data_dir
 
         up = _start_up(env)  # the whole mesh SIGKILLed: the server and its stale handles stay behind
         children = psutil.Process(up.pid).children()
-        up.kill()
-        up.wait(timeout=10)
+        up.send_signal(signal.SIGSTOP)  # no restarts, and the services get no word of up's end before they die
         for child in children:
             child.kill()
-        psutil.wait_procs(children, timeout=10)
+        up.kill()
+        up.wait(timeout=10)
+        psutil.wait_procs(children, timeout=10)  # reaped once up is gone
         assert _postgres_of(pgdata)
         stale = json.loads((pgdata / ".handle_pids.json").read_text())
         assert stale and not any(psutil.pid_exists(pid) for pid in stale)
@@ -169,3 +170,19 @@ def test_demo_stops_the_embedded_postgres_it_started(data_dir):
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert (data_dir / "postgres" / "PG_VERSION").is_file()  # it ran on the embedded server
     assert _gone(data_dir / "postgres"), "the embedded PostgreSQL outlived the demo"
+
+
+@pytest.mark.slow
+def test_no_service_outlives_a_killed_up(data_dir):
+    up = _start_up(_env(data_dir))
+    children = psutil.Process(up.pid).children()
+    try:
+        assert {c.cmdline()[-1] for c in children} >= {"storage", "analysis", "coaching", "ingest", "gateway"}
+        up.kill()  # SIGKILL: up stops nothing itself
+        up.wait(timeout=10)
+        gone, alive = psutil.wait_procs(children, timeout=30)
+        assert not alive, f"services outlived up: {[c.cmdline()[-1] for c in alive]}"
+    finally:
+        for child in children:
+            if child.is_running():
+                child.kill()
