@@ -56,6 +56,7 @@ BATCH_S = 0.1
 WARMUP_S = 1.0
 CLOSING_S = 2.0
 LEAD_IN_S = (2.0, 20.0)  # spread over cars: laps close at different times, as on a real server
+MEMORY_EVERY_S = 10.0  # how often each service's resident memory is sampled during a step
 TRACKS = ("Norisring",)  # the shortest lap (about 48 s): cues flow soonest
 
 
@@ -80,15 +81,17 @@ class Car:
     laps: int = 0
 
 
-def sessions(count: int, workdir: Path, *, mistakes: bool) -> list[tuple[telemetry_pb2.Session, dict[str, np.ndarray]]]:
-    """``count`` simulated sessions of three laps (each car takes one, under its own id); with ``mistakes`` the
-    driver brakes 25 m early at every braked corner, so each closed lap gives live coaching cues to give."""
+def sessions(count: int, workdir: Path, *, mistakes: bool, seconds: float = 0.0) -> list[tuple[telemetry_pb2.Session, dict[str, np.ndarray]]]:
+    """``count`` simulated sessions (each car takes one, under its own id), long enough to stream for ``seconds``
+    (three laps at least; about 48 s a lap); with ``mistakes`` the driver brakes 25 m early at every braked corner,
+    so each closed lap gives live coaching cues to give."""
+    laps = max(3, int(np.ceil((seconds + max(LEAD_IN_S)) / 45.0)) + 1)
     out = []
     for i in range(count):
         track = TRACKS[i % len(TRACKS)]
         braked = [c.number for c in ideal_corners(track=track) if c.ideal.brake_point_m is not None]
         errors = tuple(brake_early(corner=n, metres=25) for n in braked) if mistakes else ()
-        sim = simulate_session(track=track, laps=3, seed=(900 if mistakes else 950) + i,
+        sim = simulate_session(track=track, laps=laps if mistakes else 3, seed=(900 if mistakes else 950) + i,
                                profile=DriverProfile(variability=Variability.typical(), mistakes=errors))
         path, _ = write_session(sim, workdir / f"{'car' if mistakes else 'best'}-{i}.ibt")
         out.append(load_ibt(path))
@@ -136,9 +139,10 @@ async def drive(car: Car, *, address: str, token: str, seconds: float, per_batch
                 # the stream's opening (reference lookups) and closing (every car's last lap analysed, scored and
                 # stored at once when all streams end together) are not the steady state
                 car.sent_at[seq] = time.monotonic()
-            car.samples_sent += per_batch
+            batch = telemetry_pb2.TelemetryBatch.FromString(raw)
+            car.samples_sent += batch.sample_count  # the last batch of a session may hold fewer than per_batch
             last_seq = seq
-            yield ingest_pb2.StreamRequest(batch=telemetry_pb2.TelemetryBatch.FromString(raw))
+            yield ingest_pb2.StreamRequest(batch=batch)
         yield ingest_pb2.StreamRequest(end=ingest_pb2.SessionEnd(session_id=car.session.session_id, last_seq=last_seq))
         await done.wait()
 
@@ -253,8 +257,17 @@ async def step(n: int, *, templates, tokens, address: str, dsn: str, seconds: fl
     pg_before = {pid: proc_usage(pid) for pid in postgres_pids(pgdata)}
     me_before = time.process_time()
     wall = time.monotonic()
+    memory: list[tuple[float, dict[str, int]]] = []  # (seconds in, name → resident bytes), every MEMORY_EVERY_S
+
+    async def sample_memory() -> None:
+        while True:
+            memory.append((time.monotonic() - wall, {name: proc_usage(pid)[1] for name, pid in pids.items()}))
+            await asyncio.sleep(MEMORY_EVERY_S)
+
+    sampler = asyncio.create_task(sample_memory())
     await asyncio.gather(*(drive(car, address=address, token=tokens[i], seconds=seconds, per_batch=6)
                            for i, car in enumerate(cars)))
+    sampler.cancel()
     elapsed = time.monotonic() - wall
     after = {name: proc_usage(pid) for name, pid in pids.items()}
     usage = {name: ((after[name][0] - before[name][0]) / elapsed, after[name][1]) for name in pids}
@@ -268,7 +281,19 @@ async def step(n: int, *, templates, tokens, address: str, dsn: str, seconds: fl
     stored = await stored_samples(dsn, [car.session.session_id for car in cars])
     return {"n": n, "ack_p50": pct(acks, 50), "ack_p99": pct(acks, 99), "cue_p50": pct(cues, 50), "cue_p99": pct(cues, 99),
             "cues": len(cues), "laps": sum(c.laps for c in cars), "sent": sent, "stored": stored, "errors": sum(len(c.errors) for c in cars),
-            "usage": usage, "first_error": next((c.errors[0] for c in cars if c.errors), "")}
+            "usage": usage, "first_error": next((c.errors[0] for c in cars if c.errors), ""), "memory": memory}
+
+
+def memory_drift(memory: list[tuple[float, dict[str, int]]]) -> dict[str, tuple[float, float, float]]:
+    """Per service: resident MB a minute in (warm), at the end, and the least-squares slope after that (MB/min)."""
+    warm = [(t, m) for t, m in memory if t >= 60.0]
+    out = {}
+    for name in (warm[0][1] if warm else {}):
+        t = np.array([s for s, _ in warm]) / 60.0
+        mb = np.array([m[name] for _, m in warm]) / 2**20
+        slope = float(np.polyfit(t, mb, 1)[0]) if len(t) > 2 else float("nan")
+        out[name] = (float(mb[0]), float(mb[-1]), slope)
+    return out
 
 
 def start_mesh(workdir: Path, dsn: str) -> tuple[subprocess.Popen, dict[str, int]]:
@@ -306,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         up, ports = start_mesh(workdir, embedded.uri)
         pids = service_pids(up.pid)
         address = f"127.0.0.1:{ports['ingest']}"
-        templates = sessions(min(8, max(steps)), workdir, mistakes=True)
+        templates = sessions(min(8, max(steps)), workdir, mistakes=True, seconds=args.soak or args.seconds)
         tokens = asyncio.run(make_tokens(embedded.uri, max(steps)))
         asyncio.run(preload(sessions(2, workdir, mistakes=False), address=address, token=tokens[0]))
         print(f"{len(templates)} simulated sessions; services {sorted(pids)}; {args.seconds:.0f} s a step, 60 Hz, 100 ms batches")
@@ -322,6 +347,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{n:>5} {result['ack_p50']:>6.1f}ms {result['ack_p99']:>6.1f}ms {result['cue_p50']:>6.1f}ms "
                   f"{result['cue_p99']:>6.1f}ms {result['stored']:>7}/{result['sent']:<7}  {cells}"
                   + (f"  errors {result['errors']}: {result['first_error'][:60]}" if result["errors"] else ""), flush=True)
+            if args.soak:
+                drift = memory_drift(result["memory"])
+                print("memory after the first minute → at the end (slope): " + ", ".join(
+                    f"{name} {first:.0f}M → {last:.0f}M ({slope:+.2f} MB/min)" for name, (first, last, slope) in drift.items()),
+                    flush=True)
             if result["ack_p99"] > args.max_p99_ms or result["stored"] < result["sent"]:
                 breaking = n
                 break
