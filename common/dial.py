@@ -4,7 +4,9 @@ A target may name one server (``host:port``) or several replicas: ``dns:///inges
 the name resolves to, as a Kubernetes headless Service answers) or ``ipv4:10.0.0.1:50051,10.0.0.2:50051``. The
 channel's ``round_robin`` policy sends each call (each stream) to the next ready replica, and a replica that dies
 is left out until it answers again, so a stream opened again after a failure lands on one that is up. gRPC's
-default, ``pick_first``, would keep every call of a process on one replica.
+default, ``pick_first``, would keep every call of a process on one replica. A process's first call goes to the first
+replica that answers, so clients that each make one call (a collector's stream) spread as the names' order differs
+between them, as DNS rotates a headless Service's answer.
 """
 
 from __future__ import annotations

@@ -78,8 +78,13 @@ def test_replicas_balance_and_a_killed_replica_of_each_loses_nothing(tmp_path, p
                               env=base, capture_output=True, text=True, check=True)
         token = made.stdout.split()[0]
         env = dict(base, RACING_COACH_TOKEN=token)
+        # Each collector is one process with one channel, whose first stream goes to the first replica that answers: as
+        # a headless Service's DNS rotates its answer between clients, each car gets the ingest list rotated by one.
+        ingest = ports["ingest"]
         replays = [subprocess.Popen([sys.executable, "-m", "racecoach.client.cli", "replay", "--speed", SPEED, str(path)],
-                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for path in cars]
+                                    env=dict(env, RACING_COACH_INGEST_ADDR=_target(ingest[n % len(ingest):] + ingest[:n % len(ingest)])),
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                   for n, path in enumerate(cars)]
 
         time.sleep(8.0)  # a few laps in: every car streams, and laps have been analysed and scored
         streams = {f"ingest{i}": _opened(logs[f"ingest{i}"]) for i in range(REPLICAS["ingest"])}
