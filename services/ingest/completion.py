@@ -94,8 +94,12 @@ async def stored_batches(*, links: Links, metadata: Sequence[tuple[str, str]], s
 
 async def store(*, links: Links, metadata: Sequence[tuple[str, str]], items: Sequence[storage_pb2.WriteRequest]) -> None:
     """Store ``items`` (laps, reports) on one Write stream; a refusal of any is raised as this layer's error."""
-    requests = [storage_pb2.WriteRequest(request_id=i + 1, **{item.WhichOneof("item"): getattr(item, item.WhichOneof("item"))})
-                for i, item in enumerate(items)]
+    requests = []
+    for number, item in enumerate(items, start=1):
+        request = storage_pb2.WriteRequest()
+        request.CopyFrom(item)
+        request.request_id = number
+        requests.append(request)
     try:
         replies = [reply async for reply in links.storage.Write(iter(requests), metadata=metadata, timeout=links.timeout_s)]
     except grpc.aio.AioRpcError as exc:
