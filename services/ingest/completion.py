@@ -159,9 +159,10 @@ async def complete_session(*, links: Links, metadata: Sequence[tuple[str, str]],
 
 
 async def complete_sessions(*, links: Links, metadata: Sequence[tuple[str, str]], session_id: str = "",
-                            skip: Collection[str] = (), reports_only: bool = False,
+                            skip: Collection[str] = (), reports_only: bool = False, pages: int | None = None,
                             score_delays_s: Sequence[float] = SCORE_RETRY_DELAYS_S) -> list[Completed]:
-    """Complete every unfinished session of the caller (or the one named), newest first, leaving out ``skip``."""
+    """Complete every unfinished session of the caller (or the one named), newest first, leaving out ``skip``; with
+    ``pages``, among that many pages (50 sessions each) of the newest sessions only."""
     done: list[Completed] = []
     page_token = ""
     while True:
@@ -175,7 +176,8 @@ async def complete_sessions(*, links: Links, metadata: Sequence[tuple[str, str]]
                 done.append(await complete_session(links=links, metadata=metadata, unfinished=unfinished,
                                                    reports_only=reports_only, score_delays_s=score_delays_s))
         page_token = page.next_page_token
-        if not page_token:
+        pages = None if pages is None else pages - 1
+        if not page_token or pages == 0:
             return done
 
 
@@ -197,8 +199,10 @@ def start_completion(*, links: Links, metadata: Sequence[tuple[str, str]], key: 
 
 async def _complete_quietly(*, links: Links, metadata: list[tuple[str, str]], session_id: str, reports_only: bool) -> list[Completed]:
     try:
+        # At a stream's opening only the newest sessions are looked at (a crash leaves recent ones unfinished; a
+        # long history is `racing-coach reanalyze`'s), so opening a stream costs a bounded number of queries.
         return await complete_sessions(links=links, metadata=metadata, session_id=session_id, reports_only=reports_only,
-                                       skip=() if session_id else links.open_sessions)
+                                       skip=() if session_id else links.open_sessions, pages=None if session_id else 1)
     except (ServiceError, grpc.aio.AioRpcError) as exc:
         log.warning("completing unfinished sessions failed; tried again when a stream opens", error=str(exc))
         return []
