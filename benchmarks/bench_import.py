@@ -53,7 +53,7 @@ async def serve_mesh(root: Path, pipe) -> tuple[list, dict[str, int]]:
     from racecoach.services.mesh import start_mesh
     from racecoach.services.storage.database import start_embedded
     from racecoach.services.storage.identity import create_token
-    from racecoach.services.storage.service import open_storage
+    from racecoach.services.storage.state import open_storage
 
     embedded = start_embedded(data_dir=root / "pg", cleanup_mode="delete")
     settings = load_settings({"RACING_COACH_DATA_DIR": str(root / "data"), "DATABASE_URL": embedded.uri,

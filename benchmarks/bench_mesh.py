@@ -24,7 +24,7 @@ from racecoach.services.common.settings import Ports, load_settings
 from racecoach.services.mesh import start_mesh
 from racecoach.services.storage.database import start_embedded
 from racecoach.services.storage.identity import create_token
-from racecoach.services.storage.service import open_storage
+from racecoach.services.storage.state import open_storage
 
 
 async def timed_batches(batches, *, sent: dict[int, float], pace_s: float | None):

@@ -100,7 +100,7 @@ async def rest(root, *, runs: int) -> dict[str, float]:
     from racecoach.services.mesh import start_mesh
     from racecoach.services.storage.database import start_embedded
     from racecoach.services.storage.identity import create_token
-    from racecoach.services.storage.service import open_storage
+    from racecoach.services.storage.state import open_storage
 
     embedded = start_embedded(data_dir=root, cleanup_mode="delete")
     try:

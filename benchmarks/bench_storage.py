@@ -45,7 +45,7 @@ from racecoach.services.storage.binary_copy import COLUMNS
 from racecoach.services.storage.database import start_embedded
 from racecoach.services.storage.identity import create_token
 from racecoach.services.storage.server import serve
-from racecoach.services.storage.service import open_storage
+from racecoach.services.storage.state import open_storage
 from racecoach.services.storage.writes import upsert_session
 from racecoach.storage.v1 import storage_pb2, storage_pb2_grpc
 from racecoach.telemetry.v1 import telemetry_pb2

@@ -76,7 +76,7 @@ async def measure(*, laps: int, sessions: int) -> None:
     from racecoach.services.storage.binary_copy import COLUMNS
     from racecoach.services.storage.database import start_embedded
     from racecoach.services.storage.identity import create_token
-    from racecoach.services.storage.service import open_storage
+    from racecoach.services.storage.state import open_storage
 
     root = Path(tempfile.mkdtemp(prefix="racecoach-measure-"))
     root.chmod(0o755)

@@ -54,7 +54,7 @@ def service_credential(settings) -> list[tuple[str, str]]:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def storage(settings):
-    from racecoach.services.storage.service import open_storage
+    from racecoach.services.storage.state import open_storage
 
     opened = await open_storage(settings=settings)
     try:

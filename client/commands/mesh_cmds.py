@@ -91,7 +91,7 @@ def _ready(name: str, settings: Settings) -> bool:
 
 async def _ensure_local_token(settings: Settings) -> Path:
     from racecoach.services.storage.identity import create_token
-    from racecoach.services.storage.service import open_storage
+    from racecoach.services.storage.state import open_storage
 
     if settings.token_file.is_file():
         return settings.token_file

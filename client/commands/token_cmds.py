@@ -10,7 +10,7 @@ from racecoach.services.common.errors import ServiceError
 
 
 async def _with_connection(settings, action):
-    from racecoach.services.storage.service import open_storage
+    from racecoach.services.storage.state import open_storage
 
     storage = await open_storage(settings=settings)
     try:

@@ -14,8 +14,8 @@ from racecoach.services.common.server import RunningServer, start_server
 from racecoach.services.common.logs import get_logger
 from racecoach.services.common.settings import Settings
 from racecoach.services.storage.database import EmbeddedPostgres
-from racecoach.services.storage.service import Storage, open_storage
 from racecoach.services.storage.servicer import StorageServicer, storage_registration
+from racecoach.services.storage.state import Storage, open_storage
 
 
 log = get_logger(__name__)

@@ -15,7 +15,7 @@ from racecoach.services.common.server import Registration, registration
 from racecoach.services.storage import catalogue, database, export, queries, readback, traces, unfinished, write_stream, writes
 from racecoach.services.storage.database import DB_ERRORS
 from racecoach.services.storage.identity import User, hash_token
-from racecoach.services.storage.service import Storage
+from racecoach.services.storage.state import Storage
 from racecoach.storage.v1 import storage_pb2, storage_pb2_grpc
 from racecoach.telemetry.v1 import telemetry_pb2
 

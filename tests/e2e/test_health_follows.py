@@ -21,7 +21,7 @@ from racecoach.services.gateway import server as gateway_server
 from racecoach.services.ingest import server as ingest_server
 from racecoach.services.storage import server as storage_server
 from racecoach.services.storage.database import start_embedded
-from racecoach.services.storage.service import open_storage
+from racecoach.services.storage.state import open_storage
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 SERVING, NOT_SERVING = health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING

@@ -18,7 +18,7 @@ from racecoach.services.common.batch import build_batch
 from racecoach.services.storage.database import start_embedded
 from racecoach.services.storage.identity import create_token
 from racecoach.services.storage.server import serve
-from racecoach.services.storage.service import open_storage
+from racecoach.services.storage.state import open_storage
 from racecoach.storage.v1 import storage_pb2, storage_pb2_grpc
 from seeding import auth
 from telemetry_factories import make_arrays, make_session

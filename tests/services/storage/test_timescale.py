@@ -11,7 +11,7 @@ import pytest_asyncio
 
 from racecoach.services.storage import database, export, identity, queries, writes
 from racecoach.services.storage.binary_copy import BatchRows
-from racecoach.services.storage.service import open_storage
+from racecoach.services.storage.state import open_storage
 from seeding import lap_message
 from telemetry_factories import make_arrays, make_session
 

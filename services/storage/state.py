@@ -1,4 +1,4 @@
-"""The storage service's state: the pool, the embedded server, and who is calling."""
+"""The storage service's state (what `server.py` opens and `servicer.py` serves from): the pool, the embedded server, and who is calling."""
 
 from __future__ import annotations
 
