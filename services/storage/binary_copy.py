@@ -106,6 +106,17 @@ def payload(encoded: Sequence[np.ndarray], *, session_pk: int) -> bytes:
     return b"".join(chunks)
 
 
+def payload_of_runs(runs: Sequence[tuple[Sequence[np.ndarray], int]]) -> bytes:
+    """One binary COPY payload holding several sessions' pre-encoded rows: ``(encoded, session_pk)`` each."""
+    chunks = [HEADER]
+    for encoded, session_pk in runs:
+        for rows in encoded:
+            rows["session_pk"] = session_pk
+            chunks.append(rows.tobytes())
+    chunks.append(TRAILER)
+    return b"".join(chunks)
+
+
 def encode_rows(*, session_pk: int, batches: Sequence[BatchRows]) -> bytes:
     """The complete binary COPY payload (header, rows, trailer) for ``batches`` of one session."""
     return payload(encode_batches(batches), session_pk=session_pk)

@@ -1,10 +1,12 @@
 """Group commit across Write streams: the batch runs of every stream that wait are stored in one
-transaction and one COMMIT (one fsync for many cars), each run in a savepoint of its own.
+transaction and one COMMIT (one fsync for many cars), in one statement of each kind for all the runs
+that are plain next writes (see round_writes.py), the others each in a savepoint of its own.
 
 Each stream still prepares (checks, encodes) its runs itself and answers its requests in order; what it
 hands here is a prepared run, and it gets the run's answers back only after the shared transaction
 committed, so an ack still means committed. A run that fails inside the transaction is rolled back to
-its savepoint and answered alone, as it would be in a transaction of its own (a refusal per batch, or
+its savepoint and answered alone (when a merged statement fails, the round is rolled back and stored
+again with a savepoint per run, so that the run at fault is found and fails alone), as it would be in a transaction of its own (a refusal per batch, or
 the database error for its stream), while the runs of the other streams beside it commit. A failure of
 the shared COMMIT itself fails every run of the round: nothing of it was acked.
 """
@@ -16,8 +18,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from racecoach.services.common.errors import UnauthenticatedError
-from racecoach.services.storage import database
+from racecoach.services.storage import database, round_writes
 from racecoach.services.storage.identity import User
 
 GATHER_S = 0.0  # how long a round waits for more streams before it starts (runs arriving meanwhile join the next)
@@ -39,6 +40,8 @@ class GroupCommitter:
     rounds: int = 0  # shared transactions committed (or failed)
     runs: int = 0  # runs they held
     widest: int = 0  # the most runs one round held
+    merged: int = 0  # runs stored by a round's merged statements
+    fallbacks: int = 0  # rounds whose merged statements failed and that were stored again run by run
     _waiting: list = field(default_factory=list)
     _worker: asyncio.Task | None = None
 
@@ -62,15 +65,24 @@ class GroupCommitter:
         from racecoach.services.storage.write_stream import commit_run_on
 
         outcomes: list = []
+        pairs = [(user, run) for user, run, _ in taken]
         try:
             async with database.connection(self.pool) as conn:
-                async with conn.transaction():
-                    for user, run, _ in taken:
-                        try:
-                            async with conn.transaction():  # a savepoint: this run fails alone
-                                outcomes.append((await commit_run_on(conn, user=user, run=run), None))
-                        except (asyncpg.PostgresError, asyncpg.DataError, UnauthenticatedError) as exc:
-                            outcomes.append((None, exc))  # a revoked token ends its own stream, not the others' 
+                try:
+                    async with conn.transaction():
+                        outcomes, plans = await round_writes.store_round(conn, taken=pairs, store_alone=commit_run_on)
+                except round_writes.MergeFailed:  # rolled back: find the run at fault, a savepoint each
+                    self.fallbacks += 1
+                    outcomes, plans = [], []
+                    async with conn.transaction():
+                        for user, run in pairs:
+                            try:
+                                async with conn.transaction():  # a savepoint: this run fails alone
+                                    outcomes.append((await commit_run_on(conn, user=user, run=run), None))
+                            except round_writes.RUN_ERRORS as exc:
+                                outcomes.append((None, exc))  # a revoked token ends its own stream, not the others'
+            round_writes.count_merged(plans)
+            self.merged += len(plans)
         except BaseException as exc:  # the shared transaction failed: nothing of it is committed
             for _, _, future in taken:
                 if not future.done():

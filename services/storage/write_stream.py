@@ -9,6 +9,8 @@ batches of one session share one transaction and one COPY.
 from __future__ import annotations
 
 import asyncio
+import itertools
+import operator
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -58,34 +60,43 @@ class BatchRun:
     bad: dict[int, storage_pb2.WriteResponse] = field(default_factory=dict)
     good: list[tuple[int, BatchRows]] = field(default_factory=list)
     encoded: list[np.ndarray] | None = None
+    times: list[np.ndarray] = field(default_factory=list)  # session_time_s of the good batches, in order, parallel to encoded
     token_sha256: bytes | None = None  # the writer's token, confirmed unrevoked inside the run's transaction
+
+
+_CHANNEL_BYTES = operator.attrgetter(*(channel.field for channel in CHANNELS))  # every channel of a batch, in one call
+_SIZES = np.array([channel.dtype.itemsize for channel in CHANNELS], dtype=np.int64)
+_REQUIRED_AT = [next(i for i, c in enumerate(CHANNELS) if c.field == name) for name in REQUIRED]
 
 
 def _decode_joined(requests: list, *, max_samples: int) -> tuple[list[BatchRows], dict[str, np.ndarray]] | None:
     """Every channel of the run joined end to end (one ``frombuffer`` per channel, not per batch),
     with each batch's arrays as views into it; None when the batches do not all fit one layout."""
     views = [request.batch for request in requests]
-    counts = [view.sample_count for view in views]
-    if not all(0 < count <= max_samples for count in counts):
+    counts = np.fromiter(map(_SAMPLE_COUNT, views), dtype=np.int64, count=len(views))
+    if not (int(counts.min()) > 0 and int(counts.max()) <= max_samples):
+        return None
+    columns = list(zip(*map(_CHANNEL_BYTES, views)))  # per channel, its bytes in every batch
+    lengths = np.fromiter(map(len, itertools.chain.from_iterable(columns)), dtype=np.int64,
+                          count=len(columns) * len(views)).reshape(len(columns), len(views))
+    present = lengths[:, 0] > 0
+    if not present[_REQUIRED_AT].all():
+        return None
+    expected = np.where(present[:, None], _SIZES[:, None] * counts[None, :], 0)
+    if not np.array_equal(lengths, expected):  # a channel missing from some batches only, or of the wrong length
         return None
     joined: dict[str, np.ndarray] = {}
-    for channel in CHANNELS:
-        parts = [getattr(view, channel.field) for view in views]
-        size = channel.dtype.itemsize
-        if not parts[0]:
-            if any(parts):
-                return None
-            continue
-        if any(len(part) != count * size for part, count in zip(parts, counts)):
-            return None
-        joined[channel.field] = np.frombuffer(b"".join(parts), dtype=channel.dtype)
-    if any(name not in joined for name in REQUIRED):
-        return None
-    batches, start = [], 0
-    for view, count in zip(views, counts):
-        batches.append(BatchRows(seq=view.seq, arrays=Slices(joined, start, start + count), sample_count=count))
-        start += count
+    for channel, parts, here in zip(CHANNELS, columns, present.tolist()):
+        if here:
+            joined[channel.field] = np.frombuffer(b"".join(parts), dtype=channel.dtype)
+    ends = np.cumsum(counts).tolist()
+    batches = [BatchRows(seq=seq, arrays=Slices(joined, stop - count, stop), sample_count=count)
+               for seq, count, stop in zip(map(_SEQ, views), counts.tolist(), ends)]
     return batches, joined
+
+
+_SAMPLE_COUNT = operator.attrgetter("sample_count")
+_SEQ = operator.attrgetter("seq")
 
 
 class Slices(Mapping):
@@ -137,6 +148,7 @@ def prepare_run(requests: list, *, max_samples: int) -> BatchRun:
         batches, joined = fast
         run.good = list(enumerate(batches))
         run.encoded = [encode_joined(batches, columns=joined)]
+        run.times = [joined["session_time_s"]]
         return run
     for position, request in enumerate(requests):  # find the culprits one by one, with the exact messages
         view = request.batch
@@ -149,6 +161,7 @@ def prepare_run(requests: list, *, max_samples: int) -> BatchRun:
                                                f"batch seq {view.seq}: {exc}")
     if run.good:
         run.encoded = encode_batches([rows for _, rows in run.good])
+        run.times = [np.concatenate([rows.arrays["session_time_s"] for _, rows in run.good])]
     return run
 
 
@@ -266,6 +279,7 @@ def merge_steps(steps: list) -> list:
             last.bad.update({offset + p: r for p, r in step.bad.items()})
             last.good += [(offset + p, rows) for p, rows in step.good]
             last.encoded = (last.encoded or []) + (step.encoded or [])
+            last.times = last.times + step.times
         else:
             merged.append(step)
     return merged
