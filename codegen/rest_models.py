@@ -88,6 +88,7 @@ def render_models(*, index: Index, files: list[descriptor_pb2.FileDescriptorProt
         "",
     ]
     schema_rules: dict[str, dict[str, dict[str, Any]]] = {}
+    required: dict[str, list[str]] = {}
     for full_name in ordered:
         if full_name in WELL_KNOWN or not any(full_name.startswith(p + ".") for p in wanted):
             continue
@@ -108,6 +109,8 @@ def render_models(*, index: Index, files: list[descriptor_pb2.FileDescriptorProt
                 raise PluginError(f"field {full_name}.{fld.name} has a Python keyword as JSON name")
             if rules := json_rules(fld):
                 schema_rules.setdefault(name, {})[attribute] = rules
+            if is_required(fld):
+                required.setdefault(name, []).append(attribute)
             description = index.comment(full_name, fld.name)
             if note:
                 description = f"{description} ({note})" if description else note
@@ -129,6 +132,11 @@ def render_models(*, index: Index, files: list[descriptor_pb2.FileDescriptorProt
         "JSON_SCHEMA_RULES: dict[str, dict[str, dict[str, Any]]] = {",
         *(f"    {struct!r}: {fields!r}," for struct, fields in sorted(schema_rules.items())),
         "}",
+        "# struct name -> the fields a request must carry there (the contract's buf.validate `required`: set, not null,",
+        "# and for a string not empty); the gateway's OpenAPI document lists them as each struct's required properties.",
+        "JSON_SCHEMA_REQUIRED: dict[str, list[str]] = {",
+        *(f"    {struct!r}: {fields!r}," for struct, fields in sorted(required.items())),
+        "}",
     ]
     return "\n".join(lines).rstrip() + "\n", names
 
@@ -148,6 +156,31 @@ DURATION_PATTERN = r"^-?[0-9]{1,11}(\.[0-9]{1,9})?s$"
 # No string of a request may hold a NUL character (services.common.limits holds it for every field).
 NO_NUL = r"^[^\x00]*$"
 INT64_PATTERNS = {True: r"^-?[0-9]{1,18}$", False: r"^[0-9]{1,18}$"}
+
+
+# The JSON Schema of each CEL rule of the contracts. protovalidate evaluates a CEL expression; JSON Schema cannot, so
+# every CEL rule a field carries is written here with the expression it was translated from, keyed by the rule's id.
+# A CEL rule without an id, with an id not listed here, or whose expression is not the one listed stops `make gen`
+# (PluginError) until its JSON Schema is written here: the document never silently lacks a rule, nor states an old one.
+CEL_JSON_SCHEMA: dict[str, tuple[str, dict[str, Any]]] = {
+    # GetLapComparisonRequest.step_m: 0 (the default step), or a step from 0.1 to 100 m. A CEL rule, not a range with
+    # `ignore = IGNORE_IF_ZERO_VALUE`: protovalidate would hold -0.0 to the range, which the service takes as 0.
+    "get_lap_comparison_request.step_m": (
+        "this == 0.0 || (this >= 0.1 && this <= 100.0)",
+        {"anyOf": [{"const": 0}, {"minimum": 0.1, "maximum": 100}]},
+    ),
+    # ScoreLapRequest.lap names its session: a lap object whose sessionId is a non-empty string.
+    "score_lap_request.lap_session_id": (
+        "this.session_id != ''",
+        {"type": "object", "required": ["sessionId"], "properties": {"sessionId": {"type": "string", "minLength": 1}}},
+    ),
+}
+
+
+def _error(text: str) -> Exception:
+    from racecoach.codegen.rest_plugin import PluginError
+
+    return PluginError(text)
 
 
 def _validate_rules(fld: descriptor_pb2.FieldDescriptorProto) -> Any:
@@ -185,13 +218,48 @@ def _scalar_rules(fld: descriptor_pb2.FieldDescriptorProto, rules: Any) -> dict[
     return out
 
 
+def _cel_rules(fld: descriptor_pb2.FieldDescriptorProto, rules: Any) -> dict[str, Any]:
+    """The JSON Schema keywords of the CEL rules on ``fld``, from :data:`CEL_JSON_SCHEMA`."""
+    if rules.cel_expression:
+        raise _error(f"field {fld.name}: a CEL rule needs an id and a message (cel, not cel_expression), and its"
+                     " JSON Schema in racecoach.codegen.rest_models.CEL_JSON_SCHEMA")
+    out: dict[str, Any] = {}
+    for rule in rules.cel:
+        known = CEL_JSON_SCHEMA.get(rule.id)
+        if known is None or known[0] != rule.expression:
+            raise _error(f"field {fld.name}: CEL rule {rule.id!r} ({rule.expression}) has no JSON Schema in"
+                         " racecoach.codegen.rest_models.CEL_JSON_SCHEMA for that expression; write it there")
+        out.update(known[1])
+    return out
+
+
+def is_required(fld: descriptor_pb2.FieldDescriptorProto) -> bool:
+    """Whether the contract's ``(buf.validate.field).required`` holds for ``fld``: a request must carry it, set (not
+    null in JSON) and, for a string, not empty. Rendered for strings and messages; another type stops ``make gen``."""
+    if not _validate_rules(fld).required:
+        return False
+    if fld.label == F.LABEL_REPEATED or fld.type not in (F.TYPE_STRING, F.TYPE_MESSAGE):
+        raise _error(f"field {fld.name}: `required` is rendered in JSON Schema for singular strings and messages only")
+    return True
+
+
 def json_rules(fld: descriptor_pb2.FieldDescriptorProto) -> dict[str, Any]:
     """The JSON Schema keywords that say which values of ``fld`` its request may carry: the range of its protobuf type,
     the JSON form of a Timestamp, Duration or 64-bit integer, no NUL in a string, and the contract's ``buf.validate``
-    rules (string lengths, number ranges, item counts). Only what protobuf's JSON parser or protovalidate refuses is written."""
+    rules (string lengths, number ranges, item counts, a required string's least length, the CEL rules of
+    :data:`CEL_JSON_SCHEMA`). Only what protobuf's JSON parser or protovalidate refuses is written; whether the field
+    must be there at all is :func:`is_required`."""
     rules = _validate_rules(fld)
     if fld.label != F.LABEL_REPEATED:
-        return _scalar_rules(fld, rules)
+        out, cel = _scalar_rules(fld, rules), _cel_rules(fld, rules)
+        if clash := sorted(out.keys() & cel.keys()):
+            raise _error(f"field {fld.name}: its CEL rules' JSON Schema says {clash} again")
+        out.update(cel)
+        if is_required(fld) and fld.type == F.TYPE_STRING:
+            out["minLength"] = max(out.get("minLength", 1), 1)
+        return out
+    if rules.cel or rules.cel_expression:
+        raise _error(f"field {fld.name}: CEL rules on a repeated field are not rendered in JSON Schema")
     out: dict[str, Any] = {}
     repeated = rules.repeated if rules.HasField("repeated") else None
     items = _scalar_rules(fld, repeated.items if repeated is not None and repeated.HasField("items") else type(rules)())

@@ -42,8 +42,7 @@ class CoachingServicer(coaching_pb2_grpc.CoachingServiceServicer):
         self, request: coaching_pb2.ScoreLapRequest, context: grpc.aio.ServicerContext
     ) -> coaching_pb2.ScoreLapResponse:
         async with translate_errors(context):
-            if not request.HasField("lap") or not request.lap.session_id:
-                raise InvalidInputError("ScoreLapRequest.lap is required and must carry a session_id")
+            # the lap is there and names its session: the contract's rules, held at the gate (services.common.limits)
             reference = request.reference if request.HasField("reference") else None
             call_log = log.bind(
                 session_id=request.lap.session_id,

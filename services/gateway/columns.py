@@ -31,6 +31,7 @@ from racecoach.codegen.rest_models import NO_NUL
 from racecoach.services.common.limits import MAX_ID_CHARS
 from racecoach.services.gateway.backend import forwarded_metadata
 from racecoach.services.gateway.errors import ERROR_RESPONSES, http_error_for
+from racecoach.rest.models import JSON_SCHEMA_RULES
 from racecoach.storage.v1 import storage_pb2
 from racecoach.telemetry.v1 import telemetry_pb2
 
@@ -130,9 +131,13 @@ Channels = Annotated[
     str | None,
     QueryParameter(name="channels", required=False, description="comma-separated channel names; empty sends every stored channel"),
 ]
-MaxSamples = Annotated[  # Litestar's document leaves out a bound of 0 (ge=0): schema_extra states it
-    int | None, QueryParameter(name="maxSamples", required=False, ge=0, le=2**32 - 1, schema_extra={"minimum": 0},
-                               description="downsample to at most this many samples; 0 sends all")
+# maxSamples is StreamLapTelemetryRequest.max_samples: its values are the contract's (a uint32), read from the rules
+# `make gen` writes, refused by Litestar with a 400 naming the parameter before a request is built (schema_extra states
+# them in the document, which leaves out a bound of 0 given as ge=0).
+_MAX_SAMPLES = JSON_SCHEMA_RULES["StorageStreamLapTelemetryRequest"]["maxSamples"]
+MaxSamples = Annotated[
+    int | None, QueryParameter(name="maxSamples", required=False, ge=_MAX_SAMPLES["minimum"], le=_MAX_SAMPLES["maximum"],
+                               schema_extra=_MAX_SAMPLES, description="downsample to at most this many samples; 0 sends all")
 ]
 
 

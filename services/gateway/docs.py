@@ -6,9 +6,11 @@ from elsewhere. ``/schema`` is Swagger UI, ``/schema/openapi.json`` the document
 writes the same document to ``gen/openapi.json`` (a test checks that they agree).
 
 :func:`complete` adds to the document Litestar builds what Litestar cannot know: the errors any request may get
-before its route runs (413, 414, 429, 431), the values each field of a request may hold by the contract (from
-``racecoach.rest.models.JSON_SCHEMA_RULES``, which ``make gen`` writes from the protos' types and ``buf.validate``
-rules), and OpenAPI links from each answer to the operations its ids lead to (:func:`derive_links`).
+before its route runs (413, 414, 429, 431), the values each field of a request may hold and the fields it must
+carry by the contract (from ``racecoach.rest.models.JSON_SCHEMA_RULES`` and ``JSON_SCHEMA_REQUIRED``, which
+``make gen`` writes from the protos' types and ``buf.validate`` rules), the channel names a ``channels`` parameter
+may hold (the one rule the contract does not state: :data:`CHANNEL_NAMES`), and OpenAPI links from each answer to
+the operations its ids lead to (:func:`derive_links`).
 """
 
 from __future__ import annotations
@@ -67,19 +69,20 @@ ANY_ROUTE_ERRORS = {
     "429": "too many requests: slow down",
     "431": "the request's headers are larger than the 16 KiB the gateway reads",
 }
-# What no rule of the contract says and a service checks against a catalogue: the names a ``channels`` parameter
-# may hold are the channel catalogue's (ListChannels), each item of a list, or comma-separated in one value.
+# The one rule of a request the contract does not state: the names a ``channels`` parameter may hold (each item of a
+# list, or comma-separated in one value) are the channel catalogue's, TelemetryBatch's channel fields as
+# racecoach.common.channels lists them, ListChannels serves them and storage's readback refuses any other name
+# (INVALID_ARGUMENT). It stays here, read from that catalogue, and not in proto/ as a buf.validate ``in`` list: such a
+# list would be a second copy of the catalogue on each of the four requests that name channels (StreamLapTelemetry,
+# StreamSessionTelemetry, ExportLap, ExportSession), edited by hand with every channel added, and a client validating
+# with an older copy of the contract would refuse a channel the service serves and ListChannels lists.
 CHANNEL_NAMES = [channel.field for channel in CHANNELS]
 CHANNELS_PATTERN = "^(?:{names})?(?:,(?:{names})?)*$".format(names="|".join(CHANNEL_NAMES))
-# A rule a service holds that the contract does not state yet (it belongs in proto/ as a buf.validate rule):
-# GetLapComparison's grid step is 0 (5 m) or 0.1 to 100 m (storage's queries.lap_comparison).
-PARAMETER_RULES = {
-    ("StorageService_GetLapComparison", "stepM"): {"anyOf": [{"const": 0}, {"minimum": 0.1, "maximum": 100}]},
-}
 _ATTRIBUTES = {"minimum": "minimum", "maximum": "maximum", "exclusiveMinimum": "exclusive_minimum",
                "exclusiveMaximum": "exclusive_maximum", "maxLength": "max_length", "minLength": "min_length",
                "pattern": "pattern", "format": "format", "items": "items", "maxItems": "max_items",
-               "minItems": "min_items", "enum": "enum", "const": "const", "anyOf": "any_of"}
+               "minItems": "min_items", "enum": "enum", "const": "const", "anyOf": "any_of", "type": "type",
+               "required": "required", "properties": "properties"}
 ERROR_BODY = Reference(ref="#/components/schemas/ErrorBody")
 _JSON = "application/json"
 
@@ -176,32 +179,48 @@ def derive_links(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, di
 
 
 def _constrain(schema: Schema, rules: dict[str, Any]) -> Schema:
-    """Add JSON Schema keywords to a Litestar schema (beside its ``oneOf`` with null: they hold for the value, if any)."""
+    """Add JSON Schema keywords to a Litestar schema (beside its ``oneOf`` with null: they hold for the value, if any;
+    after its ``allOf``, as one more schema the value must match)."""
+    if schema.all_of:
+        schema.all_of = [*schema.all_of, _constrain(Schema(), rules)]
+        return schema
     for keyword, value in rules.items():
         if keyword == "items":
             value = _constrain(Schema(), value)
         elif keyword == "anyOf":
             value = [_constrain(Schema(), one) for one in value]
+        elif keyword == "properties":
+            value = {name: _constrain(Schema(), one) for name, one in value.items()}
         elif keyword == "format":
             value = OpenAPIFormat(value)
+        elif keyword == "type":
+            value = OpenAPIType(value)
         setattr(schema, _ATTRIBUTES[keyword], value)
     return schema
 
 
-def _scored_lap(*, description: str | None) -> Schema:
-    """The lap of a ScoreLap body, as coaching's servicer takes it: required, and naming its session (one more rule a
-    service holds that the contract does not state yet)."""
-    named = Schema(type=OpenAPIType.OBJECT, required=["sessionId"],
-                   properties={"sessionId": Schema(type=OpenAPIType.STRING, min_length=1)})
-    return Schema(all_of=[Reference(ref="#/components/schemas/AnalysisLapAnalysis"), named], description=description)
+def _not_null(schema: Schema) -> Schema:
+    """A property a request must carry (the contract's ``required``): Litestar's ``oneOf`` of the value or null, less
+    the null (proto3 JSON reads null as unset)."""
+    values = [one for one in schema.one_of or () if not (isinstance(one, Schema) and one.type == OpenAPIType.NULL)]
+    if len(values) != 1:
+        return schema
+    (value,) = values
+    schema.one_of = None
+    if isinstance(value, Reference):
+        schema.all_of = [value]
+    else:
+        schema.type = value.type
+    return schema
 
 
 def complete(openapi: OpenAPI) -> OpenAPI:
     """The gateway's document as Litestar builds it, with what Litestar cannot know: the errors any request may get
     before its route runs (:data:`ANY_ROUTE_ERRORS`), the values each struct's properties may hold by the contract
-    (``racecoach.rest.models.JSON_SCHEMA_RULES``; Litestar renders no constraint of a struct's field), the rules a
-    service holds that the contract does not state (:data:`CHANNELS_PATTERN`, :data:`PARAMETER_RULES`,
-    :func:`_scored_lap`) and the links between operations (:func:`derive_links`). Called once, by ``create_app``."""
+    (``racecoach.rest.models.JSON_SCHEMA_RULES``; Litestar renders no constraint of a struct's field), the properties
+    it requires (``racecoach.rest.models.JSON_SCHEMA_REQUIRED``), the one rule a service holds that the contract does
+    not state (:data:`CHANNELS_PATTERN`) and the links between operations (:func:`derive_links`). Called once, by
+    ``create_app``."""
     for item in (openapi.paths or {}).values():
         for method in ("get", "put", "post", "delete", "options", "head", "patch", "trace"):
             operation = getattr(item, method, None)
@@ -220,16 +239,19 @@ def complete(openapi: OpenAPI) -> OpenAPI:
                                  for one in parameter.schema.one_of or ())
                     _constrain(parameter.schema,
                                {"items": {"enum": CHANNEL_NAMES}} if listed else {"pattern": CHANNELS_PATTERN})
-                _constrain(parameter.schema, PARAMETER_RULES.get((operation.operation_id, parameter.name), {}))
     schemas = openapi.components.schemas or {}
+    for struct, names in rest.models.JSON_SCHEMA_REQUIRED.items():
+        if struct not in schemas or not schemas[struct].properties:
+            continue
+        schemas[struct].required = sorted({*(schemas[struct].required or ()), *names})
+        for name in names:
+            if isinstance(schemas[struct].properties.get(name), Schema):
+                _not_null(schemas[struct].properties[name])
     for struct, fields in rest.models.JSON_SCHEMA_RULES.items():
         properties = schemas[struct].properties if struct in schemas else None
         for name, rules in fields.items():
             if properties and isinstance(properties.get(name), Schema):
                 _constrain(properties[name], rules)
-    if (scored := schemas.get("CoachingScoreLapRequest")) is not None and scored.properties:
-        scored.properties["lap"] = _scored_lap(description=getattr(scored.properties.get("lap"), "description", None))
-        scored.required = ["lap"]
     for (path, method), found in derive_links(openapi.to_schema()).items():
         answer = getattr(openapi.paths[path], method).responses["200"]
         answer.links = {name: Link(**fields) for name, fields in sorted(found.items())}

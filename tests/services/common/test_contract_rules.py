@@ -12,6 +12,8 @@ from buf.validate import validate_pb2
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
+from racecoach.analysis.v1 import analysis_pb2
+from racecoach.coaching.v1 import coaching_pb2
 from racecoach.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 from racecoach.services.common import batch, limits
 from racecoach.services.common.errors import InvalidInputError
@@ -66,11 +68,24 @@ def test_a_rule_written_in_the_contract_is_what_refuses():
      "channels[1] is 257 characters long; at most 256 are allowed"),
     (storage_pb2.PutTrackCornersRequest(track_name="t", corners=[storage_pb2.TrackCorner(number=1, name="n" * 101)]),
      "corners[0].name is 101 characters long; at most 100 are allowed"),
+    (storage_pb2.GetLapComparisonRequest(lap_id="l", reference_lap_id="r", step_m=0.05),
+     "step_m: must be 0 (meaning 5 m) or from 0.1 to 100 m (rule get_lap_comparison_request.step_m)"),
+    (coaching_pb2.ScoreLapRequest(), "lap is required (rule required)"),
+    (coaching_pb2.ScoreLapRequest(lap=analysis_pb2.LapAnalysis(lap_id="l")),
+     "lap: must carry a session_id, the session the lap belongs to (rule score_lap_request.lap_session_id)"),
 ])
 def test_a_message_breaking_an_annotated_rule_is_refused_naming_the_field_and_the_rule(message, words):
     with pytest.raises(InvalidInputError) as refused:
         check_message(message)
     assert str(refused.value) == words
+
+
+@pytest.mark.parametrize("message", [
+    *(storage_pb2.GetLapComparisonRequest(lap_id="l", reference_lap_id="r", step_m=step) for step in (0.0, -0.0, 0.1, 5.0, 100.0)),
+    coaching_pb2.ScoreLapRequest(lap=analysis_pb2.LapAnalysis(session_id="s")),
+])
+def test_a_message_within_the_rules_is_accepted(message):
+    check_message(message)
 
 
 def test_what_holds_for_every_field_is_still_checked_besides_the_annotations():

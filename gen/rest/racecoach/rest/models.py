@@ -256,7 +256,7 @@ __all__.append("CoachingLiveCuesResponse")
 class CoachingScoreLapRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
     """ScoreLapRequest carries the lap, its reference and the comparison between them."""
 
-    lap: Annotated[AnalysisLapAnalysis | None, msgspec.Meta(description='lap is the lap to score; required.')] = None
+    lap: Annotated[AnalysisLapAnalysis | None, msgspec.Meta(description='lap is the lap to score; required, and it names its session (session_id).')] = None
     reference: Annotated[AnalysisLapAnalysis | None, msgspec.Meta(description='reference is the reference lap; unset scores the lap on its own.')] = None
     cornerDeltas: Annotated[list[AnalysisCornerDelta] | None, msgspec.Meta(description="corner_deltas is the comparison's per-segment time loss; empty when no reference.")] = None
     phaseDeltas: Annotated[list[AnalysisPhaseDelta] | None, msgspec.Meta(description="phase_deltas is the comparison's time loss per corner and phase; empty when no reference.")] = None
@@ -457,7 +457,7 @@ class StorageGetLapComparisonRequest(msgspec.Struct, kw_only=True, omit_defaults
 
     lapId: Annotated[str | None, msgspec.Meta(description='lap_id is the lap judged; never empty.')] = None
     referenceLapId: Annotated[str | None, msgspec.Meta(description='reference_lap_id is the lap compared with; never empty.')] = None
-    stepM: Annotated[float | None, msgspec.Meta(description='step_m is the grid step in metres; 0 means 5 m.')] = None
+    stepM: Annotated[float | None, msgspec.Meta(description='step_m is the grid step in metres: 0 means 5 m, any other step is 0.1 to 100 m.')] = None
 
 __all__.append("StorageGetLapComparisonRequest")
 
@@ -971,6 +971,7 @@ JSON_SCHEMA_RULES: dict[str, dict[str, dict[str, Any]]] = {
     'CoachingFeedback': {'cornerNumber': {'minimum': 0, 'maximum': 4294967295}, 'deltaUnit': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'description': {'pattern': '^[^\\x00]*$', 'maxLength': 4096}, 'cornerName': {'pattern': '^[^\\x00]*$', 'maxLength': 256}},
     'CoachingLapReport': {'sessionId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'lapId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'lapNumber': {'minimum': 0, 'maximum': 4294967295}, 'referenceLapId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'modelVersion': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'summary': {'pattern': '^[^\\x00]*$', 'maxLength': 4096}, 'note': {'pattern': '^[^\\x00]*$', 'maxLength': 4096}},
     'CoachingLiveCue': {'sessionId': {'pattern': '^[^\\x00]*$'}, 'seq': {'pattern': '^[0-9]{1,18}$'}, 'cornerNumber': {'minimum': 0, 'maximum': 4294967295}, 'text': {'pattern': '^[^\\x00]*$'}},
+    'CoachingScoreLapRequest': {'lap': {'type': 'object', 'required': ['sessionId'], 'properties': {'sessionId': {'type': 'string', 'minLength': 1}}}},
     'IngestBatchError': {'sessionId': {'pattern': '^[^\\x00]*$'}, 'seq': {'pattern': '^[0-9]{1,18}$'}, 'message': {'pattern': '^[^\\x00]*$'}},
     'IngestDurableAck': {'sessionId': {'pattern': '^[^\\x00]*$'}, 'committedSeq': {'pattern': '^[0-9]{1,18}$'}},
     'IngestSessionAccepted': {'sessionId': {'pattern': '^[^\\x00]*$'}, 'committedSeq': {'pattern': '^[0-9]{1,18}$'}, 'committedTick': {'pattern': '^-?[0-9]{1,18}$'}},
@@ -981,7 +982,7 @@ JSON_SCHEMA_RULES: dict[str, dict[str, dict[str, Any]]] = {
     'StorageExportSessionRequest': {'sessionId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'channels': {'items': {'pattern': '^[^\\x00]*$', 'maxLength': 256}}},
     'StorageGetCommittedSeqRequest': {'sessionId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}},
     'StorageGetCommittedSeqResponse': {'committedSeq': {'pattern': '^[0-9]{1,18}$'}},
-    'StorageGetLapComparisonRequest': {'lapId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'referenceLapId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}},
+    'StorageGetLapComparisonRequest': {'lapId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'referenceLapId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'stepM': {'anyOf': [{'const': 0}, {'minimum': 0.1, 'maximum': 100}]}},
     'StorageGetLapRequest': {'lapId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}},
     'StorageGetReferenceLapRequest': {'lapId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}},
     'StorageGetSessionRequest': {'sessionId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}},
@@ -1005,8 +1006,16 @@ JSON_SCHEMA_RULES: dict[str, dict[str, dict[str, Any]]] = {
     'StorageWriteResponse': {'requestId': {'pattern': '^[0-9]{1,18}$'}, 'sessionId': {'pattern': '^[^\\x00]*$'}, 'committedSeq': {'pattern': '^[0-9]{1,18}$'}, 'committedTick': {'pattern': '^-?[0-9]{1,18}$'}, 'refusedSeq': {'pattern': '^[0-9]{1,18}$'}},
     'TelemetryCar': {'carId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'name': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'path': {'pattern': '^[^\\x00]*$', 'maxLength': 256}},
     'TelemetryChannelInfo': {'fieldName': {'pattern': '^[^\\x00]*$'}, 'iracingName': {'pattern': '^[^\\x00]*$'}, 'unit': {'pattern': '^[^\\x00]*$'}, 'description': {'pattern': '^[^\\x00]*$'}},
-    'TelemetrySession': {'sessionId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'startTime': {'format': 'date-time'}, 'driverName': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'tickRateHz': {'minimum': 0.0, 'maximum': 1000.0}, 'sourceName': {'pattern': '^[^\\x00]*$', 'maxLength': 256}},
-    'TelemetryTelemetryBatch': {'sessionId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'seq': {'pattern': '^[0-9]{1,18}$'}, 'sampleCount': {'minimum': 1, 'maximum': 4294967295}, 'sessionFlags': {'items': {'minimum': 0, 'maximum': 4294967295}}},
+    'TelemetrySession': {'sessionId': {'pattern': '^[^\\x00]*$', 'maxLength': 128, 'minLength': 1}, 'startTime': {'format': 'date-time'}, 'driverName': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'tickRateHz': {'minimum': 0.0, 'maximum': 1000.0}, 'sourceName': {'pattern': '^[^\\x00]*$', 'maxLength': 256}},
+    'TelemetryTelemetryBatch': {'sessionId': {'pattern': '^[^\\x00]*$', 'maxLength': 128, 'minLength': 1}, 'seq': {'pattern': '^[0-9]{1,18}$'}, 'sampleCount': {'minimum': 1, 'maximum': 4294967295}, 'sessionFlags': {'items': {'minimum': 0, 'maximum': 4294967295}}},
     'TelemetryTelemetryBatchRawView': {'sessionId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'seq': {'pattern': '^[0-9]{1,18}$'}, 'sampleCount': {'minimum': 0, 'maximum': 4294967295}},
     'TelemetryTrack': {'trackId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'name': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'displayName': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'layout': {'pattern': '^[^\\x00]*$', 'maxLength': 256}},
+}
+# struct name -> the fields a request must carry there (the contract's buf.validate `required`: set, not null,
+# and for a string not empty); the gateway's OpenAPI document lists them as each struct's required properties.
+JSON_SCHEMA_REQUIRED: dict[str, list[str]] = {
+    'CoachingScoreLapRequest': ['lap'],
+    'IngestSessionStart': ['session'],
+    'TelemetrySession': ['sessionId'],
+    'TelemetryTelemetryBatch': ['sessionId'],
 }

@@ -239,7 +239,7 @@ async def storage_service_get_lap_comparison(
     reference_lap_id: Annotated[str, PathParameter(description='reference_lap_id is the lap compared with; never empty.', schema_extra={'pattern': '^[^\\x00]*$', 'maxLength': 128})],
     request: Request,
     backend: NamedDependency[RestBackend],
-    step_m: Annotated[float | None, QueryParameter(name='stepM', required=False, description='step_m is the grid step in metres; 0 means 5 m.')] = None,
+    step_m: Annotated[float | None, QueryParameter(name='stepM', required=False, description='step_m is the grid step in metres: 0 means 5 m, any other step is 0.1 to 100 m.', schema_extra={'anyOf': [{'const': 0}, {'minimum': 0.1, 'maximum': 100}]})] = None,
 ) -> StorageGetLapComparisonResponse:
     """GetLapComparison returns two laps' main channels on one distance grid, for overlays."""
     payload: dict[str, Any] = {}

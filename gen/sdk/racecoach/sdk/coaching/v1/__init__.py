@@ -546,7 +546,7 @@ class ScoreLapRequest(betterproto2.Message):
         1, betterproto2.TYPE_MESSAGE, optional=True
     )
     """
-    lap is the lap to score; required.
+    lap is the lap to score; required, and it names its session (session_id).
     """
 
     reference: "__analysis__v1__.LapAnalysis | None" = betterproto2.field(

@@ -342,7 +342,7 @@ class GetLapComparisonRequest(betterproto2.Message):
 
     step_m: "float" = betterproto2.field(3, betterproto2.TYPE_DOUBLE)
     """
-    step_m is the grid step in metres; 0 means 5 m.
+    step_m is the grid step in metres: 0 means 5 m, any other step is 0.1 to 100 m.
     """
 
 
