@@ -46,6 +46,18 @@ def _row_dtype(present: frozenset[str]) -> np.dtype:
     return np.dtype(fields)
 
 
+@lru_cache(maxsize=64)
+def _template(present: frozenset[str]) -> np.ndarray:
+    """One row with every part that is the same in all rows of this layout (field count, lengths) set, values 0."""
+    row = np.zeros(1, dtype=_row_dtype(present))
+    row["nfields"] = len(COLUMNS)
+    for name in KEY_COLUMNS:
+        row[f"{name}__len"] = np.dtype(_KEY_WIRE[name]).itemsize
+    for channel in CHANNELS:
+        row[f"{channel.field}__len"] = np.dtype(WIRE[channel.dtype]).itemsize if channel.field in present else -1
+    return row
+
+
 def encode_batches(batches: Sequence[BatchRows]) -> list[np.ndarray]:
     """Structured binary-COPY rows of ``batches`` (``session_pk`` left 0, see :func:`payload`).
 
@@ -76,11 +88,7 @@ def encode_joined(run: Sequence[BatchRows], *, columns: Mapping[str, np.ndarray]
     """Structured rows of consecutive batches whose channels are already joined end to end in ``columns``."""
     counts = np.fromiter((b.sample_count for b in run), dtype=np.int64, count=len(run))
     total = int(counts.sum())
-    rows = np.empty(total, dtype=_row_dtype(frozenset(columns)))
-    rows["nfields"] = len(COLUMNS)
-    for name in KEY_COLUMNS:
-        rows[f"{name}__len"] = np.dtype(_KEY_WIRE[name]).itemsize
-    rows["session_pk"] = 0
+    rows = np.repeat(_template(frozenset(columns)), total)  # field count and lengths in one copy; session_pk 0
     starts = np.cumsum(counts) - counts
     rows["seq"] = np.repeat(np.fromiter((b.seq for b in run), dtype=np.int64, count=len(run)), counts)
     if any(b.indexes is not None for b in run):
@@ -89,10 +97,7 @@ def encode_joined(run: Sequence[BatchRows], *, columns: Mapping[str, np.ndarray]
         rows["idx"] = np.arange(total) - np.repeat(starts, counts)
     for channel in CHANNELS:
         if channel.field in columns:
-            rows[f"{channel.field}__len"] = np.dtype(WIRE[channel.dtype]).itemsize
             rows[channel.field] = columns[channel.field]
-        else:
-            rows[f"{channel.field}__len"] = -1
     return rows
 
 

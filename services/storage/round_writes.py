@@ -24,6 +24,7 @@ import numpy as np
 from racecoach.services.common.errors import UnauthenticatedError
 from racecoach.services.common.metrics import STORAGE_BATCHES, STORAGE_COMMIT_SECONDS, STORAGE_SAMPLES
 from racecoach.services.common.ticks import ticks_of
+from racecoach.services.storage.batch_runs import Member
 from racecoach.services.storage.binary_copy import COLUMNS, payload_of_runs
 from racecoach.storage.v1 import storage_pb2
 
@@ -86,12 +87,13 @@ def plan_run(*, run, row) -> Planned | None:
 
 
 def answers_of(*, run, committed: int) -> list[storage_pb2.WriteResponse]:
-    """A stored run's answers: its refused batches' refusals, an ack of the committed seq for every other."""
+    """A stored run's answers: its refused batches' refusals, an ack of the committed seq for every other. The
+    members of one request of batches share one ack (batch_runs.answers reads only its seq, and answers the
+    request once)."""
     session_id, bad = run.session_id, run.bad
-    if not bad:
-        return [storage_pb2.WriteResponse(request_id=request.request_id, session_id=session_id, committed_seq=committed)
-                for request in run.requests]
+    shared = storage_pb2.WriteResponse(session_id=session_id, committed_seq=committed)
     return [bad[position] if position in bad else
+            shared if type(request) is Member else
             storage_pb2.WriteResponse(request_id=request.request_id, session_id=session_id, committed_seq=committed)
             for position, request in enumerate(run.requests)]
 

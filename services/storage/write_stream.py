@@ -23,7 +23,7 @@ from racecoach.services.common.channels import BY_FIELD, CHANNELS, REQUIRED
 from racecoach.services.common.errors import InvalidInputError, ServiceError, UnauthenticatedError
 from racecoach.services.common.limits import check_message, check_text
 from racecoach.services.common.metrics import STORAGE_COMMIT_SECONDS
-from racecoach.services.storage import batch_runs, database, group_commit, writes
+from racecoach.services.storage import batch_runs, database, group_commit, wire_batches, writes
 from racecoach.services.storage.binary_copy import BatchRows, encode_batches, encode_joined
 from racecoach.services.storage.identity import User
 from racecoach.storage.v1 import storage_pb2
@@ -66,22 +66,32 @@ class BatchRun:
 
 _CHANNEL_BYTES = operator.attrgetter(*(channel.field for channel in CHANNELS))  # every channel of a batch, in one call
 _SIZES = np.array([channel.dtype.itemsize for channel in CHANNELS], dtype=np.int64)
-_REQUIRED_AT = [next(i for i, c in enumerate(CHANNELS) if c.field == name) for name in REQUIRED]
 
 
 def _decode_joined(requests: list, *, max_samples: int) -> tuple[list[BatchRows], dict[str, np.ndarray]] | None:
-    """Every channel of the run joined end to end (one ``frombuffer`` per channel, not per batch),
-    with each batch's arrays as views into it; None when the batches do not all fit one layout."""
+    """Every channel of the run joined end to end (one array per channel, not per batch), with each batch's
+    arrays as views into it; None when the batches do not all fit one layout. Batches of one wire layout
+    are read from their bytes at once (wire_batches.py), others field by field."""
     views = [request.batch for request in requests]
-    counts = np.fromiter(map(_SAMPLE_COUNT, views), dtype=np.int64, count=len(views))
-    if not (int(counts.min()) > 0 and int(counts.max()) <= max_samples):
+    read = wire_batches.read_run(views) or _read_fields(views)
+    if read is None:
         return None
+    seqs, counts, joined = read
+    if not (int(counts.min()) > 0 and int(counts.max()) <= max_samples) or any(name not in joined for name in REQUIRED):
+        return None
+    ends = np.cumsum(counts).tolist()
+    batches = [BatchRows(seq=seq, arrays=Slices(joined, stop - count, stop), sample_count=count)
+               for seq, count, stop in zip(seqs, counts.tolist(), ends)]
+    return batches, joined
+
+
+def _read_fields(views: list) -> tuple[list[int], np.ndarray, dict[str, np.ndarray]] | None:
+    """:func:`wire_batches.read_run` by reading each batch's fields (every channel of a batch in one call)."""
+    counts = np.fromiter(map(_SAMPLE_COUNT, views), dtype=np.int64, count=len(views))
     columns = list(zip(*map(_CHANNEL_BYTES, views)))  # per channel, its bytes in every batch
     lengths = np.fromiter(map(len, itertools.chain.from_iterable(columns)), dtype=np.int64,
                           count=len(columns) * len(views)).reshape(len(columns), len(views))
     present = lengths[:, 0] > 0
-    if not present[_REQUIRED_AT].all():
-        return None
     expected = np.where(present[:, None], _SIZES[:, None] * counts[None, :], 0)
     if not np.array_equal(lengths, expected):  # a channel missing from some batches only, or of the wrong length
         return None
@@ -89,10 +99,7 @@ def _decode_joined(requests: list, *, max_samples: int) -> tuple[list[BatchRows]
     for channel, parts, here in zip(CHANNELS, columns, present.tolist()):
         if here:
             joined[channel.field] = np.frombuffer(b"".join(parts), dtype=channel.dtype)
-    ends = np.cumsum(counts).tolist()
-    batches = [BatchRows(seq=seq, arrays=Slices(joined, stop - count, stop), sample_count=count)
-               for seq, count, stop in zip(map(_SEQ, views), counts.tolist(), ends)]
-    return batches, joined
+    return list(map(_SEQ, views)), counts, joined
 
 
 _SAMPLE_COUNT = operator.attrgetter("sample_count")
