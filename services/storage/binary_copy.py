@@ -111,15 +111,21 @@ def payload(encoded: Sequence[np.ndarray], *, session_pk: int) -> bytes:
     return b"".join(chunks)
 
 
-def payload_of_runs(runs: Sequence[tuple[Sequence[np.ndarray], int]]) -> bytes:
-    """One binary COPY payload holding several sessions' pre-encoded rows: ``(encoded, session_pk)`` each."""
-    chunks = [HEADER]
+def payload_of_runs(runs: Sequence[tuple[Sequence[np.ndarray], int]]) -> memoryview:
+    """One binary COPY payload holding several sessions' pre-encoded rows, ``(encoded, session_pk)`` each, copied
+    once into one buffer and stamped there (asyncpg sends a memoryview as it is, with no task or thread of its own)."""
+    size = len(HEADER) + sum(rows.nbytes for encoded, _ in runs for rows in encoded) + len(TRAILER)
+    out = np.empty(size, dtype=np.uint8)
+    out[: len(HEADER)] = np.frombuffer(HEADER, dtype=np.uint8)
+    at = len(HEADER)
     for encoded, session_pk in runs:
         for rows in encoded:
-            rows["session_pk"] = session_pk
-            chunks.append(rows.tobytes())
-    chunks.append(TRAILER)
-    return b"".join(chunks)
+            part = out[at : at + rows.nbytes]
+            part[:] = rows.view(np.uint8).reshape(-1)  # a plain copy of the bytes
+            part.view(rows.dtype)["session_pk"] = session_pk
+            at += rows.nbytes
+    out[at:] = np.frombuffer(TRAILER, dtype=np.uint8)
+    return memoryview(out)
 
 
 def encode_rows(*, session_pk: int, batches: Sequence[BatchRows]) -> bytes:

@@ -116,15 +116,11 @@ async def store_planned(conn: asyncpg.Connection, *, runs: list, plans: list[Pla
         np.concatenate([p.first_times for p in plans]).tolist(),
     )
     payload = payload_of_runs([(run.encoded, plan.session_pk) for run, plan in zip(runs, plans)])
-    await conn.copy_to_table("telemetry_samples", source=_once(payload), columns=list(COLUMNS), format="binary")
+    await conn.copy_to_table("telemetry_samples", source=payload, columns=list(COLUMNS), format="binary")
     await conn.execute(
         UPDATE_SESSIONS, [p.session_pk for p in plans], [p.committed for p in plans],
         [int(p.counts.sum()) for p in plans], [p.top_tick for p in plans],
     )
-
-
-async def _once(payload: bytes):
-    yield payload
 
 
 async def store_round(conn: asyncpg.Connection, *, taken: list, store_alone) -> tuple[list, list[Planned]]:
