@@ -128,6 +128,7 @@ class KindStats:
     cost_errors_s: list[float] = field(default_factory=list)
     missed: list[dict[str, Any]] = field(default_factory=list)
     wrong: list[dict[str, Any]] = field(default_factory=list)
+    borne: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def recall(self) -> float | None:
@@ -205,6 +206,8 @@ def detection(*, laps: Sequence[LapView], references: Mapping[str, LapView] | No
                 stats[kind].correct += 1
             elif truth_supports(view=view, remark=remark, reference=reference):
                 stats[kind].supported += 1
+                stats[kind].borne.append({"lap": view.label, "remark": _describe_remark(view, remark),
+                                          "truth": _support_evidence(view=view, remark=remark, reference=reference)})
             else:
                 stats[kind].wrong.append({"lap": view.label, "remark": _describe_remark(view, remark)})
     return stats
@@ -336,6 +339,19 @@ def truth_supports(*, view: LapView, remark: coaching_pb2.Feedback, reference: L
     if remark.type == FT.Value("FEEDBACK_TYPE_LOW_APEX_SPEED"):
         return (mine["apex_speed_mps"] - ref["apex_speed_mps"]) * 3.6 <= -SUPPORT_APEX_KPH
     return False
+
+
+def _support_evidence(*, view: LapView, remark: coaching_pb2.Feedback, reference: LapView | None) -> str:
+    """What the truth's passes say of the remark's corner against the reference (for the remarks it bears out)."""
+    corner = view.corner_of(remark)
+    mine, ref = _pass(view, corner), _pass(reference, corner)
+    length = view.length_m
+    said = [f"{name} {d:+.1f} m" for name, d in _brake_diffs(mine, ref, length).items()]
+    throttle = _diff(mine, ref, "throttle_point_m", length)
+    if throttle is not None:
+        said.append(f"throttle point {throttle:+.1f} m")
+    said.append(f"apex {(mine['apex_speed_mps'] - ref['apex_speed_mps']) * 3.6:+.1f} km/h")
+    return ", ".join(said)
 
 
 def harmful_remarks(*, laps: Sequence[LapView], references: Mapping[str, LapView]) -> list[dict[str, Any]]:

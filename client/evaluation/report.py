@@ -56,7 +56,7 @@ def summarize(*, views: Sequence[LapView], sessions: int) -> dict[str, Any]:
                    "correct": s.correct, "precision": _ratio(s.precision),
                    "supported": s.supported, "precision_supported": _ratio(s.precision_supported),
                    "time_cost_mae_s": round(float(np.mean(s.cost_errors_s)), 4) if s.cost_errors_s else None,
-                   "missed": s.missed, "wrong": s.wrong}
+                   "missed": s.missed, "wrong": s.wrong, "borne": s.borne}
             for kind, s in kinds.items()
         },
         "recall": _ratio(sum(k.found for k in kinds.values()) / instances if instances else None),

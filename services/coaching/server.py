@@ -9,6 +9,7 @@ import grpc
 
 from racecoach.coaching.v1 import coaching_pb2
 from racecoach.common.dial import dial
+from racecoach.services.coaching.model.cause_runtime import CauseModel, load_cause_model
 from racecoach.services.coaching.model.runtime import ScoringModel, load_model
 from racecoach.services.coaching.servicer import CoachingServicer
 from racecoach.services.common.auth import Gate, TokenCache, whoami_resolver
@@ -38,13 +39,14 @@ class CoachingServer:
 
 
 async def serve(*, settings: Settings, port: int | None = None, model: ScoringModel | None = None,
-                storage_addr: str | None = None) -> CoachingServer:
+                causes: CauseModel | None = None, storage_addr: str | None = None) -> CoachingServer:
     """Start ``CoachingService`` on ``settings.host`` and ``port`` (default ``settings.ports.coaching``; 0 picks one).
 
     Callers are authenticated through storage at ``storage_addr`` (default: settings). The scoring
-    model is loaded before the port opens, so a broken model fails start-up.
+    and cause models are loaded before the port opens, so a broken model fails start-up.
     """
-    servicer = CoachingServicer(model=model if model is not None else load_model())
+    servicer = CoachingServicer(model=model if model is not None else load_model(),
+                                causes=causes if causes is not None else load_cause_model())
     channel = dial(storage_addr or settings.address("storage"), max_message_bytes=settings.max_message_bytes, tls=settings.tls)
     resolve = whoami_resolver(storage_pb2_grpc.StorageServiceStub(channel), service_token=settings.service_token,
                               timeout_s=settings.rpc_timeout_s)

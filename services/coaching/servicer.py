@@ -8,6 +8,7 @@ import grpc
 import numpy as np
 from racecoach.coaching.v1 import coaching_pb2, coaching_pb2_grpc
 from racecoach.services.coaching.live import CHANNELS, LiveCoach, LiveInputError
+from racecoach.services.coaching.model.cause_runtime import CauseModel, load_cause_model
 from racecoach.services.coaching.model.runtime import ScoringModel, load_model
 from racecoach.services.coaching.scoring import score_lap
 from racecoach.services.common.batch import BatchValidationError, arrays_from_typed, check_lengths
@@ -34,8 +35,10 @@ def batch_arrays(batch: telemetry_pb2.TelemetryBatch) -> dict[str, np.ndarray]:
 class CoachingServicer(coaching_pb2_grpc.CoachingServiceServicer):
     """Scores laps and streams live cues."""
 
-    def __init__(self, *, model: ScoringModel | None = None, lead_time_s: float = 2.5) -> None:
+    def __init__(self, *, model: ScoringModel | None = None, causes: CauseModel | None = None,
+                 lead_time_s: float = 2.5) -> None:
         self.model = model if model is not None else load_model()
+        self.causes = causes if causes is not None else load_cause_model()
         self.lead_time_s = lead_time_s
 
     async def ScoreLap(
@@ -51,7 +54,7 @@ class CoachingServicer(coaching_pb2_grpc.CoachingServiceServicer):
             )
             report = score_lap(
                 lap=request.lap, reference=reference, corner_deltas=request.corner_deltas, model=self.model,
-                phase_deltas=request.phase_deltas,
+                phase_deltas=request.phase_deltas, causes=self.causes,
             )
             call_log.info(
                 "lap scored",

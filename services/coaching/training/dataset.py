@@ -17,13 +17,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import structlog
-from racecoach.analysis.v1 import analysis_pb2
 from racecoach.client.evaluation.judge import is_judged, lap_views
 from racecoach.client.evaluation.matching import (
     KIND_TYPES,
     analysis_corner_for,
     feedback_kind,
-    lap_distance,
     mistake_cost_s,
     problem_remarks,
     straight_owner,
@@ -34,25 +32,16 @@ from racecoach.client.source import canonical_arrays
 from racecoach.services.analysis.catalogue import CornerCatalogue
 from racecoach.services.analysis.stream import StreamAnalyzer
 from racecoach.services.coaching import rules
+from racecoach.services.coaching.corner_features import corner_rows
 from racecoach.services.coaching.features import lap_features
+from racecoach.services.coaching.model import cause_spec
 from racecoach.coaching.v1 import coaching_pb2
 from racecoach.telemetry.v1 import telemetry_pb2
 
-PH = analysis_pb2.CornerPhase
 CAUSES: tuple[str, ...] = tuple(KIND_TYPES)
 CARS: tuple[str, ...] = ("gt3", "gt4")
 BATCH = 6  # samples per fed batch, as the ingest stream sends them
-PHASES = (("approach", PH.CORNER_PHASE_APPROACH), ("braking", PH.CORNER_PHASE_BRAKING),
-          ("entry", PH.CORNER_PHASE_ENTRY), ("apex", PH.CORNER_PHASE_APEX), ("exit", PH.CORNER_PHASE_EXIT),
-          ("straight", PH.CORNER_PHASE_STRAIGHT))
-KMH = 3.6
-CORNER_FEATURES: tuple[str, ...] = (
-    "d_brake_onset_m", "d_final_brake_onset_m", "d_peak_brake", "d_entry_speed_kmh", "d_min_speed_kmh",
-    "d_exit_speed_kmh", "d_full_throttle_m", "d_approach_coasting_m", "d_coasting_m", "d_lift_m",
-    "braked", "ref_braked", "corner_loss_s",
-    *(f"loss_{name}_s" for name, _ in PHASES),
-    "max_lat_g", "ref_entry_speed_kmh", "ref_min_speed_kmh",
-)
+CORNER_FEATURES: tuple[str, ...] = cause_spec.FEATURE_NAMES
 
 
 @dataclass
@@ -79,25 +68,6 @@ class Rows:
             "lap_x": np.asarray(self.lap_x, dtype=np.float32), "lap_reach_s": np.asarray(self.lap_reach_s),
             "lap_rules_reach_s": np.asarray(self.lap_rules_reach_s), "lap_track": np.asarray(self.lap_track),
         }
-
-
-def corner_features(*, corner: analysis_pb2.Corner, ref: analysis_pb2.Corner, phases: dict[int, float],
-                    corner_loss_s: float, length_m: float) -> list[float]:
-    """The corner's measures against the reference corner's (metres along the lap, km/h, s), in
-    :data:`CORNER_FEATURES` order; a distance either lap lacks (0: not measured) is 0."""
-    def dist(a: float, b: float) -> float:
-        return lap_distance(a, b, length_m=length_m) if a and b else 0.0
-
-    return [
-        dist(corner.brake_onset_m, ref.brake_onset_m), dist(corner.final_brake_onset_m, ref.final_brake_onset_m),
-        corner.peak_brake - ref.peak_brake, (corner.entry_speed_mps - ref.entry_speed_mps) * KMH,
-        (corner.apex_speed_mps - ref.apex_speed_mps) * KMH, (corner.exit_speed_mps - ref.exit_speed_mps) * KMH,
-        dist(corner.full_throttle_m, ref.full_throttle_m), corner.approach_coasting_m - ref.approach_coasting_m,
-        corner.coasting_m - ref.coasting_m, corner.lift_m - ref.lift_m,
-        float(corner.braked), float(ref.braked), corner_loss_s,
-        *(phases.get(phase, 0.0) for _, phase in PHASES),
-        ref.max_lat_g, ref.entry_speed_mps * KMH, ref.apex_speed_mps * KMH,
-    ]
 
 
 def _truth_by_corner(view, *, length_m: float) -> dict[int, tuple[set[str], float]]:
@@ -132,19 +102,13 @@ def add_view(*, rows: Rows, view, event, track: str) -> None:
     """The corner rows and the lap row of one judged lap (``event``: the analyzer's lap event)."""
     length_m = view.length_m
     reference = event.reference
-    ref_corners = {c.number: c for c in reference.corners}
-    booked: dict[int, dict[int, float]] = {}
-    for delta in event.comparison.phase_deltas:
-        booked.setdefault(delta.corner_number, {}).setdefault(delta.phase, 0.0)
-        booked[delta.corner_number][delta.phase] += delta.time_loss_s
-    corner_loss = {d.corner_number: d.time_loss_s for d in event.comparison.corner_deltas}
+    features = corner_rows(lap=view.analysis, reference=reference, corner_deltas=event.comparison.corner_deltas,
+                           phase_deltas=event.comparison.phase_deltas, length_m=length_m)
     truth, said = _truth_by_corner(view, length_m=length_m), _rules_by_corner(view.report)
     for corner in view.analysis.corners:
-        ref = ref_corners.get(corner.number)
-        if ref is None:
+        if corner.number not in features:
             continue
-        rows.corner_x.append(corner_features(corner=corner, ref=ref, phases=booked.get(corner.number, {}),
-                                             corner_loss_s=corner_loss.get(corner.number, 0.0), length_m=length_m))
+        rows.corner_x.append(features[corner.number].tolist())
         kinds, cost = truth.get(corner.number, (set(), 0.0))
         rules_kinds, rules_cost = said.get(corner.number, (set(), 0.0))
         rows.corner_y.append([int(c in kinds) for c in CAUSES])

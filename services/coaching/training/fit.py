@@ -4,9 +4,11 @@ export the lap model to ONNX and write its model card.
 * **Lap model** (served): a gradient-boosted regressor (absolute error, shallow trees) of the correction to the rules' time within
   reach; the exported graph adds the rules' figure (its input ``rules_within_reach_s``) back, so its
   output is the time within reach (s) itself, from which :func:`.spec.score_from_reach` defines the score.
-* **Cause models** (judged, served only where they win): one gradient-boosted classifier per cause
-  over the corner rows, and a regressor of the corner's true cost; compared with what the rules
-  said at the same corners of the same held-out laps.
+* **Cause models** (served where they win): one gradient-boosted classifier per cause over the corner
+  rows, exported together as one ONNX graph (:mod:`.model.cause_spec`: a probability per cause). The
+  service lets the model confirm the rules' remarks of a cause (:mod:`racecoach.services.coaching.confirm`)
+  where the rules and the model together beat the rules alone by F1 on the held-out circuits, the
+  decision the card records. A regressor of the corner's true cost is judged, not served.
 
 Everything is deterministic for a seed: the simulator and the scenarios are seeded, and the
 boosting uses neither subsampling nor early stopping.
@@ -27,10 +29,11 @@ import onnxruntime
 import sklearn
 import skl2onnx
 from onnx import TensorProto, helper
-from racecoach.services.coaching.model import spec
+from onnx import compose
+from racecoach.services.coaching.model import cause_spec, spec
 from racecoach.services.coaching.training.dataset import CAUSES, CORNER_FEATURES, Rows, build_rows
 from skl2onnx.common.data_types import FloatTensorType
-from sklearn.ensemble import GradientBoostingRegressor, HistGradientBoostingClassifier
+from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
 
 RULES_REACH = spec.FEATURE_NAMES.index("rules_within_reach_s")
 OPSET = 17
@@ -50,13 +53,12 @@ class Settings:
     learning_rate: float = 0.05
     max_depth: int = 3
     min_samples_leaf: int = 20
-    l2_regularization: float = 1.0
 
 
 @dataclass
 class Fitted:
     lap: GradientBoostingRegressor
-    causes: dict[str, HistGradientBoostingClassifier | None]
+    causes: dict[str, GradientBoostingClassifier | None]
     corner_cost: GradientBoostingRegressor
     metrics: dict = field(default_factory=dict)
 
@@ -69,11 +71,11 @@ def _regressor(settings: Settings) -> GradientBoostingRegressor:
         random_state=settings.seed)
 
 
-def _classifier(settings: Settings) -> HistGradientBoostingClassifier:
-    return HistGradientBoostingClassifier(
-        max_iter=settings.max_iter, learning_rate=settings.learning_rate, max_depth=settings.max_depth,
-        min_samples_leaf=settings.min_samples_leaf, l2_regularization=settings.l2_regularization,
-        early_stopping=False, random_state=settings.seed)
+def _classifier(settings: Settings) -> GradientBoostingClassifier:
+    # classic boosting, as the regressors: skl2onnx converts it exactly; no subsampling, so no randomness
+    return GradientBoostingClassifier(
+        n_estimators=settings.max_iter, learning_rate=settings.learning_rate, max_depth=settings.max_depth,
+        min_samples_leaf=settings.min_samples_leaf, subsample=1.0, random_state=settings.seed)
 
 
 def prf(*, truth: np.ndarray, said: np.ndarray) -> dict[str, float | int | None]:
@@ -96,17 +98,23 @@ def fit_models(*, data: dict[str, np.ndarray], settings: Settings) -> Fitted:
     predicted = np.maximum(rules + lap.predict(x), 0.0)
 
     cx, cy = data["corner_x"], data["corner_y"].astype(bool)
-    causes: dict[str, HistGradientBoostingClassifier | None] = {}
+    causes: dict[str, GradientBoostingClassifier | None] = {}
     cause_metrics = {}
     for i, cause in enumerate(CAUSES):
         labels = cy[corner_train, i]
         model = _classifier(settings).fit(cx[corner_train], labels) if 0 < labels.sum() < len(labels) else None
         causes[cause] = model
-        said = model.predict(cx[corner_test]).astype(bool) if model is not None else np.zeros(corner_test.sum(), bool)
-        model_m = prf(truth=cy[corner_test, i], said=said)
-        rules_m = prf(truth=cy[corner_test, i], said=data["corner_rules_y"][corner_test, i].astype(bool))
-        cause_metrics[cause] = {"model": model_m, "rules": rules_m,
-                                "decision": "model" if model_m["f1"] > rules_m["f1"] else "rules"}
+        found = (model.predict_proba(cx[corner_test])[:, 1] >= cause_spec.CONFIRM_PROBABILITY) if model is not None \
+            else np.zeros(corner_test.sum(), bool)
+        rules_said = data["corner_rules_y"][corner_test, i].astype(bool)
+        model_m = prf(truth=cy[corner_test, i], said=found)
+        rules_m = prf(truth=cy[corner_test, i], said=rules_said)
+        # what the service does when it serves the cause: the rules' remark stays when the model finds the cause or
+        # the rules' time at the corner is a big loss (cause_spec.KEEP_FROM_S)
+        kept = found | (data["corner_rules_cost_s"][corner_test] >= cause_spec.KEEP_FROM_S)
+        confirmed_m = prf(truth=cy[corner_test, i], said=rules_said & kept)
+        cause_metrics[cause] = {"model": model_m, "rules": rules_m, "rules_confirmed": confirmed_m,
+                                "decision": "model" if model is not None and confirmed_m["f1"] > rules_m["f1"] else "rules"}
     # the corner's cost: a correction to the rules' time at the corner, on corners where the truth or the rules put one
     has_cost = (data["corner_cost_s"] > 0) | (data["corner_rules_cost_s"] > 0)
     rules_cost = data["corner_rules_cost_s"]
@@ -130,9 +138,10 @@ def fit_models(*, data: dict[str, np.ndarray], settings: Settings) -> Fitted:
     metrics["decisions"] = {
         "score": "model (time within reach)",
         "time_within_reach": "model" if reach_m["model"] is not None and reach_m["model"] < reach_m["rules"] else "rules",
-        "causes_served": "rules",
-        "causes_note": "causes.*.decision names the better of the two on the held-out tracks by F1; the service "
-                       "names causes with the rules for every cause (the cause models are not exported yet)",
+        "causes_served": [c for c, m in cause_metrics.items() if m["decision"] == "model"],
+        "causes_note": "the rules name every remark; for the causes in causes_served the cause model confirms each "
+                       "remark (probability >= " f"{cause_spec.CONFIRM_PROBABILITY}" ", or it costs >= " f"{cause_spec.KEEP_FROM_S}" " s) or it is dropped: those where "
+                       "rules_confirmed beats rules by F1 on the held-out tracks (causes.*.decision)",
         "time_cost_served": "rules (each remark's time is its phases' loss)",
     }
     return Fitted(lap=lap, causes=causes, corner_cost=corner_cost, metrics=metrics)
@@ -168,6 +177,48 @@ def lap_onnx(*, model: GradientBoostingRegressor) -> onnx.ModelProto:
     return raw
 
 
+def causes_onnx(*, fitted: Fitted) -> onnx.ModelProto:
+    """The cause classifiers as one ONNX graph: corner_features[N, F] → cause_probability[N, C], one column per
+    cause that has a classifier (in :data:`CAUSES` order); the metadata names the columns and the served causes."""
+    n = len(cause_spec.FEATURE_NAMES)
+    names = [c for c in CAUSES if fitted.causes.get(c) is not None]
+    if not names:
+        raise ValueError("no cause has a classifier: the training rows hold no mistake of any kind")
+    graph = helper.make_graph([], cause_spec.MODEL_NAME,
+                              [helper.make_tensor_value_info(cause_spec.INPUT_NAME, TensorProto.FLOAT, [None, n])],
+                              [helper.make_tensor_value_info(cause_spec.OUTPUT_NAME, TensorProto.FLOAT, [None, len(names)])])
+    columns = []
+    for cause in names:
+        model = fitted.causes[cause]
+        raw = skl2onnx.convert_sklearn(model, initial_types=[(cause_spec.INPUT_NAME, FloatTensorType([None, n]))],
+                                       options={id(model): {"zipmap": False}},
+                                       target_opset={"": OPSET, "ai.onnx.ml": 3})
+        raw = compose.add_prefix(raw, prefix=f"{cause}_", rename_inputs=False)
+        probabilities = next(o.name for o in raw.graph.output if o.name.endswith("probabilities"))
+        graph.node.extend(raw.graph.node)
+        graph.initializer.extend(raw.graph.initializer)
+        graph.initializer.append(helper.make_tensor(f"{cause}_column", TensorProto.INT64, [1], [1]))
+        graph.node.append(helper.make_node("Gather", [probabilities, f"{cause}_column"], [f"{cause}_p"], axis=1,
+                                           name=f"{cause}_p"))
+        columns.append(f"{cause}_p")
+    graph.node.append(helper.make_node("Concat", columns, [cause_spec.OUTPUT_NAME], axis=1, name="by_cause"))
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid("ai.onnx.ml", 3)])
+    model.producer_name, model.producer_version = "racecoach.services.coaching.training", cause_spec.MODEL_VERSION
+    model.doc_string = "Racing Coach cause model: probability of each cause at a corner; see racecoach.services.coaching.model.cause_spec."
+    served = [c for c in names if fitted.metrics["causes"][c]["decision"] == "model"]
+    helper.set_model_props(model, {"model_version": cause_spec.MODEL_VERSION,
+                                   "feature_names": ",".join(cause_spec.FEATURE_NAMES),
+                                   cause_spec.CAUSES_KEY: ",".join(names), cause_spec.SERVED_KEY: ",".join(served)})
+    onnx.checker.check_model(model)
+    return model
+
+
+def sklearn_cause_probabilities(*, fitted: Fitted, x: np.ndarray) -> np.ndarray:
+    """What the exported cause graph computes, in scikit-learn: each classifier's probability of its cause."""
+    x = np.asarray(x, dtype=np.float32)
+    return np.column_stack([m.predict_proba(x)[:, 1] for c in CAUSES if (m := fitted.causes.get(c)) is not None])
+
+
 def sklearn_reach(*, model: GradientBoostingRegressor, x: np.ndarray) -> np.ndarray:
     """What the exported graph computes, in scikit-learn: the rules' figure plus the correction, never negative."""
     x = np.asarray(x, dtype=np.float32)
@@ -179,10 +230,15 @@ def versions() -> dict[str, str]:
             "skl2onnx": skl2onnx.__version__, "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__}
 
 
-def card(*, settings: Settings, data: dict[str, np.ndarray], fitted: Fitted, model_bytes: bytes) -> dict:
+def card(*, settings: Settings, data: dict[str, np.ndarray], fitted: Fitted, model_bytes: bytes,
+         cause_bytes: bytes) -> dict:
     return {
         "model_version": spec.MODEL_VERSION, "model_file": spec.MODEL_FILE,
         "sha256": hashlib.sha256(model_bytes).hexdigest(),
+        "cause_model": {"model_version": cause_spec.MODEL_VERSION, "model_file": cause_spec.MODEL_FILE,
+                        "sha256": hashlib.sha256(cause_bytes).hexdigest(),
+                        "served_causes": fitted.metrics["decisions"]["causes_served"],
+                        "confirm_probability": cause_spec.CONFIRM_PROBABILITY, "keep_from_s": cause_spec.KEEP_FROM_S},
         "command": f"racing-coach train --seed {settings.seed}",
         "settings": asdict(settings),
         "data": {"source": "the project's simulator (client/simulator) with driver variability and the eval's "
@@ -200,18 +256,20 @@ def card(*, settings: Settings, data: dict[str, np.ndarray], fitted: Fitted, mod
 
 
 def train(*, settings: Settings, out_dir: Path, rows: Rows | None = None) -> dict:
-    """Build the rows (unless given), fit, export and write ``spec.MODEL_FILE`` and ``spec.CARD_FILE`` under
-    ``out_dir``; returns the card."""
+    """Build the rows (unless given), fit, export and write ``spec.MODEL_FILE``, ``cause_spec.MODEL_FILE`` and
+    ``spec.CARD_FILE`` under ``out_dir``; returns the card."""
     rows = rows if rows is not None else build_rows(
         tracks=[*settings.train_tracks, *settings.test_tracks], cars=settings.cars, seeds=settings.seeds,
         laps=settings.laps)
     data = rows.arrays()
     fitted = fit_models(data=data, settings=settings)
     model_bytes = lap_onnx(model=fitted.lap).SerializeToString(deterministic=True)
+    cause_bytes = causes_onnx(fitted=fitted).SerializeToString(deterministic=True)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / spec.MODEL_FILE).write_bytes(model_bytes)
-    result = card(settings=settings, data=data, fitted=fitted, model_bytes=model_bytes)
+    (out_dir / cause_spec.MODEL_FILE).write_bytes(cause_bytes)
+    result = card(settings=settings, data=data, fitted=fitted, model_bytes=model_bytes, cause_bytes=cause_bytes)
     (out_dir / spec.CARD_FILE).write_text(json.dumps(result, indent=2, sort_keys=False) + "\n")
     return result
 

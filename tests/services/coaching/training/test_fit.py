@@ -11,14 +11,17 @@ import pytest
 pytest.importorskip("sklearn")
 pytest.importorskip("skl2onnx")
 
-from racecoach.services.coaching.model import spec  # noqa: E402
+from racecoach.services.coaching.model import cause_spec, spec  # noqa: E402
+from racecoach.services.coaching.model.cause_runtime import open_cause_model  # noqa: E402
 from racecoach.services.coaching.model.runtime import DEFAULT_MODEL_PATH, open_model  # noqa: E402
 from racecoach.services.coaching.training.dataset import CAUSES, build_rows  # noqa: E402
 from racecoach.services.coaching.training.fit import (  # noqa: E402
     Settings,
+    causes_onnx,
     fit_models,
     lap_onnx,
     settings_from,
+    sklearn_cause_probabilities,
     sklearn_reach,
     train,
 )
@@ -44,10 +47,32 @@ def test_onnxruntime_gives_what_scikit_learn_gives(rows, tmp_path):
     np.testing.assert_allclose(model.predict(probe), sklearn_reach(model=fitted.lap, x=probe), atol=1e-4)
 
 
+def test_the_cause_graph_gives_what_each_classifier_gives(rows, tmp_path):
+    data = rows.arrays()
+    fitted = fit_models(data=data, settings=TINY)
+    path = tmp_path / cause_spec.MODEL_FILE
+    path.write_bytes(causes_onnx(fitted=fitted).SerializeToString(deterministic=True))
+    model = open_cause_model(path=path)
+    assert model.version == cause_spec.MODEL_VERSION
+    assert model.causes == tuple(c for c in CAUSES if fitted.causes[c] is not None) and model.causes
+    served = {c for c, m in fitted.metrics["causes"].items() if m["decision"] == "model"}
+    assert model.served == served == set(fitted.metrics["decisions"]["causes_served"])
+    rng = np.random.default_rng(1)
+    probe = np.vstack([data["corner_x"], data["corner_x"] * rng.uniform(0.5, 1.5, data["corner_x"].shape)]).astype(np.float32)
+    got = model.probabilities(probe)
+    np.testing.assert_allclose(got, sklearn_cause_probabilities(fitted=fitted, x=probe), atol=1e-4)
+    assert got.shape == (len(probe), len(model.causes)) and np.all((got >= 0) & (got <= 1))
+    for cause, row in fitted.metrics["causes"].items():  # served only where confirming beats the rules alone
+        if row["decision"] == "model":
+            assert row["rules_confirmed"]["f1"] > row["rules"]["f1"]
+
+
 def test_training_is_deterministic_and_writes_model_and_card(rows, tmp_path):
     first = train(settings=TINY, out_dir=tmp_path / "a", rows=rows)
     second = train(settings=TINY, out_dir=tmp_path / "b", rows=rows)
     assert (tmp_path / "a" / spec.MODEL_FILE).read_bytes() == (tmp_path / "b" / spec.MODEL_FILE).read_bytes()
+    assert (tmp_path / "a" / cause_spec.MODEL_FILE).read_bytes() == (tmp_path / "b" / cause_spec.MODEL_FILE).read_bytes()
+    assert first["cause_model"]["sha256"] == second["cause_model"]["sha256"]
     assert first["metrics"] == second["metrics"] and first["sha256"] == second["sha256"]
     written = json.loads((tmp_path / "a" / spec.CARD_FILE).read_text())
     assert written["settings"]["test_tracks"] == ["Norisring"] and written["metrics"]["held_out_laps"] > 0
