@@ -132,9 +132,12 @@ def _read_part(datas: list[bytes]) -> tuple[list[int], np.ndarray, dict[str, np.
     seq_at = layout.varints.get(SEQ)
     seqs = _column(rows, *seq_at).tolist() if seq_at is not None else [0] * len(datas)
     counts = _column(rows, *layout.varints[SAMPLE_COUNT])
+    count = int(counts[0])
+    if not bool((counts == count).all()):
+        return None
     joined: dict[str, np.ndarray] = {}
     for channel, start, size in layout.channels:
-        if size % channel.dtype.itemsize or not bool(np.all(counts * channel.dtype.itemsize == size)):
+        if size != count * channel.dtype.itemsize:
             return None
         joined[channel.field] = rows[:, start : start + size].copy().view(channel.dtype).reshape(-1)
     return seqs, counts, joined

@@ -32,6 +32,7 @@ QUEUE_DEPTH = 1024  # batches (and other requests) read ahead of the database; t
 GROUP_MAX = 1024  # requests committed together at most (100 ms batches: 6,144 samples)
 GROUP_MAX_SAMPLES = 16_384  # samples committed together at most (bigger COPYs gain nothing; smaller ones overlap better)
 PREPARE_CHUNK = 32  # requests checked and encoded together while a commit runs
+WIRE_READ_MIN = 48  # batches in a run from which reading their wire bytes at once pays (a fixed ~50-100 us a run)
 Recheck = Callable[[], Awaitable[object]]
 
 
@@ -73,7 +74,7 @@ def _decode_joined(requests: list, *, max_samples: int) -> tuple[list[BatchRows]
     arrays as views into it; None when the batches do not all fit one layout. Batches of one wire layout
     are read from their bytes at once (wire_batches.py), others field by field."""
     views = [request.batch for request in requests]
-    read = wire_batches.read_run(views) or _read_fields(views)
+    read = (len(views) >= WIRE_READ_MIN and wire_batches.read_run(views)) or _read_fields(views)
     if read is None:
         return None
     seqs, counts, joined = read

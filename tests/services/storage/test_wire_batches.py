@@ -74,18 +74,22 @@ def test_an_unknown_or_repeated_field_is_declined():
     assert repeated.seq == 2  # (protobuf takes the last; field by field the stream reads it so)
 
 
-def test_a_wire_read_run_encodes_and_validates_as_before():
+def test_a_wire_read_run_encodes_and_validates_as_before(monkeypatch):
+    read = []
+    monkeypatch.setattr(wire_batches, "read_run", lambda views, real=wire_batches.read_run: read.append(len(views)) or real(views))
     requests = [storage_pb2.WriteRequestRawView.FromString(storage_pb2.WriteRequest(request_id=seq, batch=batch)
                 .SerializeToString()) for seq, batch in enumerate(
                     (make_batch(session_id="wire-session", seq=seq, arrays=make_arrays(start_index=(seq - 1) * 6, count=6))
-                     for seq in range(1, 11)), start=1)]
+                     for seq in range(1, write_stream.WIRE_READ_MIN + 1)), start=1)]
     run = write_stream.prepare_run(requests, max_samples=600)
-    assert run.bad == {} and [rows.seq for _, rows in run.good] == list(range(1, 11))
-    assert np.array_equal(run.times[0], np.concatenate([make_arrays(start_index=0, count=60)["session_time_s"]]))
+    count = write_stream.WIRE_READ_MIN
+    assert read == [count]  # long enough a run to be read from its wire bytes
+    assert run.bad == {} and [rows.seq for _, rows in run.good] == list(range(1, count + 1))
+    assert np.array_equal(run.times[0], make_arrays(start_index=0, count=6 * count)["session_time_s"])
     spoiled = [storage_pb2.WriteRequestRawView.FromString(r.SerializeToString()) for r in requests]
     nan = make_arrays(start_index=24, count=6)
     nan["speed_mps"][2] = np.nan
     spoiled[4] = storage_pb2.WriteRequestRawView.FromString(storage_pb2.WriteRequest(
         request_id=5, batch=make_batch(session_id="wire-session", seq=5, arrays=nan)).SerializeToString())
     run = write_stream.prepare_run(spoiled, max_samples=600)
-    assert list(run.bad) == [4] and len(run.good) == 9  # the wire read is checked like any other
+    assert list(run.bad) == [4] and len(run.good) == count - 1  # the wire read is checked like any other
