@@ -58,8 +58,61 @@ def confirmed_feedback(
     for remark in feedback:
         cause = CAUSE_TYPES.get(remark.type)
         row = by_corner.get(remark.corner_number) if cause in model.served else None
-        if (row is not None and row[model.causes.index(cause)] < cause_spec.CONFIRM_PROBABILITY
-                and remark.time_loss_s < cause_spec.KEEP_FROM_S):
+        if row is None:
+            kept.append(remark)
             continue
-        kept.append(remark)
+        probability = float(row[model.causes.index(cause)])
+        if probability < cause_spec.CONFIRM_PROBABILITY and remark.time_loss_s < cause_spec.KEEP_FROM_S:
+            continue
+        said = coaching_pb2.Feedback()
+        said.CopyFrom(remark)
+        said.cause_model.CopyFrom(model_say(model=model, row=rows[remark.corner_number], cause=cause,
+                                            probability=probability))
+        said.description = f"{said.description} {worded(said.cause_model)}".strip()
+        kept.append(said)
     return kept
+
+
+LABELS: dict[str, str] = {
+    "d_brake_onset_m": "brake onset", "d_final_brake_onset_m": "last braking stage", "d_peak_brake": "peak brake",
+    "d_entry_speed_kmh": "entry speed", "d_min_speed_kmh": "minimum speed", "d_exit_speed_kmh": "exit speed",
+    "d_full_throttle_m": "full throttle", "d_approach_coasting_m": "coasting before braking",
+    "d_coasting_m": "coasting in the corner", "d_lift_m": "lift", "corner_loss_s": "corner loss",
+    "loss_approach_s": "approach loss", "loss_braking_s": "braking loss", "loss_entry_s": "entry loss",
+    "loss_apex_s": "apex loss", "loss_exit_s": "exit loss", "loss_straight_s": "straight loss",
+}
+
+
+def worded(say: coaching_pb2.CauseModelSay) -> str:
+    """The model's say in a sentence: how sure, and the measures that made it so, with their numbers."""
+    reasons = ", ".join(f"{LABELS.get(c.feature, c.feature)} {c.value:+.2f} s" if c.unit == "s" else
+                        f"{LABELS.get(c.feature, c.feature)} {c.value:+.0f}{' ' + c.unit if c.unit else ''}"
+                        if c.unit == "m" else
+                        f"{LABELS.get(c.feature, c.feature)} {c.value:+.1f}{' ' + c.unit if c.unit else ''}"
+                        for c in say.contributions)
+    if say.probability < cause_spec.CONFIRM_PROBABILITY:
+        return f"The coaching model doubts this cause ({say.probability:.0%}); it is shown for the time it cost."
+    return f"The coaching model is {say.probability:.0%} sure" + (f" ({reasons})." if reasons else ".")
+
+
+def model_say(*, model: CauseModel, row: np.ndarray, cause: str, probability: float) -> coaching_pb2.CauseModelSay:
+    """The model's probability of ``cause`` on ``row`` and the measures that moved it most: for each of the lap's
+    own measures (:data:`.model.cause_spec.REASONS`), the probability minus the probability with that measure
+    level with the reference (0), the largest :data:`.model.cause_spec.CONTRIBUTIONS` of at least
+    :data:`.model.cause_spec.MIN_CONTRIBUTION`, largest first. One batched call of the model."""
+    names = cause_spec.FEATURE_NAMES
+    columns = [names.index(name) for name in cause_spec.REASONS if row[names.index(name)] != 0.0]
+    say = coaching_pb2.CauseModelSay(probability=probability)
+    if not columns:
+        return say
+    levelled = np.repeat(row[None, :], len(columns), axis=0)
+    levelled[np.arange(len(columns)), columns] = 0.0
+    without = model.probabilities(levelled)[:, model.causes.index(cause)]
+    moved = sorted(((probability - float(p), c) for p, c in zip(without, columns)), key=lambda m: -abs(m[0]))
+    for contribution, column in moved[:cause_spec.CONTRIBUTIONS]:
+        if abs(contribution) < cause_spec.MIN_CONTRIBUTION:
+            break
+        name = names[column]
+        say.contributions.add(feature=name, value=float(row[column]), unit=cause_spec.UNITS[name],
+                              contribution=contribution)
+    return say

@@ -49,6 +49,8 @@ OUTPUT_NAME = "cause_probability"
 CAUSES_KEY = "causes"  # metadata: the output's columns, comma-separated cause names
 SERVED_KEY = "served_causes"  # metadata: the causes the service lets the model decide
 CONFIRM_PROBABILITY = 0.5
+CONTRIBUTIONS = 4  # the measures a remark names as the model's reasons, at most
+MIN_CONTRIBUTION = 0.01  # a measure that moves the probability less is not a reason
 KEEP_FROM_S = 0.25  # a remark that costs this much is shown whatever the model says: a big loss is never hidden
 
 PHASE_NAMES: tuple[str, ...] = ("approach", "braking", "entry", "apex", "exit", "straight")
@@ -59,3 +61,13 @@ FEATURE_NAMES: tuple[str, ...] = (
     *(f"loss_{name}_s" for name in PHASE_NAMES),
     "max_lat_g", "ref_entry_speed_kmh", "ref_min_speed_kmh",
 )
+
+# The unit of each feature's value; the features a remark's reasons are drawn from are the lap's own measures
+# against the reference (d_*, losses), not the corner's context (whether either lap braked, the reference's speeds).
+UNITS: dict[str, str] = {
+    **{name: "m" for name in FEATURE_NAMES if name.endswith("_m")},
+    **{name: "km/h" for name in FEATURE_NAMES if name.endswith("_kmh")},
+    **{name: "s" for name in FEATURE_NAMES if name.endswith("_s")},
+    "d_peak_brake": "", "braked": "", "ref_braked": "", "max_lat_g": "g",
+}
+REASONS: tuple[str, ...] = tuple(n for n in FEATURE_NAMES if n.startswith(("d_", "loss_")) or n == "corner_loss_s")

@@ -151,3 +151,31 @@ def test_a_missing_or_corrupt_cause_model_is_a_clear_error(tmp_path):
     bad.write_bytes(DEFAULT_CAUSE_MODEL_PATH.read_bytes()[:100])
     with pytest.raises(ModelError, match="cannot load the cause model"):
         open_cause_model(path=bad)
+
+
+def test_a_confirmed_remark_carries_the_models_probability_and_the_measures_that_moved_it(tmp_path):
+    model = open_cause_model(path=graph_file(tmp_path))
+    lap, reference, deltas, phases = laps(early_m={2: 20.0})
+    feedback = [coaching_pb2.Feedback(type=FT.FEEDBACK_TYPE_BRAKE_EARLY, corner_number=2, time_loss_s=0.2,
+                                      description="T2: you braked 20 m earlier."),
+                remark(FT.FEEDBACK_TYPE_LATE_THROTTLE, 1)]
+    confirmed, untouched = confirmed_feedback(feedback=feedback, lap=lap, reference=reference, corner_deltas=deltas,
+                                              phase_deltas=phases, track_length_m=3000.0, model=model)
+    say = confirmed.cause_model
+    # the graph: sigmoid(-5 (d + 8)) at d = -20 m; levelled (d = 0) it is sigmoid(-40), about 0
+    expected = 1 / (1 + np.exp(-60.0))
+    assert say.probability == pytest.approx(expected, rel=1e-5)
+    assert [(c.feature, c.unit) for c in say.contributions] == [("d_brake_onset_m", "m")]
+    assert say.contributions[0].value == pytest.approx(-20.0) and say.contributions[0].contribution == pytest.approx(expected, rel=1e-5)
+    assert confirmed.description == "T2: you braked 20 m earlier. The coaching model is 100% sure (brake onset -20 m)."
+    assert not untouched.HasField("cause_model") and untouched == feedback[1]
+
+
+def test_a_costly_remark_the_model_doubts_is_kept_and_says_so(tmp_path):
+    model = open_cause_model(path=graph_file(tmp_path))
+    lap, reference, deltas, phases = laps(early_m={1: 5.0})
+    costly = remark(FT.FEEDBACK_TYPE_BRAKE_EARLY, 1, cause_spec.KEEP_FROM_S)
+    (kept,) = confirmed_feedback(feedback=[costly], lap=lap, reference=reference, corner_deltas=deltas,
+                                 phase_deltas=phases, track_length_m=3000.0, model=model)
+    assert kept.cause_model.probability < cause_spec.CONFIRM_PROBABILITY
+    assert kept.description.endswith("The coaching model doubts this cause (0%); it is shown for the time it cost.")

@@ -164,6 +164,15 @@ class AnalysisPhaseDelta(msgspec.Struct, kw_only=True, omit_defaults=True):
 __all__.append("AnalysisPhaseDelta")
 
 
+class CoachingCauseModelSay(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """CauseModelSay is the cause model's judgement of one remark: how sure it is and which measures made it so."""
+
+    probability: Annotated[float | None, msgspec.Meta(description="probability is the model's probability (0 to 1) that the remark's cause is at its corner; a remark under 0.5 is shown only when it costs a lot (see the coaching service's model card).")] = None
+    contributions: Annotated[list[CoachingFeatureContribution] | None, msgspec.Meta(description='contributions are the measures that moved the probability most, largest first: each is the probability minus the probability with that measure level with the reference (so they need not sum to the probability).')] = None
+
+__all__.append("CoachingCauseModelSay")
+
+
 class CoachingEvidence(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Evidence is one measure behind a remark: this lap's value against the reference's, or one phase's loss."""
 
@@ -173,6 +182,17 @@ class CoachingEvidence(msgspec.Struct, kw_only=True, omit_defaults=True):
     unit: Annotated[str | None, msgspec.Meta(description='unit is "m", "km/h" or "s"; never empty.')] = None
 
 __all__.append("CoachingEvidence")
+
+
+class CoachingFeatureContribution(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """FeatureContribution is one measure the cause model used and how much it moved its probability."""
+
+    feature: Annotated[str | None, msgspec.Meta(description='feature names the measure, as the model card lists it: d_brake_onset_m, d_min_speed_kmh, loss_braking_s, ...')] = None
+    value: Annotated[float | None, msgspec.Meta(description='value is the measure on this lap, in unit: a difference to the reference for a d_ feature, seconds lost for a loss_ feature.')] = None
+    unit: Annotated[str | None, msgspec.Meta(description='unit is "m", "km/h", "s" or "" for a fraction of full pedal travel.')] = None
+    contribution: Annotated[float | None, msgspec.Meta(description='contribution is the probability minus the probability with this measure at 0 (level with the reference), -1 to 1.')] = None
+
+__all__.append("CoachingFeatureContribution")
 
 
 class CoachingFeedback(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -190,6 +210,7 @@ class CoachingFeedback(msgspec.Struct, kw_only=True, omit_defaults=True):
     cornerName: Annotated[str | None, msgspec.Meta(description="corner_name is the corner's official name where known; empty otherwise.")] = None
     cornerLossS: Annotated[float | None, msgspec.Meta(description="corner_loss_s is the whole corner's loss against the reference in seconds (every phase); 0 when not measured.")] = None
     evidence: Annotated[list[CoachingEvidence] | None, msgspec.Meta(description='evidence lists what the remark rests on, most decisive first: the measures of this lap against the reference that made it this cause, then the loss of each phase its time_loss_s is made of; empty for strengths and notes.')] = None
+    causeModel: Annotated[CoachingCauseModelSay | None, msgspec.Meta(description="cause_model is what the trained cause model said of this remark's cause at its corner; unset when the rules alone decided the remark (a cause the model does not decide, a strength, a note, or no reference to compare with).")] = None
 
 __all__.append("CoachingFeedback")
 
@@ -967,7 +988,9 @@ JSON_SCHEMA_RULES: dict[str, dict[str, dict[str, Any]]] = {
     'AnalysisCornerDelta': {'cornerNumber': {'minimum': 0, 'maximum': 4294967295}},
     'AnalysisLapAnalysis': {'sessionId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'lapId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'lapNumber': {'minimum': 0, 'maximum': 4294967295}, 'lapTime': {'pattern': '^-?[0-9]{1,11}(\\.[0-9]{1,9})?s$'}, 'sampleCount': {'minimum': 0, 'maximum': 4294967295}},
     'AnalysisPhaseDelta': {'cornerNumber': {'minimum': 0, 'maximum': 4294967295}},
+    'CoachingCauseModelSay': {'contributions': {'maxItems': 32}},
     'CoachingEvidence': {'name': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'unit': {'pattern': '^[^\\x00]*$', 'maxLength': 256}},
+    'CoachingFeatureContribution': {'feature': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'unit': {'pattern': '^[^\\x00]*$', 'maxLength': 16}},
     'CoachingFeedback': {'cornerNumber': {'minimum': 0, 'maximum': 4294967295}, 'deltaUnit': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'description': {'pattern': '^[^\\x00]*$', 'maxLength': 4096}, 'cornerName': {'pattern': '^[^\\x00]*$', 'maxLength': 256}},
     'CoachingLapReport': {'sessionId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'lapId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'lapNumber': {'minimum': 0, 'maximum': 4294967295}, 'referenceLapId': {'pattern': '^[^\\x00]*$', 'maxLength': 128}, 'modelVersion': {'pattern': '^[^\\x00]*$', 'maxLength': 256}, 'summary': {'pattern': '^[^\\x00]*$', 'maxLength': 4096}, 'note': {'pattern': '^[^\\x00]*$', 'maxLength': 4096}},
     'CoachingLiveCue': {'sessionId': {'pattern': '^[^\\x00]*$'}, 'seq': {'pattern': '^[0-9]{1,18}$'}, 'cornerNumber': {'minimum': 0, 'maximum': 4294967295}, 'text': {'pattern': '^[^\\x00]*$'}},

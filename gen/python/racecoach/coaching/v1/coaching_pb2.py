@@ -28,7 +28,7 @@ from racecoach.analysis.v1 import analysis_pb2 as racecoach_dot_analysis_dot_v1_
 from racecoach.telemetry.v1 import telemetry_pb2 as racecoach_dot_telemetry_dot_v1_dot_telemetry__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$racecoach/coaching/v1/coaching.proto\x12\x15racecoach.coaching.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a$racecoach/analysis/v1/analysis.proto\x1a&racecoach/telemetry/v1/telemetry.proto\"\x9e\x03\n\x08\x46\x65\x65\x64\x62\x61\x63k\x12\x15\n\rcorner_number\x18\x01 \x01(\r\x12\x12\n\ndistance_m\x18\x02 \x01(\x01\x12\x31\n\x04type\x18\x03 \x01(\x0e\x32#.racecoach.coaching.v1.FeedbackType\x12\x31\n\x08severity\x18\x04 \x01(\x0e\x32\x1f.racecoach.coaching.v1.Severity\x12\x13\n\x0b\x64\x65lta_value\x18\x05 \x01(\x01\x12\x1c\n\ndelta_unit\x18\x06 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12\x13\n\x0btime_loss_s\x18\x07 \x01(\x01\x12\x1d\n\x0b\x64\x65scription\x18\x08 \x01(\tB\x08\xbaH\x05r\x03\x18\x80 \x12\x31\n\x05phase\x18\t \x01(\x0e\x32\".racecoach.analysis.v1.CornerPhase\x12\x1d\n\x0b\x63orner_name\x18\n \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12\x15\n\rcorner_loss_s\x18\x0b \x01(\x01\x12\x31\n\x08\x65vidence\x18\x0c \x03(\x0b\x32\x1f.racecoach.coaching.v1.Evidence\"b\n\x08\x45vidence\x12\x16\n\x04name\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x17\n\x0freference_value\x18\x03 \x01(\x01\x12\x16\n\x04unit\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\"\xae\x02\n\tLapReport\x12\x1c\n\nsession_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12\x18\n\x06lap_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12\x12\n\nlap_number\x18\x03 \x01(\r\x12\r\n\x05score\x18\x04 \x01(\x01\x12\x31\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x05 \x03(\x0b\x32\x1f.racecoach.coaching.v1.Feedback\x12\"\n\x10reference_lap_id\x18\x06 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12\x1f\n\rmodel_version\x18\x07 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12\x19\n\x07summary\x18\x08 \x01(\tB\x08\xbaH\x05r\x03\x18\x80 \x12\x1b\n\x13time_within_reach_s\x18\t \x01(\x01\x12\x16\n\x04note\x18\n \x01(\tB\x08\xbaH\x05r\x03\x18\x80 \"\xeb\x02\n\x0fScoreLapRequest\x12\xac\x01\n\x03lap\x18\x01 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysisB{\xbaHx\xba\x01r\n score_lap_request.lap_session_id\x12\x37must carry a session_id, the session the lap belongs to\x1a\x15this.session_id != \'\'\xc8\x01\x01\x12\x35\n\treference\x18\x02 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\x12\x39\n\rcorner_deltas\x18\x03 \x03(\x0b\x32\".racecoach.analysis.v1.CornerDelta\x12\x37\n\x0cphase_deltas\x18\x04 \x03(\x0b\x32!.racecoach.analysis.v1.PhaseDelta\"D\n\x10ScoreLapResponse\x12\x30\n\x06report\x18\x01 \x01(\x0b\x32 .racecoach.coaching.v1.LapReport\"\xac\x01\n\x0bLiveContext\x12\x30\n\x07session\x18\x01 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.Session\x12\x35\n\treference\x18\x02 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\x12\x34\n\x08last_lap\x18\x03 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\"\x89\x01\n\x0fLiveCuesRequest\x12\x35\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\".racecoach.coaching.v1.LiveContextH\x00\x12\x37\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32&.racecoach.telemetry.v1.TelemetryBatchH\x00\x42\x06\n\x04kind\"\xc9\x01\n\x07LiveCue\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x04\x12\x16\n\x0esession_time_s\x18\x03 \x01(\x01\x12,\n\x04kind\x18\x04 \x01(\x0e\x32\x1e.racecoach.coaching.v1.CueKind\x12\x15\n\rcorner_number\x18\x05 \x01(\r\x12\x19\n\x11target_distance_m\x18\x06 \x01(\x01\x12\x17\n\x0flead_distance_m\x18\x07 \x01(\x01\x12\x0c\n\x04text\x18\x08 \x01(\t\"?\n\x10LiveCuesResponse\x12+\n\x03\x63ue\x18\x01 \x01(\x0b\x32\x1e.racecoach.coaching.v1.LiveCue*\xba\x02\n\x0c\x46\x65\x65\x64\x62\x61\x63kType\x12\x1d\n\x19\x46\x45\x45\x44\x42\x41\x43K_TYPE_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x46\x45\x45\x44\x42\x41\x43K_TYPE_BRAKE_EARLY\x10\x01\x12\x1c\n\x18\x46\x45\x45\x44\x42\x41\x43K_TYPE_BRAKE_LATE\x10\x02\x12 \n\x1c\x46\x45\x45\x44\x42\x41\x43K_TYPE_LOW_APEX_SPEED\x10\x03\x12\x1f\n\x1b\x46\x45\x45\x44\x42\x41\x43K_TYPE_LATE_THROTTLE\x10\x04\x12\x1a\n\x16\x46\x45\x45\x44\x42\x41\x43K_TYPE_COASTING\x10\x05\x12\x16\n\x12\x46\x45\x45\x44\x42\x41\x43K_TYPE_LIFT\x10\x06\x12\x1a\n\x16\x46\x45\x45\x44\x42\x41\x43K_TYPE_STRENGTH\x10\x07\x12\x1f\n\x1b\x46\x45\x45\x44\x42\x41\x43K_TYPE_BRAKE_RELEASE\x10\x08\x12\x1a\n\x16\x46\x45\x45\x44\x42\x41\x43K_TYPE_INCIDENT\x10\t*v\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x11\n\rSEVERITY_INFO\x10\x01\x12\x12\n\x0eSEVERITY_MINOR\x10\x02\x12\x12\n\x0eSEVERITY_MAJOR\x10\x03\x12\x15\n\x11SEVERITY_CRITICAL\x10\x04*\xac\x01\n\x07\x43ueKind\x12\x18\n\x14\x43UE_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14\x43UE_KIND_BRAKE_LATER\x10\x01\x12\x1a\n\x16\x43UE_KIND_BRAKE_EARLIER\x10\x02\x12\x18\n\x14\x43UE_KIND_CARRY_SPEED\x10\x03\x12\x1d\n\x19\x43UE_KIND_THROTTLE_EARLIER\x10\x04\x12\x18\n\x14\x43UE_KIND_NO_COASTING\x10\x05\x32\xf2\x01\n\x0f\x43oachingService\x12~\n\x08ScoreLap\x12&.racecoach.coaching.v1.ScoreLapRequest\x1a\'.racecoach.coaching.v1.ScoreLapResponse\"!\x82\xd3\xe4\x93\x02\x1b\"\x16/api/v1/coaching/score:\x01*\x12_\n\x08LiveCues\x12&.racecoach.coaching.v1.LiveCuesRequest\x1a\'.racecoach.coaching.v1.LiveCuesResponse(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$racecoach/coaching/v1/coaching.proto\x12\x15racecoach.coaching.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a$racecoach/analysis/v1/analysis.proto\x1a&racecoach/telemetry/v1/telemetry.proto\"\xd9\x03\n\x08\x46\x65\x65\x64\x62\x61\x63k\x12\x15\n\rcorner_number\x18\x01 \x01(\r\x12\x12\n\ndistance_m\x18\x02 \x01(\x01\x12\x31\n\x04type\x18\x03 \x01(\x0e\x32#.racecoach.coaching.v1.FeedbackType\x12\x31\n\x08severity\x18\x04 \x01(\x0e\x32\x1f.racecoach.coaching.v1.Severity\x12\x13\n\x0b\x64\x65lta_value\x18\x05 \x01(\x01\x12\x1c\n\ndelta_unit\x18\x06 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12\x13\n\x0btime_loss_s\x18\x07 \x01(\x01\x12\x1d\n\x0b\x64\x65scription\x18\x08 \x01(\tB\x08\xbaH\x05r\x03\x18\x80 \x12\x31\n\x05phase\x18\t \x01(\x0e\x32\".racecoach.analysis.v1.CornerPhase\x12\x1d\n\x0b\x63orner_name\x18\n \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12\x15\n\rcorner_loss_s\x18\x0b \x01(\x01\x12\x31\n\x08\x65vidence\x18\x0c \x03(\x0b\x32\x1f.racecoach.coaching.v1.Evidence\x12\x39\n\x0b\x63\x61use_model\x18\r \x01(\x0b\x32$.racecoach.coaching.v1.CauseModelSay\"q\n\rCauseModelSay\x12\x13\n\x0bprobability\x18\x01 \x01(\x01\x12K\n\rcontributions\x18\x02 \x03(\x0b\x32*.racecoach.coaching.v1.FeatureContributionB\x08\xbaH\x05\x92\x01\x02\x10 \"l\n\x13\x46\x65\x61tureContribution\x12\x19\n\x07\x66\x65\x61ture\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x15\n\x04unit\x18\x03 \x01(\tB\x07\xbaH\x04r\x02\x18\x10\x12\x14\n\x0c\x63ontribution\x18\x04 \x01(\x01\"b\n\x08\x45vidence\x12\x16\n\x04name\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x17\n\x0freference_value\x18\x03 \x01(\x01\x12\x16\n\x04unit\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\"\xae\x02\n\tLapReport\x12\x1c\n\nsession_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12\x18\n\x06lap_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12\x12\n\nlap_number\x18\x03 \x01(\r\x12\r\n\x05score\x18\x04 \x01(\x01\x12\x31\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x05 \x03(\x0b\x32\x1f.racecoach.coaching.v1.Feedback\x12\"\n\x10reference_lap_id\x18\x06 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12\x1f\n\rmodel_version\x18\x07 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12\x19\n\x07summary\x18\x08 \x01(\tB\x08\xbaH\x05r\x03\x18\x80 \x12\x1b\n\x13time_within_reach_s\x18\t \x01(\x01\x12\x16\n\x04note\x18\n \x01(\tB\x08\xbaH\x05r\x03\x18\x80 \"\xeb\x02\n\x0fScoreLapRequest\x12\xac\x01\n\x03lap\x18\x01 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysisB{\xbaHx\xba\x01r\n score_lap_request.lap_session_id\x12\x37must carry a session_id, the session the lap belongs to\x1a\x15this.session_id != \'\'\xc8\x01\x01\x12\x35\n\treference\x18\x02 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\x12\x39\n\rcorner_deltas\x18\x03 \x03(\x0b\x32\".racecoach.analysis.v1.CornerDelta\x12\x37\n\x0cphase_deltas\x18\x04 \x03(\x0b\x32!.racecoach.analysis.v1.PhaseDelta\"D\n\x10ScoreLapResponse\x12\x30\n\x06report\x18\x01 \x01(\x0b\x32 .racecoach.coaching.v1.LapReport\"\xac\x01\n\x0bLiveContext\x12\x30\n\x07session\x18\x01 \x01(\x0b\x32\x1f.racecoach.telemetry.v1.Session\x12\x35\n\treference\x18\x02 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\x12\x34\n\x08last_lap\x18\x03 \x01(\x0b\x32\".racecoach.analysis.v1.LapAnalysis\"\x89\x01\n\x0fLiveCuesRequest\x12\x35\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\".racecoach.coaching.v1.LiveContextH\x00\x12\x37\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32&.racecoach.telemetry.v1.TelemetryBatchH\x00\x42\x06\n\x04kind\"\xc9\x01\n\x07LiveCue\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x04\x12\x16\n\x0esession_time_s\x18\x03 \x01(\x01\x12,\n\x04kind\x18\x04 \x01(\x0e\x32\x1e.racecoach.coaching.v1.CueKind\x12\x15\n\rcorner_number\x18\x05 \x01(\r\x12\x19\n\x11target_distance_m\x18\x06 \x01(\x01\x12\x17\n\x0flead_distance_m\x18\x07 \x01(\x01\x12\x0c\n\x04text\x18\x08 \x01(\t\"?\n\x10LiveCuesResponse\x12+\n\x03\x63ue\x18\x01 \x01(\x0b\x32\x1e.racecoach.coaching.v1.LiveCue*\xba\x02\n\x0c\x46\x65\x65\x64\x62\x61\x63kType\x12\x1d\n\x19\x46\x45\x45\x44\x42\x41\x43K_TYPE_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x46\x45\x45\x44\x42\x41\x43K_TYPE_BRAKE_EARLY\x10\x01\x12\x1c\n\x18\x46\x45\x45\x44\x42\x41\x43K_TYPE_BRAKE_LATE\x10\x02\x12 \n\x1c\x46\x45\x45\x44\x42\x41\x43K_TYPE_LOW_APEX_SPEED\x10\x03\x12\x1f\n\x1b\x46\x45\x45\x44\x42\x41\x43K_TYPE_LATE_THROTTLE\x10\x04\x12\x1a\n\x16\x46\x45\x45\x44\x42\x41\x43K_TYPE_COASTING\x10\x05\x12\x16\n\x12\x46\x45\x45\x44\x42\x41\x43K_TYPE_LIFT\x10\x06\x12\x1a\n\x16\x46\x45\x45\x44\x42\x41\x43K_TYPE_STRENGTH\x10\x07\x12\x1f\n\x1b\x46\x45\x45\x44\x42\x41\x43K_TYPE_BRAKE_RELEASE\x10\x08\x12\x1a\n\x16\x46\x45\x45\x44\x42\x41\x43K_TYPE_INCIDENT\x10\t*v\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x11\n\rSEVERITY_INFO\x10\x01\x12\x12\n\x0eSEVERITY_MINOR\x10\x02\x12\x12\n\x0eSEVERITY_MAJOR\x10\x03\x12\x15\n\x11SEVERITY_CRITICAL\x10\x04*\xac\x01\n\x07\x43ueKind\x12\x18\n\x14\x43UE_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14\x43UE_KIND_BRAKE_LATER\x10\x01\x12\x1a\n\x16\x43UE_KIND_BRAKE_EARLIER\x10\x02\x12\x18\n\x14\x43UE_KIND_CARRY_SPEED\x10\x03\x12\x1d\n\x19\x43UE_KIND_THROTTLE_EARLIER\x10\x04\x12\x18\n\x14\x43UE_KIND_NO_COASTING\x10\x05\x32\xf2\x01\n\x0f\x43oachingService\x12~\n\x08ScoreLap\x12&.racecoach.coaching.v1.ScoreLapRequest\x1a\'.racecoach.coaching.v1.ScoreLapResponse\"!\x82\xd3\xe4\x93\x02\x1b\"\x16/api/v1/coaching/score:\x01*\x12_\n\x08LiveCues\x12&.racecoach.coaching.v1.LiveCuesRequest\x1a\'.racecoach.coaching.v1.LiveCuesResponse(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,6 +41,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_FEEDBACK'].fields_by_name['description']._serialized_options = b'\272H\005r\003\030\200 '
   _globals['_FEEDBACK'].fields_by_name['corner_name']._loaded_options = None
   _globals['_FEEDBACK'].fields_by_name['corner_name']._serialized_options = b'\272H\005r\003\030\200\002'
+  _globals['_CAUSEMODELSAY'].fields_by_name['contributions']._loaded_options = None
+  _globals['_CAUSEMODELSAY'].fields_by_name['contributions']._serialized_options = b'\272H\005\222\001\002\020 '
+  _globals['_FEATURECONTRIBUTION'].fields_by_name['feature']._loaded_options = None
+  _globals['_FEATURECONTRIBUTION'].fields_by_name['feature']._serialized_options = b'\272H\005r\003\030\200\002'
+  _globals['_FEATURECONTRIBUTION'].fields_by_name['unit']._loaded_options = None
+  _globals['_FEATURECONTRIBUTION'].fields_by_name['unit']._serialized_options = b'\272H\004r\002\030\020'
   _globals['_EVIDENCE'].fields_by_name['name']._loaded_options = None
   _globals['_EVIDENCE'].fields_by_name['name']._serialized_options = b'\272H\005r\003\030\200\002'
   _globals['_EVIDENCE'].fields_by_name['unit']._loaded_options = None
@@ -61,30 +67,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SCORELAPREQUEST'].fields_by_name['lap']._serialized_options = b'\272Hx\272\001r\n score_lap_request.lap_session_id\0227must carry a session_id, the session the lap belongs to\032\025this.session_id != \'\'\310\001\001'
   _globals['_COACHINGSERVICE'].methods_by_name['ScoreLap']._loaded_options = None
   _globals['_COACHINGSERVICE'].methods_by_name['ScoreLap']._serialized_options = b'\202\323\344\223\002\033\"\026/api/v1/coaching/score:\001*'
-  _globals['_FEEDBACKTYPE']._serialized_start=2043
-  _globals['_FEEDBACKTYPE']._serialized_end=2357
-  _globals['_SEVERITY']._serialized_start=2359
-  _globals['_SEVERITY']._serialized_end=2477
-  _globals['_CUEKIND']._serialized_start=2480
-  _globals['_CUEKIND']._serialized_end=2652
+  _globals['_FEEDBACKTYPE']._serialized_start=2327
+  _globals['_FEEDBACKTYPE']._serialized_end=2641
+  _globals['_SEVERITY']._serialized_start=2643
+  _globals['_SEVERITY']._serialized_end=2761
+  _globals['_CUEKIND']._serialized_start=2764
+  _globals['_CUEKIND']._serialized_end=2936
   _globals['_FEEDBACK']._serialized_start=201
-  _globals['_FEEDBACK']._serialized_end=615
-  _globals['_EVIDENCE']._serialized_start=617
-  _globals['_EVIDENCE']._serialized_end=715
-  _globals['_LAPREPORT']._serialized_start=718
-  _globals['_LAPREPORT']._serialized_end=1020
-  _globals['_SCORELAPREQUEST']._serialized_start=1023
-  _globals['_SCORELAPREQUEST']._serialized_end=1386
-  _globals['_SCORELAPRESPONSE']._serialized_start=1388
-  _globals['_SCORELAPRESPONSE']._serialized_end=1456
-  _globals['_LIVECONTEXT']._serialized_start=1459
-  _globals['_LIVECONTEXT']._serialized_end=1631
-  _globals['_LIVECUESREQUEST']._serialized_start=1634
-  _globals['_LIVECUESREQUEST']._serialized_end=1771
-  _globals['_LIVECUE']._serialized_start=1774
-  _globals['_LIVECUE']._serialized_end=1975
-  _globals['_LIVECUESRESPONSE']._serialized_start=1977
-  _globals['_LIVECUESRESPONSE']._serialized_end=2040
-  _globals['_COACHINGSERVICE']._serialized_start=2655
-  _globals['_COACHINGSERVICE']._serialized_end=2897
+  _globals['_FEEDBACK']._serialized_end=674
+  _globals['_CAUSEMODELSAY']._serialized_start=676
+  _globals['_CAUSEMODELSAY']._serialized_end=789
+  _globals['_FEATURECONTRIBUTION']._serialized_start=791
+  _globals['_FEATURECONTRIBUTION']._serialized_end=899
+  _globals['_EVIDENCE']._serialized_start=901
+  _globals['_EVIDENCE']._serialized_end=999
+  _globals['_LAPREPORT']._serialized_start=1002
+  _globals['_LAPREPORT']._serialized_end=1304
+  _globals['_SCORELAPREQUEST']._serialized_start=1307
+  _globals['_SCORELAPREQUEST']._serialized_end=1670
+  _globals['_SCORELAPRESPONSE']._serialized_start=1672
+  _globals['_SCORELAPRESPONSE']._serialized_end=1740
+  _globals['_LIVECONTEXT']._serialized_start=1743
+  _globals['_LIVECONTEXT']._serialized_end=1915
+  _globals['_LIVECUESREQUEST']._serialized_start=1918
+  _globals['_LIVECUESREQUEST']._serialized_end=2055
+  _globals['_LIVECUE']._serialized_start=2058
+  _globals['_LIVECUE']._serialized_end=2259
+  _globals['_LIVECUESRESPONSE']._serialized_start=2261
+  _globals['_LIVECUESRESPONSE']._serialized_end=2324
+  _globals['_COACHINGSERVICE']._serialized_start=2939
+  _globals['_COACHINGSERVICE']._serialized_end=3181
 # @@protoc_insertion_point(module_scope)

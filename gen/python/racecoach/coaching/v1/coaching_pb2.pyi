@@ -63,7 +63,7 @@ CUE_KIND_THROTTLE_EARLIER: CueKind
 CUE_KIND_NO_COASTING: CueKind
 
 class Feedback(_message.Message):
-    __slots__ = ("corner_number", "distance_m", "type", "severity", "delta_value", "delta_unit", "time_loss_s", "description", "phase", "corner_name", "corner_loss_s", "evidence")
+    __slots__ = ("corner_number", "distance_m", "type", "severity", "delta_value", "delta_unit", "time_loss_s", "description", "phase", "corner_name", "corner_loss_s", "evidence", "cause_model")
     CORNER_NUMBER_FIELD_NUMBER: _ClassVar[int]
     DISTANCE_M_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -76,6 +76,7 @@ class Feedback(_message.Message):
     CORNER_NAME_FIELD_NUMBER: _ClassVar[int]
     CORNER_LOSS_S_FIELD_NUMBER: _ClassVar[int]
     EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    CAUSE_MODEL_FIELD_NUMBER: _ClassVar[int]
     corner_number: int
     distance_m: float
     type: FeedbackType
@@ -88,7 +89,28 @@ class Feedback(_message.Message):
     corner_name: str
     corner_loss_s: float
     evidence: _containers.RepeatedCompositeFieldContainer[Evidence]
-    def __init__(self, corner_number: _Optional[int] = ..., distance_m: _Optional[float] = ..., type: _Optional[_Union[FeedbackType, str]] = ..., severity: _Optional[_Union[Severity, str]] = ..., delta_value: _Optional[float] = ..., delta_unit: _Optional[str] = ..., time_loss_s: _Optional[float] = ..., description: _Optional[str] = ..., phase: _Optional[_Union[_analysis_pb2.CornerPhase, str]] = ..., corner_name: _Optional[str] = ..., corner_loss_s: _Optional[float] = ..., evidence: _Optional[_Iterable[_Union[Evidence, _Mapping]]] = ...) -> None: ...
+    cause_model: CauseModelSay
+    def __init__(self, corner_number: _Optional[int] = ..., distance_m: _Optional[float] = ..., type: _Optional[_Union[FeedbackType, str]] = ..., severity: _Optional[_Union[Severity, str]] = ..., delta_value: _Optional[float] = ..., delta_unit: _Optional[str] = ..., time_loss_s: _Optional[float] = ..., description: _Optional[str] = ..., phase: _Optional[_Union[_analysis_pb2.CornerPhase, str]] = ..., corner_name: _Optional[str] = ..., corner_loss_s: _Optional[float] = ..., evidence: _Optional[_Iterable[_Union[Evidence, _Mapping]]] = ..., cause_model: _Optional[_Union[CauseModelSay, _Mapping]] = ...) -> None: ...
+
+class CauseModelSay(_message.Message):
+    __slots__ = ("probability", "contributions")
+    PROBABILITY_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTIONS_FIELD_NUMBER: _ClassVar[int]
+    probability: float
+    contributions: _containers.RepeatedCompositeFieldContainer[FeatureContribution]
+    def __init__(self, probability: _Optional[float] = ..., contributions: _Optional[_Iterable[_Union[FeatureContribution, _Mapping]]] = ...) -> None: ...
+
+class FeatureContribution(_message.Message):
+    __slots__ = ("feature", "value", "unit", "contribution")
+    FEATURE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTION_FIELD_NUMBER: _ClassVar[int]
+    feature: str
+    value: float
+    unit: str
+    contribution: float
+    def __init__(self, feature: _Optional[str] = ..., value: _Optional[float] = ..., unit: _Optional[str] = ..., contribution: _Optional[float] = ...) -> None: ...
 
 class Evidence(_message.Message):
     __slots__ = ("name", "value", "reference_value", "unit")

@@ -4,9 +4,11 @@
 # This file has been @generated
 
 __all__ = (
+    "CauseModelSay",
     "CoachingServiceStub",
     "CueKind",
     "Evidence",
+    "FeatureContribution",
     "Feedback",
     "FeedbackType",
     "LapReport",
@@ -227,6 +229,32 @@ class Severity(betterproto2.Enum):
 
 
 @dataclass(eq=False, repr=False)
+class CauseModelSay(betterproto2.Message):
+    """
+    CauseModelSay is the cause model's judgement of one remark: how sure it is and which measures made it so.
+    """
+
+    probability: "float" = betterproto2.field(1, betterproto2.TYPE_DOUBLE)
+    """
+    probability is the model's probability (0 to 1) that the remark's cause is at its corner; a remark under 0.5 is
+    shown only when it costs a lot (see the coaching service's model card).
+    """
+
+    contributions: "list[FeatureContribution]" = betterproto2.field(
+        2, betterproto2.TYPE_MESSAGE, repeated=True
+    )
+    """
+    contributions are the measures that moved the probability most, largest first: each is the probability minus
+    the probability with that measure level with the reference (so they need not sum to the probability).
+    """
+
+
+default_message_pool.register_message(
+    "racecoach.coaching.v1", "CauseModelSay", CauseModelSay
+)
+
+
+@dataclass(eq=False, repr=False)
 class Evidence(betterproto2.Message):
     """
     Evidence is one measure behind a remark: this lap's value against the reference's, or one phase's loss.
@@ -257,6 +285,39 @@ class Evidence(betterproto2.Message):
 
 
 default_message_pool.register_message("racecoach.coaching.v1", "Evidence", Evidence)
+
+
+@dataclass(eq=False, repr=False)
+class FeatureContribution(betterproto2.Message):
+    """
+    FeatureContribution is one measure the cause model used and how much it moved its probability.
+    """
+
+    feature: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
+    """
+    feature names the measure, as the model card lists it: d_brake_onset_m, d_min_speed_kmh, loss_braking_s, ...
+    """
+
+    value: "float" = betterproto2.field(2, betterproto2.TYPE_DOUBLE)
+    """
+    value is the measure on this lap, in unit: a difference to the reference for a d_ feature, seconds lost for a
+    loss_ feature.
+    """
+
+    unit: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
+    """
+    unit is "m", "km/h", "s" or "" for a fraction of full pedal travel.
+    """
+
+    contribution: "float" = betterproto2.field(4, betterproto2.TYPE_DOUBLE)
+    """
+    contribution is the probability minus the probability with this measure at 0 (level with the reference), -1 to 1.
+    """
+
+
+default_message_pool.register_message(
+    "racecoach.coaching.v1", "FeatureContribution", FeatureContribution
+)
 
 
 @dataclass(eq=False, repr=False)
@@ -335,6 +396,14 @@ class Feedback(betterproto2.Message):
     """
     evidence lists what the remark rests on, most decisive first: the measures of this lap against the reference
     that made it this cause, then the loss of each phase its time_loss_s is made of; empty for strengths and notes.
+    """
+
+    cause_model: "CauseModelSay | None" = betterproto2.field(
+        13, betterproto2.TYPE_MESSAGE, optional=True
+    )
+    """
+    cause_model is what the trained cause model said of this remark's cause at its corner; unset when the rules alone
+    decided the remark (a cause the model does not decide, a strength, a note, or no reference to compare with).
     """
 
 
