@@ -93,9 +93,10 @@ def test_float_fields_carry_units_in_their_names():
 
     unitless_ok = {"throttle", "brake", "clutch", "gear", "rpm", "lap", "lap_dist_pct", "track_surface", "on_pit_road",
                    "peak_brake", "trail_brake_fraction", "score", "delta_value", "tyre_wear_lf", "tyre_wear_rf",
-                   "tyre_wear_lr", "tyre_wear_rr"}
+                   "tyre_wear_lr", "tyre_wear_rr", "probability", "contribution"}  # probabilities are 0 to 1
     # values whose unit a sibling field of the message names (as delta_value's is delta_unit)
-    unit_beside = {"racecoach.coaching.v1.Evidence.value", "racecoach.coaching.v1.Evidence.reference_value"}
+    unit_beside = {"racecoach.coaching.v1.Evidence.value", "racecoach.coaching.v1.Evidence.reference_value",
+                   "racecoach.coaching.v1.FeatureContribution.value"}
     suffixes = ("_m", "_s", "_mps", "_mps2", "_rps", "_rad", "_deg", "_bar", "_c", "_l", "_hz", "_g")
     offenders = [
         f"{message.full_name}.{field.name}"
