@@ -9,6 +9,7 @@ from google.protobuf.descriptor import FieldDescriptor
 from racecoach.services.analysis.lap import GRID_CHANNELS
 from racecoach.services.common.channels import BY_FIELD, BY_IRACING, CHANNELS, REQUIRED, Kind, Resampling, resample
 from racecoach.services.storage.queries import TRACE_CHANNELS
+from buf.validate import validate_pb2
 from racecoach.telemetry.v1 import telemetry_pb2
 
 HEADER = {"session_id", "seq", "sample_count", "first_session_time_s"}
@@ -90,3 +91,41 @@ def test_held_channels_take_the_previous_sample_and_continuous_ones_are_interpol
 def test_resample_refuses_mismatched_lengths():
     with pytest.raises(ValueError, match="gear: 2 values for 3 positions"):
         resample("gear", x=np.arange(3.0), values=np.ones(2), at=np.arange(3.0))
+
+
+def test_every_range_is_the_contracts_and_protovalidate_holds_a_batch_to_the_same_numbers():
+    import math
+
+    import protovalidate
+
+    from racecoach.services.common.batch import BatchValidationError, validate
+
+    validator = protovalidate.Validator()
+    seen = 0
+    for channel in CHANNELS:
+        field = telemetry_pb2.TelemetryBatch.DESCRIPTOR.fields_by_name[channel.field]
+        rules = field.GetOptions().Extensions[validate_pb2.field]
+        if field.type == FieldDescriptor.TYPE_FIXED32:
+            assert (channel.low, channel.high) == (0.0, 2**32 - 1)  # a bit field: the type's own range
+            continue
+        items = rules.repeated.items.double if field.type == FieldDescriptor.TYPE_DOUBLE else rules.repeated.items.float
+        assert items.finite, channel.field
+        assert channel.low == (items.gte if items.HasField("gte") else -math.inf), channel.field
+        assert channel.high == (items.lte if items.HasField("lte") else math.inf), channel.field
+        if not math.isfinite(channel.high):
+            continue
+        seen += 1
+        inside = telemetry_pb2.TelemetryBatch(session_id="s", seq=1, sample_count=1)
+        getattr(inside, channel.field).append(channel.high)
+        assert not validator.collect_violations(inside), channel.field
+        outside = telemetry_pb2.TelemetryBatch(session_id="s", seq=1, sample_count=1)
+        getattr(outside, channel.field).append(channel.high + max(abs(channel.high), 1.0))
+        (violation,) = validator.collect_violations(outside)
+        assert violation.proto.field.elements[0].field_name == channel.field
+        values = {name: np.zeros(1, dtype=BY_FIELD[name].dtype) for name in REQUIRED}
+        values["lap_dist_pct"][:] = 0.5
+        values[channel.field] = np.asarray([channel.high + max(abs(channel.high), 1.0)], dtype=channel.dtype)
+        with pytest.raises(BatchValidationError) as refused:
+            validate(arrays=values, sample_count=1, max_samples=10)
+        assert refused.value.reason == "OUT_OF_RANGE"
+    assert seen >= 40

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import grpc
 import httpx
+import numpy as np
 import pytest
 
 from racecoach.analysis.v1 import analysis_pb2
@@ -94,3 +95,21 @@ async def test_session_time_going_backwards_from_one_batch_to_the_next_is_refuse
     assert "session_time_s" in errors[0].message
     closed = [r.closed for r in replies if r.HasField("closed")]
     assert closed and closed[0].committed_seq == 1
+
+
+def test_the_gate_holds_a_typed_batch_to_its_header_rules_and_leaves_its_arrays_to_the_batch_check():
+    from racecoach.services.common.batch import BatchValidationError, validate
+
+    arrays = make_arrays(start_index=0, count=6)
+    arrays["brake"] = np.zeros(6, dtype=np.float32)
+    arrays["brake"][2] = 3.0  # outside the contract's 0..1 (with its margin): km/h in a pedal channel, say
+    batch = build_batch(session_id="8a1c6a0e-5a3f-4a1e-9d59-3c2b8f0c1d2e", seq=1, arrays=arrays)
+    check_message(analysis_pb2.AnalyzeStreamRequest(batch=batch))  # item rules are not evaluated one by one here
+    with pytest.raises(BatchValidationError, match="channel brake holds 3 , outside -0.01..1.01 ; check the units"):
+        validate(arrays=arrays, sample_count=6, max_samples=600)  # but where the batch enters the mesh
+    batch.seq = 0
+    with pytest.raises(InvalidInputError, match=r"batch.seq is 0; it must be at least 1"):
+        check_message(analysis_pb2.AnalyzeStreamRequest(batch=batch))
+    several = analysis_pb2.AnalyzeLapRequest(batches=[batch])
+    with pytest.raises(InvalidInputError, match=r"batches\[0\].seq is 0"):
+        check_message(several)

@@ -257,6 +257,8 @@ class TelemetryBatch(betterproto2.Message):
     TelemetryBatch is N consecutive samples of one car, one packed array per channel.
     Every non-empty channel array holds exactly sample_count values; an empty array means the
     source does not provide that channel. Time is session time only, never wall-clock.
+    Each channel's item rule is its physical range in its unit (finite, within gte..lte): a value outside it is
+    refused (BATCH_ERROR_REASON_OUT_OF_RANGE), most often a channel sent in the wrong unit.
     """
 
     session_id: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
