@@ -54,6 +54,7 @@ ENTRY_FASTER_KMH = 5.0
 APEX_SPEED_TOLERANCE_KMH = 1.5
 BRAKED_DOWN_KMH = 10.0
 THROTTLE_TOLERANCE_M = 10.0
+OVERSHOOT_THROTTLE_RATIO = 3.0  # an overshoot delays full throttle about as much as the braking was late, not 3x more
 COASTING_TOLERANCE_M = 10.0
 COASTING_LIMIT_M = 15.0  # without a reference: coasting this long is worth a remark on its own
 LIFT_TOLERANCE_M = 8.0
@@ -214,7 +215,9 @@ def technique_finding(
         if throttle_diff > THROTTLE_TOLERANCE_M:
             add(FT.FEEDBACK_TYPE_LATE_THROTTLE, full, ref_full, full, ref_full, throttle_diff, "m",
                 (PH.CORNER_PHASE_APEX, PH.CORNER_PHASE_EXIT, CARRY), PH.CORNER_PHASE_EXIT)
-    elif late and ((slower_apex and not slowed_more) or throttle_diff > THROTTLE_TOLERANCE_M):
+    elif late and ((slower_apex and not slowed_more) or THROTTLE_TOLERANCE_M < throttle_diff <= (
+            OVERSHOOT_THROTTLE_RATIO * brake_diff + THROTTLE_TOLERANCE_M)):
+        # (braking a little later, as fast through the apex, then full throttle far later: the throttle is the cause)
         add(FT.FEEDBACK_TYPE_BRAKE_LATE, onset, ref_onset, onset, ref_onset, brake_diff, "m", (*TECHNIQUE_PHASES, CARRY),
             PH.CORNER_PHASE_BRAKING)
     else:

@@ -214,3 +214,15 @@ def test_a_lift_after_a_kink_taken_flat_stays_a_lift_and_one_at_its_apex_is_a_la
     lifted_at_it = lap_with_kink(full_m=0.0, lift_start_m=1975.0)  # never flat through it: off the throttle at its apex
     kinds = {(f.corner_number, f.type) for f in corner_findings(lap=lifted_at_it, reference=reference)}
     assert (4, FT.FEEDBACK_TYPE_LATE_THROTTLE) in kinds
+
+
+@pytest.mark.parametrize(("late_m", "throttle_m", "cause"), [
+    (7.0, 64.0, FT.FEEDBACK_TYPE_LATE_THROTTLE),  # a touch later on the brake, as fast at the apex, throttle far later
+    (20.0, 25.0, FT.FEEDBACK_TYPE_BRAKE_LATE),  # an overshoot: full throttle about as late as the braking was
+])
+def test_a_throttle_far_later_than_a_small_braking_delay_is_the_throttles_own(late_m, throttle_m, cause):
+    losses = {(2, PH.CORNER_PHASE_BRAKING): 0.0, (2, PH.CORNER_PHASE_EXIT): 0.2, (2, PH.CORNER_PHASE_STRAIGHT): 0.2}
+    items = feedback({2: {"brake_onset_m": 1200.0 + late_m, "full_throttle_m": 1290.0 + throttle_m}}, losses)
+    (item,) = items
+    assert (item.type, item.corner_number) == (cause, 2)
+    assert item.time_loss_s == pytest.approx(0.4)
