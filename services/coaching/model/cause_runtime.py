@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 from racecoach.services.coaching.model import cause_spec
-from racecoach.services.coaching.model.runtime import ModelError, session_options
+from racecoach.services.coaching.model.runtime import ModelError, open_session
 
 DEFAULT_CAUSE_MODEL_PATH = Path(__file__).resolve().parent / cause_spec.MODEL_FILE
 
@@ -45,17 +45,7 @@ class CauseModel:
 def open_cause_model(*, path: Path = DEFAULT_CAUSE_MODEL_PATH) -> CauseModel:
     """A new :class:`CauseModel` from ``path`` (prefer :func:`load_cause_model`, which caches)."""
     path = Path(path)
-    try:
-        session = ort.InferenceSession(str(path), sess_options=session_options(), providers=["CPUExecutionProvider"])
-    except Exception as exc:  # onnxruntime raises its own untyped errors
-        raise ModelError(f"cannot load the cause model from {path}: {exc}") from exc
-    props = session.get_modelmeta().custom_metadata_map
-    version = props.get("model_version", "")
-    if not version:
-        raise ModelError(f"the cause model at {path} does not declare a model_version")
-    names = tuple(props.get("feature_names", "").split(","))
-    if names != cause_spec.FEATURE_NAMES:
-        raise ModelError(f"the cause model at {path} expects features {names}, this code computes {cause_spec.FEATURE_NAMES}")
+    session, version, props = open_session(path=path, what="cause", features=cause_spec.FEATURE_NAMES)
     causes = tuple(c for c in props.get(cause_spec.CAUSES_KEY, "").split(",") if c)
     served = frozenset(c for c in props.get(cause_spec.SERVED_KEY, "").split(",") if c)
     if not causes or not served <= set(causes):

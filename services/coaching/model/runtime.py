@@ -56,22 +56,27 @@ def session_options() -> ort.SessionOptions:
     return options
 
 
-def open_model(*, path: Path = DEFAULT_MODEL_PATH) -> ScoringModel:
-    """A new :class:`ScoringModel` from ``path`` (prefer :func:`load_model`, which caches)."""
-    path = Path(path)
+def open_session(*, path: Path, what: str, features: tuple[str, ...]) -> tuple[ort.InferenceSession, str, dict[str, str]]:
+    """An onnxruntime session of the model file at ``path`` (``what``: "scoring", "cause", for the messages), its
+    ``model_version`` and metadata; :class:`ModelError` unless it loads, declares a version and takes ``features``."""
     try:
         session = ort.InferenceSession(str(path), sess_options=session_options(), providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own untyped errors
-        raise ModelError(f"cannot load the scoring model from {path}: {exc}") from exc
-    props = session.get_modelmeta().custom_metadata_map
+        raise ModelError(f"cannot load the {what} model from {path}: {exc}") from exc
+    props = dict(session.get_modelmeta().custom_metadata_map)
     version = props.get("model_version", "")
     if not version:
-        raise ModelError(f"the scoring model at {path} does not declare a model_version")
+        raise ModelError(f"the {what} model at {path} does not declare a model_version")
     names = tuple(props.get("feature_names", "").split(","))
-    if names != spec.FEATURE_NAMES:
-        raise ModelError(
-            f"the scoring model at {path} expects features {names}, this code computes {spec.FEATURE_NAMES}"
-        )
+    if names != features:
+        raise ModelError(f"the {what} model at {path} expects features {names}, this code computes {features}")
+    return session, version, props
+
+
+def open_model(*, path: Path = DEFAULT_MODEL_PATH) -> ScoringModel:
+    """A new :class:`ScoringModel` from ``path`` (prefer :func:`load_model`, which caches)."""
+    path = Path(path)
+    session, version, _ = open_session(path=path, what="scoring", features=spec.FEATURE_NAMES)
     return ScoringModel(session=session, version=version, path=path)
 
 
