@@ -41,6 +41,8 @@ This module imports neither ``onnx`` nor the training libraries.
 
 from __future__ import annotations
 
+from racecoach.services.coaching.model import spec
+
 MODEL_NAME = "corner_causes"
 MODEL_VERSION = "causes_v1"
 MODEL_FILE = "causes_v1.onnx"
@@ -53,7 +55,7 @@ CONTRIBUTIONS = 4  # the measures a remark names as the model's reasons, at most
 MIN_CONTRIBUTION = 0.01  # a measure that moves the probability less is not a reason
 KEEP_FROM_S = 0.25  # a remark that costs this much is shown whatever the model says: a big loss is never hidden
 
-PHASE_NAMES: tuple[str, ...] = ("approach", "braking", "entry", "apex", "exit", "straight")
+PHASE_NAMES = spec.PHASE_NAMES  # the phases, in order, as the lap model names them
 FEATURE_NAMES: tuple[str, ...] = (
     "d_brake_onset_m", "d_final_brake_onset_m", "d_peak_brake", "d_entry_speed_kmh", "d_min_speed_kmh",
     "d_exit_speed_kmh", "d_full_throttle_m", "d_approach_coasting_m", "d_coasting_m", "d_lift_m",
