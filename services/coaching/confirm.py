@@ -83,13 +83,18 @@ LABELS: dict[str, str] = {
 }
 
 
+_FORMATS = {"s": "{:+.2f} s", "m": "{:+.0f} m", "km/h": "{:+.1f} km/h", "": "{:+.1f}"}
+
+
+def _reason(contribution: coaching_pb2.FeatureContribution) -> str:
+    """One measure in words: its label and its value in its unit (``brake onset -12 m``)."""
+    value = _FORMATS.get(contribution.unit, "{:+.1f} " + contribution.unit).format(contribution.value)
+    return f"{LABELS.get(contribution.feature, contribution.feature)} {value}"
+
+
 def worded(say: coaching_pb2.CauseModelSay) -> str:
     """The model's say in a sentence: how sure, and the measures that made it so, with their numbers."""
-    reasons = ", ".join(f"{LABELS.get(c.feature, c.feature)} {c.value:+.2f} s" if c.unit == "s" else
-                        f"{LABELS.get(c.feature, c.feature)} {c.value:+.0f}{' ' + c.unit if c.unit else ''}"
-                        if c.unit == "m" else
-                        f"{LABELS.get(c.feature, c.feature)} {c.value:+.1f}{' ' + c.unit if c.unit else ''}"
-                        for c in say.contributions)
+    reasons = ", ".join(_reason(c) for c in say.contributions)
     if say.probability < cause_spec.CONFIRM_PROBABILITY:
         return f"The coaching model doubts this cause ({say.probability:.0%}); it is shown for the time it cost."
     return f"The coaching model is {say.probability:.0%} sure" + (f" ({reasons})." if reasons else ".")
