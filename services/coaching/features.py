@@ -11,6 +11,7 @@ from racecoach.services.coaching.model import spec
 from racecoach.services.coaching.rules import APEX_SPEED_TOLERANCE_KMH
 
 PH = analysis_pb2.CornerPhase
+F32_MAX = float(np.finfo(np.float32).max)
 PHASE_KEYS = {getattr(PH, f"CORNER_PHASE_{name.upper()}"): name for name in spec.PHASE_NAMES}
 
 
@@ -91,4 +92,6 @@ def lap_features(
         "gain_s": gain,
         "rules_within_reach_s": float(rules_within_reach_s),
     }
-    return np.asarray([values[name] for name in spec.FEATURE_NAMES], dtype=np.float32)
+    row = np.asarray([values[name] for name in spec.FEATURE_NAMES], dtype=np.float64)
+    # a value past float32's range (a nonsense request) is held at its edge, never cast to inf
+    return row.clip(-F32_MAX, F32_MAX).astype(np.float32)

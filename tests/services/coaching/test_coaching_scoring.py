@@ -46,6 +46,14 @@ def test_features_without_a_reference_or_lap_time():
     assert got["trail_brake_fraction_mean"] == pytest.approx(0.3)
 
 
+def test_a_loss_past_float32s_range_is_held_at_its_edge_not_made_infinite():
+    deltas = corner_deltas({1: 1e300})
+    got = lap_features(lap=driver_lap(lap_time_s=90.0), reference=reference_lap(), corner_deltas=deltas,
+                       rules_within_reach_s=-1e300)
+    assert np.isfinite(got).all()
+    assert as_dict(got)["rules_within_reach_s"] == pytest.approx(-float(np.finfo(np.float32).max))
+
+
 def test_report_combines_model_score_and_rules():
     lap = driver_lap(lap_time_s=90.84, changes={1: {"brake": 412.0}})
     deltas = corner_deltas({0: 0.63, 1: 0.21})
