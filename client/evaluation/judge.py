@@ -35,6 +35,7 @@ from .matching import (
     lap_distance,
     matches,
     mistake_cost_s,
+    nearest_truth_corner,
     problem_remarks,
     remark_truth_corner,
 )
@@ -76,6 +77,7 @@ class LapView:
     truth: Mapping[str, Any]
     analysis: analysis_pb2.LapAnalysis
     report: coaching_pb2.LapReport
+    places: Mapping[int, float] | None = None  # corner number → its place on the track (places.with_places)
 
     @property
     def number(self) -> int:
@@ -107,6 +109,9 @@ class LapView:
         return self.analysis.lap_time.seconds + self.analysis.lap_time.nanos / 1e9
 
     def corner_of(self, remark: coaching_pb2.Feedback) -> int | None:
+        if self.places and remark.corner_number in self.places:
+            return nearest_truth_corner(apex_m=self.places[remark.corner_number], truth_corners=self.truth_corners,
+                                        length_m=self.length_m)
         return remark_truth_corner(remark=remark, analysis=self.analysis, truth_corners=self.truth_corners,
                                    length_m=self.length_m)
 

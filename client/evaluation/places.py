@@ -9,6 +9,7 @@ are counted apart: an overshoot or a low minimum speed really moves the slowest 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -18,7 +19,7 @@ import numpy as np
 from .judge import LapView
 from .matching import lap_distance
 
-__all__ = ["PLACE_TOLERANCE_M", "corner_places"]
+__all__ = ["PLACE_TOLERANCE_M", "catalogue_places", "corner_places", "with_places"]
 
 PLACE_TOLERANCE_M = 20.0
 
@@ -45,21 +46,36 @@ def _tally(laps: Sequence[LapView], places: dict[str, dict[int, float]]) -> dict
             "max_off_m": round(worst, 1) if held else None}
 
 
-def corner_places(*, laps: Sequence[LapView]) -> dict[str, Any]:
-    """Held and in-place counts of (lap, corner) pairs, for laps without and with a mistake."""
+def catalogue_places(*, laps: Sequence[LapView]) -> dict[str, dict[int, float]]:
+    """Track → corner number → its place (the median apex over the valid laps without a mistake)."""
     valid = [v for v in laps if v.lap_truth is not None and v.analysis.valid]
-    clean = [v for v in valid if not v.mistakes]
     seen: dict[str, set[int]] = defaultdict(set)
     for view in valid:
         seen[_track(view)] |= {c.number for c in view.analysis.corners}
     apexes: dict[tuple[str, int], list[float]] = defaultdict(list)
-    for view in clean:
-        for corner in view.analysis.corners:
-            apexes[(_track(view), corner.number)].append(corner.apex_m)
+    for view in valid:
+        if not view.mistakes:
+            for corner in view.analysis.corners:
+                apexes[(_track(view), corner.number)].append(corner.apex_m)
     places: dict[str, dict[int, float]] = defaultdict(dict)
     for track, numbers in seen.items():
         for number in numbers:
             if apexes.get((track, number)):
                 places[track][number] = float(np.median(apexes[(track, number)]))
+    return dict(places)
+
+
+def with_places(laps: Sequence[LapView]) -> list[LapView]:
+    """The views, each knowing its track's corner places: a remark on corner N is judged at N's place, as the
+    driver reading it finds the corner, not where this lap's slowest point moved to (an overshoot moves it)."""
+    places = catalogue_places(laps=laps)
+    return [dataclasses.replace(view, places=places.get(_track(view), {})) for view in laps]
+
+
+def corner_places(*, laps: Sequence[LapView]) -> dict[str, Any]:
+    """Held and in-place counts of (lap, corner) pairs, for laps without and with a mistake."""
+    valid = [v for v in laps if v.lap_truth is not None and v.analysis.valid]
+    clean = [v for v in valid if not v.mistakes]
+    places = catalogue_places(laps=laps)
     return {"corners": sum(len(p) for p in places.values()), "without_mistake": _tally(clean, places),
             "with_mistake": _tally([v for v in valid if v.mistakes], places)}

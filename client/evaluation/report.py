@@ -19,7 +19,7 @@ from .judge import (
     top_advice,
     unmapped_remarks,
 )
-from .places import PLACE_TOLERANCE_M, corner_places
+from .places import PLACE_TOLERANCE_M, corner_places, with_places
 
 __all__ = ["format_summary", "spread", "summarize"]
 
@@ -41,6 +41,7 @@ def _ratio(value: float | None) -> float | None:
 
 def summarize(*, views: Sequence[LapView], sessions: int) -> dict[str, Any]:
     """Every metric over ``views`` (the timed laps of all sessions of a run), JSON-serialisable."""
+    views = with_places(views)
     references = reference_index(views)
     kinds = detection(laps=views, references=references)
     instances = sum(k.instances for k in kinds.values())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from racecoach.client.evaluation.places import PLACE_TOLERANCE_M, corner_places
+from racecoach.client.evaluation.places import PLACE_TOLERANCE_M, catalogue_places, corner_places, with_places
 from racecoach.client.evaluation.report import format_summary, summarize
 
 from test_eval_judge import make_views
@@ -29,3 +29,16 @@ def test_corners_are_counted_found_and_in_place_apart_for_laps_with_and_without_
     lap2.corners[1].apex_m += 30.0  # its corner 3 (after the deletion, the second) slowest 30 m later: found, not in place
     off = corner_places(laps=views)["with_mistake"]
     assert (off["held"], off["in_place"], off["max_off_m"]) == (3, 2, 30.0)
+
+
+def test_a_remark_is_judged_at_its_corners_place_not_where_this_laps_slowest_point_moved():
+    views = make_views()
+    lap2 = views[1]
+    remark = next(r for r in lap2.report.feedback if r.corner_number and lap2.corner_of(r) is not None)
+    truth_corner = lap2.corner_of(remark)
+    moved = next(c for c in lap2.analysis.corners if c.number == remark.corner_number)
+    moved.apex_m += 45.0  # an overshoot: this lap's slowest point 45 m on, past the 40 m a corner is matched within
+    assert lap2.corner_of(remark) != truth_corner  # by this lap's apex alone, the remark names another place
+    placed = {v.number: v for v in with_places(views)}
+    assert placed[2].corner_of(remark) == truth_corner  # by the corner's place (the clean laps' apex): its own corner
+    assert placed[2].places == catalogue_places(laps=views)["Test"]
