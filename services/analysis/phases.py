@@ -8,7 +8,9 @@ Per corner (``measure_corners``), between the previous corner's apex and the nex
   braking for the corner: applications with no throttle between them are one braking, and so are
   those less than ``BRAKE_MERGE_M`` apart or a light correction after the braking, when the one
   before is at least ``BRAKE_MIN_M`` long; a tap the driver comes off to get back on the throttle
-  never moves the brake point; release is where it ends;
+  never moves the brake point; release is where it ends; its last stage starts at the last
+  application after a release, else at the last firm re-application (eased under ``REAPPLY_LOW``
+  of the peak, pressed to ``REAPPLY_HIGH`` of it within ``REAPPLY_RISE_M``), else at the onset;
 * full throttle is the first point after the apex at ``FULL_THROTTLE`` from which the throttle
   stays committed (``THROTTLE_COMMITTED``, a short dip is no lift) for ``FULL_THROTTLE_HOLD_M``
   (or up to the next braking);
@@ -43,6 +45,11 @@ BRAKE_ON = 0.05
 ONSET_SHARE = 0.3
 ONSET_HOLD_M = 5.0
 STAGE_MIN_M = 5.0  # an application this long after a release is a stage of its own
+# braking in one go can still be in stages: eased to REAPPLY_LOW of the peak and pressed again to REAPPLY_HIGH
+# within REAPPLY_RISE_M (a second, firm braking on the way in, not a trail-braking modulation)
+REAPPLY_LOW = 0.5
+REAPPLY_HIGH = 0.8
+REAPPLY_RISE_M = 12.0
 BRAKE_MERGE_M = 30.0
 BRAKE_MIN_M = 10.0
 THROTTLE_BACK = 0.2
@@ -114,8 +121,24 @@ def _braking(brake: np.ndarray, throttle: np.ndarray, lo: int, apex: int, step_m
     held = np.flatnonzero((firm.ends - firm.starts + 1) * step_m >= ONSET_HOLD_M)
     onset = begin + int(firm.starts[held[0]] if len(held) else firm.starts[0])
     stages = [i for i in range(first + 1, len(starts)) if (ends[i] - starts[i] + 1) * step_m >= STAGE_MIN_M]
-    final = int(starts[stages[-1]]) if stages else onset
+    final = int(starts[stages[-1]]) if stages else _reapplied(brake, onset, release, peak, step_m)
     return onset, release, peak, final
+
+
+def _reapplied(brake: np.ndarray, onset: int, release: int, peak: float, step_m: float) -> int:
+    """The start of the last firm re-application inside one braking (``onset`` when there is none): where the
+    pressure, eased to :data:`REAPPLY_LOW` of the peak, rises again to :data:`REAPPLY_HIGH` of it within
+    :data:`REAPPLY_RISE_M`, held for :data:`STAGE_MIN_M`."""
+    firm = _runs(brake[onset:release + 1] >= REAPPLY_HIGH * peak)
+    rise = max(int(round(REAPPLY_RISE_M / step_m)), 1)
+    for s, e in zip(firm.starts[::-1], firm.ends[::-1]):
+        if s == 0 or (e - s + 1) * step_m < STAGE_MIN_M:
+            continue
+        window = brake[onset + max(s - rise, 0):onset + s]
+        if len(window) and window.min() <= REAPPLY_LOW * peak and (firm.ends < s).any():
+            dip = len(window) - 1 - int(np.argmin(window[::-1]))  # the last lowest point before the rise
+            return onset + max(s - rise, 0) + dip
+    return onset
 
 
 def _approach_coasting(throttle: np.ndarray, brake: np.ndarray, lo: int, onset: int, step_m: float) -> tuple[int, float] | None:

@@ -13,7 +13,9 @@ brake late          brake onset (or its last stage) later, or more      braking 
                     and full throttle no later) or a later full
                     throttle (overshoot)
 brake early         brake onset (or its last stage) earlier, minimum    braking, entry, apex
-                    speed not lower
+                    speed not lower; or the reference's stages run
+                    together from the same onset and done sooner
+                    (then waiting for the apex, not coasting)
 low minimum speed   minimum speed lower (not carried in from before,    apex, exit, straight (+
                     unless braked away); braking earlier with it is     braking, entry then)
                     slowing too much
@@ -150,6 +152,13 @@ def full_throttle_m(corner: analysis_pb2.Corner) -> float | None:
     return value if value > 0 else None
 
 
+def staged(corner: analysis_pb2.Corner) -> bool:
+    """Whether the corner's braking came in stages (its last stage starts after its onset). A lap braking in
+    stages where the reference braked in one go is slowing more (pressing again for a lower minimum speed), not
+    braking later: a last stage is compared only with a reference's last stage."""
+    return bool(corner.final_brake_onset_m) and corner.final_brake_onset_m - corner.brake_onset_m > BRAKE_POINT_TOLERANCE_M
+
+
 def next_braking_m(lap: analysis_pb2.LapAnalysis, corner: analysis_pb2.Corner) -> float | None:
     """Where this lap slows for the corner after ``corner``: its brake onset, else its apex; None for the last corner."""
     after = [c for c in lap.corners if c.apex_m > corner.apex_m]
@@ -184,13 +193,25 @@ def technique_finding(
         never_full = full is not None
     throttle_diff = laps.along_diff_m(full, ref_full, length_m) if full is not None and ref_full is not None else 0.0
     brake_diff = laps.along_diff_m(onset, ref_onset, length_m) if onset is not None and ref_onset is not None else 0.0
+    same_onset = abs(brake_diff) <= BRAKE_POINT_TOLERANCE_M
     if abs(brake_diff) > BRAKE_COMPARABLE_M:
         brake_diff = 0.0  # not the same braking on both laps (a corner the catalogue left out on one of them)
-    if abs(brake_diff) <= BRAKE_POINT_TOLERANCE_M and corner.final_brake_onset_m and ref.final_brake_onset_m:
+    # by the last stage: two brakings alike (both in stages, or both in one go), or one in one go far from the
+    # reference's onset (its first stage skipped); never stages against one go from the same onset
+    by_stage = staged(corner) == staged(ref) or (staged(ref) and not same_onset)
+    if abs(brake_diff) <= BRAKE_POINT_TOLERANCE_M and by_stage and corner.final_brake_onset_m and ref.final_brake_onset_m:
         final_diff = laps.along_diff_m(corner.final_brake_onset_m, ref.final_brake_onset_m, length_m)
         if BRAKE_POINT_TOLERANCE_M < abs(final_diff) <= BRAKE_COMPARABLE_M:
             # the same first braking, but the last stage of it (braking again after a release) moved
             onset, ref_onset, brake_diff = corner.final_brake_onset_m, ref.final_brake_onset_m, final_diff
+    elif (same_onset and staged(ref) and not staged(corner) and corner.brake_release_m and ref.brake_release_m
+          and corner.coasting_m - ref.coasting_m <= COASTING_TOLERANCE_M):
+        # the reference's stages run together into one braking from the same onset, done sooner (then waiting
+        # for the apex on the throttle; coasting there instead is the coasting's own): the last stage came that
+        # much earlier, measured where the braking ended
+        release_diff = laps.along_diff_m(corner.brake_release_m, ref.brake_release_m, length_m)
+        if -BRAKE_COMPARABLE_M <= release_diff < -BRAKE_POINT_TOLERANCE_M:
+            onset, ref_onset, brake_diff = ref.final_brake_onset_m + release_diff, ref.final_brake_onset_m, release_diff
     # carrying more speed into about the same braking point is braking late too (the first, light stage skipped)
     faster_in = corner.entry_speed_mps and ref.entry_speed_mps and (
         (corner.entry_speed_mps - ref.entry_speed_mps) * laps.MPS_TO_KMH > ENTRY_FASTER_KMH)

@@ -118,6 +118,28 @@ def test_braking_in_stages_is_one_braking_with_its_last_stage_measured():
     assert single.final_brake_onset_m == single.brake_onset_m
 
 
+def test_a_firm_second_application_without_a_release_is_the_last_stage():
+    channels = _trace(brake_from_m=760.0)
+    brake = channels["brake"]
+    # eased from full to 0.2 over 760-900 m and pressed to full again at 904 m, never released
+    brake[(GRID >= 860) & (GRID < 904)] = np.linspace(1.0, 0.2, int(((GRID >= 860) & (GRID < 904)).sum()))
+    corner = _corner()
+    measure_corners(grid_m=GRID, channels=channels, corners=[corner])
+    assert corner.brake_onset_m == pytest.approx(760.0, abs=1.0)
+    assert corner.final_brake_onset_m == pytest.approx(903.0, abs=1.0)  # the lowest point before the new press
+    assert corner.brake_release_m == pytest.approx(989.0, abs=1.0)
+
+
+def test_trail_braking_that_eases_and_firms_a_little_is_still_one_stage():
+    channels = _trace(brake_from_m=760.0)
+    brake = channels["brake"]
+    brake[(GRID >= 860) & (GRID < 990)] = 0.3  # eased to 0.3 ...
+    brake[(GRID >= 930) & (GRID < 960)] = 0.6  # ... and firmed to 0.6: not back to a firm braking
+    corner = _corner()
+    measure_corners(grid_m=GRID, channels=channels, corners=[corner])
+    assert corner.final_brake_onset_m == corner.brake_onset_m
+
+
 def test_the_last_metres_of_a_braking_past_its_apex_are_not_the_next_corners_braking():
     channels = _trace()  # corner at 1000 m braked 800-990 m
     channels["brake"][(GRID >= 990) & (GRID <= 1002)] = 0.2  # trailed 2 m past the apex

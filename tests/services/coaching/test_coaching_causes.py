@@ -226,3 +226,41 @@ def test_a_throttle_far_later_than_a_small_braking_delay_is_the_throttles_own(la
     (item,) = items
     assert (item.type, item.corner_number) == (cause, 2)
     assert item.time_loss_s == pytest.approx(0.4)
+
+
+def _staged(lap: analysis_pb2.LapAnalysis, finals: dict[int, float]) -> analysis_pb2.LapAnalysis:
+    """Each corner's last braking stage: where ``finals`` says, else at its onset (braked in one go)."""
+    for corner in lap.corners:
+        corner.final_brake_onset_m = finals.get(corner.number, corner.brake_onset_m)
+    return lap
+
+
+def test_a_braking_in_stages_compares_by_its_last_stage_only_with_a_reference_in_stages():
+    losses = phases({(2, PH.CORNER_PHASE_BRAKING): 0.2, (2, PH.CORNER_PHASE_ENTRY): 0.1})
+    staged_ref = _staged(measured(reference_lap()), {2: 1235.0})  # corner 2: onset 1200, last stage from 1235 m
+    # the same onset, the last stage pressed 25 m earlier: braking early, measured at the last stage
+    early = _staged(measured(reference_lap(lap_number=3)), {2: 1210.0})
+    (item,) = rules.lap_feedback(lap=early, reference=staged_ref, corner_deltas=[], phase_deltas=losses)
+    assert (item.corner_number, item.type) == (2, FT.FEEDBACK_TYPE_BRAKE_EARLY)
+    assert item.delta_value == pytest.approx(-25.0)
+    # the same onset braked in one go where the reference came in stages, done as late: no brake point moved
+    _with_release(staged_ref, {})  # corner 2 released at 1240 m
+    one_go = _with_release(_staged(measured(reference_lap(lap_number=3)), {}), {})
+    assert not [f for f in rules.lap_feedback(lap=one_go, reference=staged_ref, corner_deltas=[], phase_deltas=losses)
+                if f.type in (FT.FEEDBACK_TYPE_BRAKE_EARLY, FT.FEEDBACK_TYPE_BRAKE_LATE)]
+    # ... done 30 m sooner at the same minimum speed (the stages run together, then waiting for the apex): early
+    merged = _with_release(_staged(measured(reference_lap(lap_number=3)), {}), {2: 1210.0})
+    (item,) = rules.lap_feedback(lap=merged, reference=staged_ref, corner_deltas=[], phase_deltas=losses)
+    assert (item.corner_number, item.type) == (2, FT.FEEDBACK_TYPE_BRAKE_EARLY)
+    assert item.delta_value == pytest.approx(-30.0) and item.distance_m == pytest.approx(1205.0)  # 1235 - 30
+    # ... but coasting to the apex after it is the coasting's own
+    coasted = _with_release(_staged(measured(reference_lap(lap_number=3), {2: {"coasting_m": 40.0}}), {}), {2: 1210.0})
+    in_corner = phases({(2, PH.CORNER_PHASE_ENTRY): 0.2, (2, PH.CORNER_PHASE_APEX): 0.1})
+    (item,) = rules.lap_feedback(lap=coasted, reference=staged_ref, corner_deltas=[], phase_deltas=in_corner)
+    assert (item.corner_number, item.type) == (2, FT.FEEDBACK_TYPE_COASTING)
+    # pressed again 30 m on where the reference braked in one go, for a lower minimum speed: slowing more
+    one_go_ref = _staged(measured(reference_lap()), {})
+    again = _staged(measured(reference_lap(lap_number=3), {2: {"kmh": 112.0}}), {2: 1230.0})
+    apex_losses = phases({(2, PH.CORNER_PHASE_APEX): 0.2, (2, PH.CORNER_PHASE_EXIT): 0.1})
+    (item,) = rules.lap_feedback(lap=again, reference=one_go_ref, corner_deltas=[], phase_deltas=apex_losses)
+    assert (item.corner_number, item.type) == (2, FT.FEEDBACK_TYPE_LOW_APEX_SPEED)
