@@ -56,6 +56,10 @@ ENTRY_FASTER_KMH = 5.0
 APEX_SPEED_TOLERANCE_KMH = 1.5
 BRAKED_DOWN_KMH = 10.0
 THROTTLE_TOLERANCE_M = 10.0
+# a late throttle told as such: past a consistent driver's own spread (full throttle up to ~11 m later on a
+# clean lap); the overshoot test above keeps THROTTLE_TOLERANCE_M
+LATE_THROTTLE_M = 12.0
+MERGED_ENTRY_SLOWER_KMH = 2.0  # slower than this into the braking, a braking done sooner needed less of it
 OVERSHOOT_THROTTLE_RATIO = 3.0  # an overshoot delays full throttle about as much as the braking was late, not 3x more
 COASTING_TOLERANCE_M = 10.0
 COASTING_LIMIT_M = 15.0  # without a reference: coasting this long is worth a remark on its own
@@ -159,6 +163,12 @@ def staged(corner: analysis_pb2.Corner) -> bool:
     return bool(corner.final_brake_onset_m) and corner.final_brake_onset_m - corner.brake_onset_m > BRAKE_POINT_TOLERANCE_M
 
 
+def coasted_more(corner: analysis_pb2.Corner, ref: analysis_pb2.Corner) -> bool:
+    """Whether this pass coasted more than the reference, into its braking or in the corner."""
+    return (corner.coasting_m - ref.coasting_m > COASTING_TOLERANCE_M
+            or corner.approach_coasting_m - ref.approach_coasting_m > COASTING_TOLERANCE_M)
+
+
 def next_braking_m(lap: analysis_pb2.LapAnalysis, corner: analysis_pb2.Corner) -> float | None:
     """Where this lap slows for the corner after ``corner``: its brake onset, else its apex; None for the last corner."""
     after = [c for c in lap.corners if c.apex_m > corner.apex_m]
@@ -205,10 +215,11 @@ def technique_finding(
             # the same first braking, but the last stage of it (braking again after a release) moved
             onset, ref_onset, brake_diff = corner.final_brake_onset_m, ref.final_brake_onset_m, final_diff
     elif (same_onset and staged(ref) and not staged(corner) and corner.brake_release_m and ref.brake_release_m
-          and corner.coasting_m - ref.coasting_m <= COASTING_TOLERANCE_M):
+          and not coasted_more(corner, ref) and (ref.entry_speed_mps - corner.entry_speed_mps) * laps.MPS_TO_KMH
+          < MERGED_ENTRY_SLOWER_KMH):
         # the reference's stages run together into one braking from the same onset, done sooner (then waiting
-        # for the apex on the throttle; coasting there instead is the coasting's own): the last stage came that
-        # much earlier, measured where the braking ended
+        # for the apex on the throttle): the last stage came that much earlier, measured where the braking ended.
+        # Coasting instead (into the braking or in the corner), or arriving slower, is why less braking was needed.
         release_diff = laps.along_diff_m(corner.brake_release_m, ref.brake_release_m, length_m)
         if -BRAKE_COMPARABLE_M <= release_diff < -BRAKE_POINT_TOLERANCE_M:
             onset, ref_onset, brake_diff = ref.final_brake_onset_m + release_diff, ref.final_brake_onset_m, release_diff
@@ -250,7 +261,7 @@ def technique_finding(
             add(FT.FEEDBACK_TYPE_LOW_APEX_SPEED, corner.apex_m, ref.apex_m, corner.apex_speed_mps * laps.MPS_TO_KMH,
                 ref.apex_speed_mps * laps.MPS_TO_KMH, min_diff, "km/h",
                 (*phases, PH.CORNER_PHASE_APEX, PH.CORNER_PHASE_EXIT, CARRY), PH.CORNER_PHASE_APEX)
-        elif throttle_diff > THROTTLE_TOLERANCE_M:
+        elif throttle_diff > LATE_THROTTLE_M:
             add(FT.FEEDBACK_TYPE_LATE_THROTTLE, full, ref_full, full, ref_full, throttle_diff, "m",
                 (PH.CORNER_PHASE_EXIT, CARRY), PH.CORNER_PHASE_EXIT)
     in_corner = _share(booked, PH.CORNER_PHASE_ENTRY, PH.CORNER_PHASE_APEX)

@@ -258,9 +258,21 @@ def test_a_braking_in_stages_compares_by_its_last_stage_only_with_a_reference_in
     in_corner = phases({(2, PH.CORNER_PHASE_ENTRY): 0.2, (2, PH.CORNER_PHASE_APEX): 0.1})
     (item,) = rules.lap_feedback(lap=coasted, reference=staged_ref, corner_deltas=[], phase_deltas=in_corner)
     assert (item.corner_number, item.type) == (2, FT.FEEDBACK_TYPE_COASTING)
+    # ... and arriving slower after coasting into the braking needed less of it: no braking early either
+    slower = _with_release(_staged(measured(reference_lap(lap_number=3), {2: {"approach_coasting_m": 25.0,
+                                                                             "entry_speed_mps": 57.0}}), {}), {2: 1210.0})
+    assert not [f for f in rules.lap_feedback(lap=slower, reference=staged_ref, corner_deltas=[], phase_deltas=losses)
+                if f.type == FT.FEEDBACK_TYPE_BRAKE_EARLY]
     # pressed again 30 m on where the reference braked in one go, for a lower minimum speed: slowing more
     one_go_ref = _staged(measured(reference_lap()), {})
     again = _staged(measured(reference_lap(lap_number=3), {2: {"kmh": 112.0}}), {2: 1230.0})
     apex_losses = phases({(2, PH.CORNER_PHASE_APEX): 0.2, (2, PH.CORNER_PHASE_EXIT): 0.1})
     (item,) = rules.lap_feedback(lap=again, reference=one_go_ref, corner_deltas=[], phase_deltas=apex_losses)
     assert (item.corner_number, item.type) == (2, FT.FEEDBACK_TYPE_LOW_APEX_SPEED)
+
+
+def test_full_throttle_a_consistent_drivers_spread_later_is_no_late_throttle():
+    losses = {(2, PH.CORNER_PHASE_EXIT): 0.08, (2, PH.CORNER_PHASE_STRAIGHT): 0.02}
+    assert not feedback({2: {"full_throttle_m": 1290.0 + 11.0}}, losses)  # 11 m: within a clean lap's spread
+    (item,) = feedback({2: {"full_throttle_m": 1290.0 + 20.0}}, losses)
+    assert (item.type, item.corner_number, item.delta_value) == (FT.FEEDBACK_TYPE_LATE_THROTTLE, 2, pytest.approx(20.0))
