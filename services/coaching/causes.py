@@ -164,8 +164,9 @@ def staged(corner: analysis_pb2.Corner) -> bool:
 
 
 def coasted_more(corner: analysis_pb2.Corner, ref: analysis_pb2.Corner) -> bool:
-    """Whether this pass coasted more than the reference, into its braking or in the corner."""
-    return (corner.coasting_m - ref.coasting_m > COASTING_TOLERANCE_M
+    """Whether this pass coasted more than the reference into its braking, or at all more in the corner (half the
+    coasting tolerance: a braking done sooner is waited out on the throttle, never coasted)."""
+    return (corner.coasting_m - ref.coasting_m > COASTING_TOLERANCE_M / 2
             or corner.approach_coasting_m - ref.approach_coasting_m > COASTING_TOLERANCE_M)
 
 
