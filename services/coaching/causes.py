@@ -157,9 +157,7 @@ def full_throttle_m(corner: analysis_pb2.Corner) -> float | None:
 
 
 def staged(corner: analysis_pb2.Corner) -> bool:
-    """Whether the corner's braking came in stages (its last stage starts after its onset). A lap braking in
-    stages where the reference braked in one go is slowing more (pressing again for a lower minimum speed), not
-    braking later: a last stage is compared only with a reference's last stage."""
+    """Whether the corner's braking came in stages (its last stage starts after its onset)."""
     return bool(corner.final_brake_onset_m) and corner.final_brake_onset_m - corner.brake_onset_m > BRAKE_POINT_TOLERANCE_M
 
 
@@ -168,6 +166,34 @@ def coasted_more(corner: analysis_pb2.Corner, ref: analysis_pb2.Corner) -> bool:
     coasting tolerance: a braking done sooner is waited out on the throttle, never coasted)."""
     return (corner.coasting_m - ref.coasting_m > COASTING_TOLERANCE_M / 2
             or corner.approach_coasting_m - ref.approach_coasting_m > COASTING_TOLERANCE_M)
+
+
+def compared_braking(*, corner: analysis_pb2.Corner, ref: analysis_pb2.Corner, onset: float | None,
+                     ref_onset: float | None, length_m: float) -> tuple[float | None, float | None, float]:
+    """The brake points this pass and the reference's are compared at, and how far apart (m, + later): the onsets,
+    or the last stages of two brakings alike (both in stages, or both in one go; or one in one go far from the
+    reference's onset, its first stage skipped), never stages against one go from the same onset; where the
+    reference's stages ran together from the same onset and finished sooner, the release."""
+    brake_diff = laps.along_diff_m(onset, ref_onset, length_m) if onset is not None and ref_onset is not None else 0.0
+    same_onset = abs(brake_diff) <= BRAKE_POINT_TOLERANCE_M
+    if abs(brake_diff) > BRAKE_COMPARABLE_M:
+        brake_diff = 0.0  # not the same braking on both laps (a corner the catalogue left out on one of them)
+    by_stage = staged(corner) == staged(ref) or (staged(ref) and not same_onset)
+    if abs(brake_diff) <= BRAKE_POINT_TOLERANCE_M and by_stage and corner.final_brake_onset_m and ref.final_brake_onset_m:
+        final_diff = laps.along_diff_m(corner.final_brake_onset_m, ref.final_brake_onset_m, length_m)
+        if BRAKE_POINT_TOLERANCE_M < abs(final_diff) <= BRAKE_COMPARABLE_M:
+            # the same first braking, but the last stage of it (braking again after a release) moved
+            return corner.final_brake_onset_m, ref.final_brake_onset_m, final_diff
+    elif (same_onset and staged(ref) and not staged(corner) and corner.brake_release_m and ref.brake_release_m
+          and not coasted_more(corner, ref) and (ref.entry_speed_mps - corner.entry_speed_mps) * laps.MPS_TO_KMH
+          < MERGED_ENTRY_SLOWER_KMH):
+        # the reference's stages run together into one braking from the same onset, done sooner (then waiting
+        # for the apex on the throttle): the last stage came that much earlier, measured where the braking ended.
+        # Coasting instead (into the braking or in the corner), or arriving slower, is why less braking was needed.
+        release_diff = laps.along_diff_m(corner.brake_release_m, ref.brake_release_m, length_m)
+        if -BRAKE_COMPARABLE_M <= release_diff < -BRAKE_POINT_TOLERANCE_M:
+            return ref.final_brake_onset_m + release_diff, ref.final_brake_onset_m, release_diff
+    return onset, ref_onset, brake_diff
 
 
 def next_braking_m(lap: analysis_pb2.LapAnalysis, corner: analysis_pb2.Corner) -> float | None:
@@ -203,27 +229,8 @@ def technique_finding(
         full = next_braking_m(lap, corner)
         never_full = full is not None
     throttle_diff = laps.along_diff_m(full, ref_full, length_m) if full is not None and ref_full is not None else 0.0
-    brake_diff = laps.along_diff_m(onset, ref_onset, length_m) if onset is not None and ref_onset is not None else 0.0
-    same_onset = abs(brake_diff) <= BRAKE_POINT_TOLERANCE_M
-    if abs(brake_diff) > BRAKE_COMPARABLE_M:
-        brake_diff = 0.0  # not the same braking on both laps (a corner the catalogue left out on one of them)
-    # by the last stage: two brakings alike (both in stages, or both in one go), or one in one go far from the
-    # reference's onset (its first stage skipped); never stages against one go from the same onset
-    by_stage = staged(corner) == staged(ref) or (staged(ref) and not same_onset)
-    if abs(brake_diff) <= BRAKE_POINT_TOLERANCE_M and by_stage and corner.final_brake_onset_m and ref.final_brake_onset_m:
-        final_diff = laps.along_diff_m(corner.final_brake_onset_m, ref.final_brake_onset_m, length_m)
-        if BRAKE_POINT_TOLERANCE_M < abs(final_diff) <= BRAKE_COMPARABLE_M:
-            # the same first braking, but the last stage of it (braking again after a release) moved
-            onset, ref_onset, brake_diff = corner.final_brake_onset_m, ref.final_brake_onset_m, final_diff
-    elif (same_onset and staged(ref) and not staged(corner) and corner.brake_release_m and ref.brake_release_m
-          and not coasted_more(corner, ref) and (ref.entry_speed_mps - corner.entry_speed_mps) * laps.MPS_TO_KMH
-          < MERGED_ENTRY_SLOWER_KMH):
-        # the reference's stages run together into one braking from the same onset, done sooner (then waiting
-        # for the apex on the throttle): the last stage came that much earlier, measured where the braking ended.
-        # Coasting instead (into the braking or in the corner), or arriving slower, is why less braking was needed.
-        release_diff = laps.along_diff_m(corner.brake_release_m, ref.brake_release_m, length_m)
-        if -BRAKE_COMPARABLE_M <= release_diff < -BRAKE_POINT_TOLERANCE_M:
-            onset, ref_onset, brake_diff = ref.final_brake_onset_m + release_diff, ref.final_brake_onset_m, release_diff
+    onset, ref_onset, brake_diff = compared_braking(corner=corner, ref=ref, onset=onset, ref_onset=ref_onset,
+                                                    length_m=length_m)
     # carrying more speed into about the same braking point is braking late too (the first, light stage skipped)
     faster_in = corner.entry_speed_mps and ref.entry_speed_mps and (
         (corner.entry_speed_mps - ref.entry_speed_mps) * laps.MPS_TO_KMH > ENTRY_FASTER_KMH)
