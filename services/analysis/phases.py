@@ -19,7 +19,10 @@ Per corner (``measure_corners``), between the previous corner's apex and the nex
   ``APPROACH_M`` before it;
 * a lift is throttle under ``LIFT_THROTTLE`` while the car slows or is below ``TOP_SPEED_SHARE``
   of the lap's top speed (partial throttle that holds a top speed is no lift), on the straight
-  from ``LIFT_AFTER_M`` past full throttle to the next corner's approach.
+  from ``LIFT_AFTER_M`` past full throttle to the next corner's approach (the last corner's straight
+  goes on from the line to the first corner's approach: a lift there has its start before the
+  corner's full throttle, and one already under way at the line is the previous lap's); easing off
+  that runs into the braking is the approach's, no lift.
 
 Phases (``phase_deltas``) are cut at the same distances on both laps, taken from both laps'
 measures so each phase holds what either lap did there: approach (coast start → brake onset),
@@ -222,20 +225,36 @@ def measure_corners(*, grid_m: np.ndarray, channels: dict[str, np.ndarray], corn
             corner.exit_speed_mps = float(speed[_index(grid_m, corner.exit_m)])
     driven = [c for c in corners if not is_flat(c)]
     top = float(speed.max())
+
+    def lifted(start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+        """Indices of ``[start, end)`` and whether each is in a lift."""
+        slowing = np.diff(speed[start:end + 1], append=speed[min(end, len(speed) - 1)]) < 0
+        below_top = speed[start:end] < TOP_SPEED_SHARE * top
+        part = (throttle[start:end] < LIFT_THROTTLE) & (brake[start:end] < BRAKE_ON) & (slowing[: end - start] | below_top)
+        return np.arange(start, max(end, start)), part
+
     for k, corner in enumerate(driven):  # lifts on the straight after each corner, through flat-out kinks
         if not corner.full_throttle_m:
             continue
         start = _index(grid_m, corner.full_throttle_m + LIFT_AFTER_M)  # a lift is on the straight, not the exit
         end = _index(grid_m, approach_start_m(driven[k + 1])) if k + 1 < len(driven) else len(grid_m)
-        slowing = np.diff(speed[start:end + 1], append=speed[min(end, len(speed) - 1)]) < 0
-        below_top = speed[start:end] < TOP_SPEED_SHARE * top
-        part = (throttle[start:end] < LIFT_THROTTLE) & (brake[start:end] < BRAKE_ON) & (slowing[: end - start] | below_top)
+        at, part = lifted(start, end)
+        if k + 1 == len(driven):  # the last corner's straight runs on past the line, to the first corner's approach
+            wrap_at, wrap_part = lifted(0, min(_index(grid_m, approach_start_m(driven[0])), int(at[0]) if len(at) else start))
+            if len(wrap_part) and wrap_part[0]:  # lifting as the lap began: the previous lap's lift, carried in
+                on = np.flatnonzero(~wrap_part)
+                wrap_part[: on[0] if len(on) else len(wrap_part)] = False
+            at, part = np.concatenate([at, wrap_at]), np.concatenate([part, wrap_part])
+        into = part | (brake[at] >= BRAKE_ON)  # the brake coming on before the onset's firm pressure
+        if len(part) and into[-1]:  # off the throttle up to the next approach: lifting into it, not on the straight
+            back = np.flatnonzero(~into)
+            part[back[-1] + 1 if len(back) else 0:] = False
         metres = float(part.sum() * step)
         if metres >= LIFT_MIN_M:
             runs = _runs(part)  # the lift is where the longest run starts (a one-sample dip is not its start)
             longest = int(np.argmax(runs.ends - runs.starts))
             corner.lift_m = metres
-            corner.lift_start_m = float(grid_m[start + int(runs.starts[longest])])
+            corner.lift_start_m = float(grid_m[at[int(runs.starts[longest])]])
 
 
 def is_flat(corner: analysis_pb2.Corner) -> bool:
@@ -280,7 +299,7 @@ def _phase_cuts(lap: analysis_pb2.LapAnalysis, reference: analysis_pb2.LapAnalys
         cuts.append(_Cut(n, PH.CORNER_PHASE_EXIT, apex_end))
         full = [c.full_throttle_m for c in pair if c.full_throttle_m > 0]
         cuts.append(_Cut(n, PH.CORNER_PHASE_STRAIGHT, max(full + [c.exit_m for c in pair if not c.full_throttle_m] or [apex_end])))
-        lifts = [c.lift_start_m for c in pair if c.lift_m > 0]
+        lifts = [c.lift_start_m for c in pair if c.lift_m > 0 and not wrapped_lift(c)]
         if lifts:
             cuts.append(_Cut(n, PH.CORNER_PHASE_STRAIGHT, min(lifts)))
     # Where this lap coasted into a corner, its approach starts there even if that is before the corner
@@ -300,15 +319,24 @@ def _phase_cuts(lap: analysis_pb2.LapAnalysis, reference: analysis_pb2.LapAnalys
     return placed
 
 
+def wrapped_lift(corner: analysis_pb2.Corner) -> bool:
+    """Whether the corner's lift is past the line (on the last corner's straight, before the first corner)."""
+    return corner.lift_m > 0 and corner.lift_start_m < corner.full_throttle_m
+
+
 def phase_deltas(
     *, lap: analysis_pb2.LapAnalysis, reference: analysis_pb2.LapAnalysis, grid_m: np.ndarray, delta_s: np.ndarray,
 ) -> list[analysis_pb2.PhaseDelta]:
     """The delta trace (``delta_s`` on ``grid_m``, from 0 at the line) cut into each corner's phases; the losses
-    sum to ``delta_s[-1]``. The run from the line to the first approach is corner 0's straight."""
+    sum to ``delta_s[-1]``. The run from the line to the first approach is corner 0's straight, split in two at
+    the start of a lift there (either lap's, as the last corner's ``lift_start_m``)."""
     length = float(grid_m[-1])
     cuts = [c for c in _phase_cuts(lap, reference) if c.start_m < length]
-    bounds = [0.0] + [c.start_m for c in cuts] + [length]
-    owners = [_Cut(0, PH.CORNER_PHASE_STRAIGHT, 0.0)] + cuts
+    first = cuts[0].start_m if cuts else length
+    wrapped = [c.lift_start_m for c in (*lap.corners, *reference.corners) if wrapped_lift(c) and 0 < c.lift_start_m < first]
+    starts = [_Cut(0, PH.CORNER_PHASE_STRAIGHT, 0.0)] + ([_Cut(0, PH.CORNER_PHASE_STRAIGHT, min(wrapped))] if wrapped else [])
+    bounds = [c.start_m for c in starts] + [c.start_m for c in cuts] + [length]
+    owners = starts + cuts
     at = np.interp(np.asarray(bounds), grid_m, delta_s)
     at[0], at[-1] = 0.0, float(delta_s[-1])
     return [

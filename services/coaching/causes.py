@@ -63,8 +63,10 @@ MERGED_ENTRY_SLOWER_KMH = 2.0  # slower than this into the braking, a braking do
 OVERSHOOT_THROTTLE_RATIO = 3.0  # an overshoot delays full throttle about as much as the braking was late, not 3x more
 COASTING_TOLERANCE_M = 10.0
 COASTING_LIMIT_M = 15.0  # without a reference: coasting this long is worth a remark on its own
-LIFT_TOLERANCE_M = 8.0
+LIFT_SAME_PLACE_M = 30.0  # lifts of both laps starting this close are at the same place
+LIFT_TOLERANCE_M = 10.0  # at a kink's grip limit a consistent driver's lift spreads up to 9 m on clean laps
 KINK_LIFT_M = 30.0
+KINK_FASTER_MPS = 0.05  # faster than the reference at a kink's apex by more than this (m/s): a lift there is grip
 FLAT_APEX_M = 10.0  # full throttle this soon after the apex of a corner not braked for: taken flat (as analysis)
 IN_CORNER_COAST_S = 0.02  # a gap between the pedals mid-corner is a remark when it costs this much
 
@@ -261,6 +263,12 @@ def technique_finding(
         add(FT.FEEDBACK_TYPE_BRAKE_LATE, onset, ref_onset, onset, ref_onset, brake_diff, "m", (*TECHNIQUE_PHASES, CARRY),
             PH.CORNER_PHASE_BRAKING)
     else:
+        # a minimum speed only a little lower (by under twice its tolerance) needs a metre or a few of earlier
+        # braking (the speeds' squares apart over the deceleration), never twice the brake point tolerance: braking
+        # that much earlier is the cause, and the lower speed its consequence
+        early_anyway = brake_diff < -2 * BRAKE_POINT_TOLERANCE_M and min_diff > -2 * APEX_SPEED_TOLERANCE_KMH
+        if slower_apex and early_anyway:
+            slower_apex = False
         if brake_diff < -BRAKE_POINT_TOLERANCE_M and not slower_apex:
             add(FT.FEEDBACK_TYPE_BRAKE_EARLY, onset, ref_onset, onset, ref_onset, brake_diff, "m",
                 (PH.CORNER_PHASE_BRAKING, PH.CORNER_PHASE_ENTRY, PH.CORNER_PHASE_APEX), PH.CORNER_PHASE_BRAKING)
@@ -289,8 +297,11 @@ def technique_finding(
 
 def straight_findings(
     *, corner: analysis_pb2.Corner, ref: analysis_pb2.Corner | None, booked: Mapping[object, float] | None,
+    line_booked: Mapping[object, float] | None = None,
 ) -> list[Finding]:
-    """Coasting into ``corner`` and a lift on the straight after it, each with its own time."""
+    """Coasting into ``corner`` and a lift on the straight after it, each with its own time. A lift past the line
+    (on the last corner's straight, starting before its full throttle) takes its time from ``line_booked``, the
+    booking of the run from the line (corner 0)."""
     n = corner.number
     found: list[Finding] = []
     ref_coast = ref.approach_coasting_m if ref is not None else 0.0
@@ -305,14 +316,17 @@ def straight_findings(
         metres = max(coast, corner.coasting_m)
         start = corner.approach_coasting_start_m if coast >= corner.coasting_m else corner.entry_m
         found.append(Finding(n, FT.FEEDBACK_TYPE_COASTING, start, start, metres, 0.0, metres, "m"))
-    if ref is not None and corner.lift_m - ref.lift_m > LIFT_TOLERANCE_M:
+    # the reference's lift offsets this lap's only where it lifted too (a breath at a kink's grip 250 m on is no excuse)
+    ref_lift = ref.lift_m if ref is not None and abs(corner.lift_start_m - ref.lift_start_m) <= LIFT_SAME_PLACE_M else 0.0
+    if ref is not None and corner.lift_m - ref_lift > LIFT_TOLERANCE_M:
         # the straight from the lift's start; when analysis did not cut the straight there, the whole straight
-        lifted = LIFTED if booked is None or LIFTED in booked else CARRY
+        where = line_booked if corner.lift_start_m < corner.full_throttle_m and line_booked is not None else booked
+        lifted = LIFTED if where is None or LIFTED in where else CARRY
         found.append(Finding(n, FT.FEEDBACK_TYPE_LIFT, corner.lift_start_m, corner.lift_start_m, corner.lift_m,
-                             ref.lift_m, corner.lift_m - ref.lift_m, "m", _share(booked, lifted),
+                             ref_lift, corner.lift_m - ref_lift, "m", _share(where, lifted),
                              PH.CORNER_PHASE_STRAIGHT,
-                             evidence=(Measure("lift_m", corner.lift_m, ref.lift_m, "m"),
-                                       *evidence.phase_losses(booked, (lifted,)))))
+                             evidence=(Measure("lift_m", corner.lift_m, ref_lift, "m"),
+                                       *evidence.phase_losses(where, (lifted,)))))
     return found
 
 
@@ -332,7 +346,8 @@ def corner_findings(
             found = technique_finding(lap=lap, reference=reference, corner=corner, ref=ref, booked=booked, length_m=length)
             if found is not None:
                 findings.append(found)
-        for finding in straight_findings(corner=corner, ref=ref, booked=booked):
+        line_booked = booking.get(0, {}) if booking is not None else None
+        for finding in straight_findings(corner=corner, ref=ref, booked=booked, line_booked=line_booked):
             if finding.phase == PH.CORNER_PHASE_APPROACH and found is not None and found.type == FT.FEEDBACK_TYPE_COASTING:
                 # coasting into the corner and on through it: one remark, both stretches, both times
                 findings.remove(found)
@@ -344,24 +359,40 @@ def corner_findings(
                                                         *evidence.phase_losses(booked, (PH.CORNER_PHASE_APPROACH,
                                                                                         PH.CORNER_PHASE_ENTRY,
                                                                                         PH.CORNER_PHASE_APEX))))
+            elif (finding.phase == PH.CORNER_PHASE_APPROACH and found is not None and not corner.braked
+                  and found.type == FT.FEEDBACK_TYPE_LOW_APEX_SPEED):
+                # coasted down to the corner and never braked: the lower minimum speed is what the coasting took off
+                findings.remove(found)
+                finding = dataclasses.replace(finding, time_s=_add(finding.time_s, found.time_s),
+                                              corner_loss_s=found.corner_loss_s,
+                                              evidence=(*finding.evidence[:1], *found.evidence[:1],
+                                                        *evidence.phase_losses(booked, (PH.CORNER_PHASE_APPROACH,
+                                                                                        PH.CORNER_PHASE_ENTRY,
+                                                                                        PH.CORNER_PHASE_APEX))))
             elif finding.phase == PH.CORNER_PHASE_APPROACH and found is None and booked is not None:
                 # braking at the usual marker after coasting arrives too slow: the crawl to the corner is the coasting's
                 crawl = (PH.CORNER_PHASE_APPROACH, PH.CORNER_PHASE_BRAKING, PH.CORNER_PHASE_ENTRY)
                 finding = dataclasses.replace(finding, time_s=_share(booked, *crawl), corner_loss_s=corner_loss_s(booked),
                                               evidence=(*finding.evidence[:1], *evidence.phase_losses(booked, crawl)))
             findings.append(finding)
-    return [_kink_exit(f, lap=lap, refs=refs) for f in findings]
+    return [kept for f in findings if (kept := _kink_exit(f, lap=lap, refs=refs)) is not None]
 
 
-def _kink_exit(finding: Finding, *, lap: analysis_pb2.LapAnalysis, refs: Mapping[int, analysis_pb2.Corner]) -> Finding:
+def _kink_exit(finding: Finding, *, lap: analysis_pb2.LapAnalysis, refs: Mapping[int, analysis_pb2.Corner]) -> Finding | None:
     """A lift that starts at the apex of a kink the reference takes flat is a late throttle at that kink (unless this
-    lap was flat out through the kink before the lift began: then it is a lift on the straight)."""
+    lap was flat out through the kink before the lift began: then it is a lift on the straight). A lift that begins
+    within ``FLAT_APEX_M`` of the apex is the throttle not kept full at the apex, however full it was there: a late
+    throttle at the kink; but not when this lap came to the kink's apex faster than the reference (by more than
+    ``KINK_FASTER_MPS``): then the car met the kink's grip and the lift is the price of the speed carried (no remark)."""
     if finding.type != FT.FEEDBACK_TYPE_LIFT:
         return finding
     for corner in lap.corners:
         ref = refs.get(corner.number)
-        flat_before = 0 < corner.full_throttle_m < finding.distance_m  # flat through the kink, lifting after it
+        # flat through the kink, lifting after it
+        flat_before = 0 < corner.full_throttle_m < finding.distance_m and finding.distance_m > corner.apex_m + FLAT_APEX_M
         if ref is not None and is_flat(ref) and abs(finding.distance_m - corner.apex_m) <= KINK_LIFT_M and not flat_before:
+            if corner.apex_speed_mps > ref.apex_speed_mps + KINK_FASTER_MPS:
+                return None  # carried more speed to the kink: the lift is its grip, not a throttle to hold
             return dataclasses.replace(finding, corner_number=corner.number, type=FT.FEEDBACK_TYPE_LATE_THROTTLE,
                                        target_m=ref.full_throttle_m, this_value=finding.distance_m + finding.this_value,
                                        reference_value=ref.full_throttle_m, phase=PH.CORNER_PHASE_EXIT)

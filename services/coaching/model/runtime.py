@@ -15,6 +15,7 @@ import onnxruntime as ort
 from racecoach.services.coaching.model import spec
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / spec.MODEL_FILE
+RULES_REACH = spec.FEATURE_NAMES.index("rules_within_reach_s")
 
 
 class ModelError(RuntimeError):
@@ -28,6 +29,7 @@ class ScoringModel:
     session: ort.InferenceSession
     version: str
     path: Path
+    serves_model: bool = True  # False where the card found the rules' time within reach better on held-out tracks
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         """Time within reach (s, float32, shape ``[N]``, never negative) of ``features`` (``[N, F]`` or ``[F]``)."""
@@ -38,7 +40,10 @@ class ScoringModel:
         return reach.reshape(-1)
 
     def within_reach_s(self, features: np.ndarray) -> float:
-        """The time within reach (s) of one feature vector."""
+        """The time within reach (s) of one feature vector: the model's, or the rules' (the feature
+        ``rules_within_reach_s``) where the model file says the model did not beat them."""
+        if not self.serves_model:
+            return max(float(np.asarray(features, dtype=np.float64).reshape(-1)[RULES_REACH]), 0.0)
         return float(self.predict(features)[0])
 
     def score(self, features: np.ndarray) -> float:
@@ -76,8 +81,11 @@ def open_session(*, path: Path, what: str, features: tuple[str, ...]) -> tuple[o
 def open_model(*, path: Path = DEFAULT_MODEL_PATH) -> ScoringModel:
     """A new :class:`ScoringModel` from ``path`` (prefer :func:`load_model`, which caches)."""
     path = Path(path)
-    session, version, _ = open_session(path=path, what="scoring", features=spec.FEATURE_NAMES)
-    return ScoringModel(session=session, version=version, path=path)
+    session, version, props = open_session(path=path, what="scoring", features=spec.FEATURE_NAMES)
+    served = props.get("within_reach_served", "model")
+    if served not in ("model", "rules"):
+        raise ModelError(f"the scoring model at {path} serves within_reach_served={served!r}; expected 'model' or 'rules'")
+    return ScoringModel(session=session, version=version, path=path, serves_model=served == "model")
 
 
 _lock = threading.Lock()

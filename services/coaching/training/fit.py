@@ -136,7 +136,7 @@ def fit_models(*, data: dict[str, np.ndarray], settings: Settings) -> Fitted:
     }
     reach_m = metrics["time_within_reach_mae_s"]
     metrics["decisions"] = {
-        "score": "model (time within reach)",
+        "score": "score_from_reach of the time within reach served (time_within_reach: the model's or the rules')",
         "time_within_reach": "model" if reach_m["model"] is not None and reach_m["model"] < reach_m["rules"] else "rules",
         "causes_served": [c for c, m in cause_metrics.items() if m["decision"] == "model"],
         "causes_note": "the rules name every remark; for the causes in causes_served the cause model confirms each "
@@ -147,8 +147,10 @@ def fit_models(*, data: dict[str, np.ndarray], settings: Settings) -> Fitted:
     return Fitted(lap=lap, causes=causes, corner_cost=corner_cost, metrics=metrics)
 
 
-def lap_onnx(*, model: GradientBoostingRegressor) -> onnx.ModelProto:
-    """The lap regressor as ONNX, its correction added to the rules' input: features[N, F] → within_reach_s[N, 1]."""
+def lap_onnx(*, model: GradientBoostingRegressor, serves_model: bool = True) -> onnx.ModelProto:
+    """The lap regressor as ONNX, its correction added to the rules' input: features[N, F] → within_reach_s[N, 1].
+    ``serves_model`` False (the rules' time within reach was better on the held-out tracks) is written to the
+    metadata (``within_reach_served``): the service then scores from the rules' figure."""
     n = len(spec.FEATURE_NAMES)
     raw = skl2onnx.convert_sklearn(model, initial_types=[(spec.INPUT_NAME, FloatTensorType([None, n]))],
                                    final_types=[("correction", FloatTensorType([None, 1]))],
@@ -172,7 +174,8 @@ def lap_onnx(*, model: GradientBoostingRegressor) -> onnx.ModelProto:
     raw.producer_name, raw.producer_version = "racecoach.services.coaching.training", spec.MODEL_VERSION
     raw.doc_string = "Racing Coach lap model: time within reach (s); see racecoach.services.coaching.model.spec."
     del raw.metadata_props[:]
-    helper.set_model_props(raw, {"model_version": spec.MODEL_VERSION, "feature_names": ",".join(spec.FEATURE_NAMES)})
+    helper.set_model_props(raw, {"model_version": spec.MODEL_VERSION, "feature_names": ",".join(spec.FEATURE_NAMES),
+                                 "within_reach_served": "model" if serves_model else "rules"})
     onnx.checker.check_model(raw)
     return raw
 
@@ -263,7 +266,8 @@ def train(*, settings: Settings, out_dir: Path, rows: Rows | None = None) -> dic
         laps=settings.laps)
     data = rows.arrays()
     fitted = fit_models(data=data, settings=settings)
-    model_bytes = lap_onnx(model=fitted.lap).SerializeToString(deterministic=True)
+    serves_model = fitted.metrics["decisions"]["time_within_reach"] == "model"
+    model_bytes = lap_onnx(model=fitted.lap, serves_model=serves_model).SerializeToString(deterministic=True)
     cause_bytes = causes_onnx(fitted=fitted).SerializeToString(deterministic=True)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -152,3 +152,48 @@ def test_the_last_metres_of_a_braking_past_its_apex_are_not_the_next_corners_bra
     first, fast = _corner(1, 1000.0), _corner(2, 1100.0)
     measure_corners(grid_m=GRID, channels=channels, corners=[first, fast])
     assert fast.braked and fast.brake_onset_m == pytest.approx(1003.0)  # where it reaches 30 % of its 0.8 peak
+
+
+def test_a_lift_past_the_line_is_the_last_corners_and_splits_the_run_from_the_line():
+    # the lap's one corner is also its last: its straight runs on past the line to its own approach (800 m)
+    lap, reference = _measured(_trace(lift=(300.0, 340.0))), _measured(_trace())
+    (corner,) = lap.corners
+    assert corner.lift_m == pytest.approx(40.0, abs=2.0)
+    assert corner.lift_start_m == pytest.approx(300.0, abs=1.0)  # before its full throttle: past the line
+    assert reference.corners[0].lift_m == 0.0
+    delta = 0.2 * np.clip((GRID - 300) / 40, 0, 1)  # 0.2 s lost in the lift, nothing elsewhere
+    phases = phase_deltas(lap=lap, reference=reference, grid_m=GRID, delta_s=delta)
+    line = [p for p in phases if p.corner_number == 0]
+    assert [(p.start_m, p.phase) for p in line] == [(0.0, PH.CORNER_PHASE_STRAIGHT), (300.0, PH.CORNER_PHASE_STRAIGHT)]
+    assert line[1].end_m == pytest.approx(800.0, abs=1.0)
+    assert (line[0].time_loss_s, line[1].time_loss_s) == pytest.approx((0.0, 0.2), abs=1e-6)
+    assert sum(p.time_loss_s for p in phases) == pytest.approx(0.2, abs=1e-9)
+    # a lift on the straight after the exit is still the straight's, not past the line
+    later = _measured(_trace(lift=(2000.0, 2050.0)))
+    assert later.corners[0].lift_start_m == pytest.approx(2000.0, abs=1.0)
+
+
+def test_easing_off_into_the_braking_is_no_lift():
+    channels = _trace(lift=(2000.0, 2050.0))
+    throttle, brake = channels["throttle"], channels["brake"]
+    easing = (GRID >= 770) & (GRID < 800)
+    throttle[easing] = 0.8  # partial throttle up to the braking at 800 m, the car slowing
+    channels["speed_mps"][easing] = np.linspace(60.0, 59.0, int(easing.sum()))
+    brake[(GRID >= 797) & (GRID < 800)] = 0.1  # the pedal coming on before its firm pressure
+    corner = _corner()
+    measure_corners(grid_m=GRID, channels=channels, corners=[corner])
+    assert corner.lift_start_m == pytest.approx(2000.0, abs=1.0)
+    assert corner.lift_m == pytest.approx(50.0, abs=2.0)  # the lift on the straight alone
+
+
+def test_a_lift_under_way_at_the_line_is_the_previous_laps():
+    channels = _trace()
+    start = GRID < 30.0  # off the throttle from before the line, back on 30 m after it
+    channels["throttle"][start] = 0.0
+    channels["speed_mps"][start] = np.linspace(58.0, 57.0, int(start.sum()))
+    corner = _corner()
+    measure_corners(grid_m=GRID, channels=channels, corners=[corner])
+    assert corner.lift_m == 0.0
+    channels["throttle"][GRID < 5.0] = 1.0  # the same lift begun 5 m after the line is this lap's
+    measure_corners(grid_m=GRID, channels=channels, corners=[corner])
+    assert corner.lift_start_m == pytest.approx(5.0, abs=1.0) and corner.lift_m == pytest.approx(25.0, abs=2.0)

@@ -198,9 +198,9 @@ def test_each_remark_carries_the_measures_that_decided_its_cause_and_its_phases_
 def test_a_lift_after_a_kink_taken_flat_stays_a_lift_and_one_at_its_apex_is_a_late_throttle_there():
     from racecoach.services.coaching.causes import corner_findings
 
-    def lap_with_kink(*, full_m: float, lift_start_m: float) -> analysis_pb2.LapAnalysis:
+    def lap_with_kink(*, full_m: float, lift_start_m: float, apex_mps: float = 54.0) -> analysis_pb2.LapAnalysis:
         lap = measured(reference_lap(lap_number=3))
-        kink = analysis_pb2.Corner(number=4, entry_m=1900.0, apex_m=1972.0, exit_m=1990.0, apex_speed_mps=54.0,
+        kink = analysis_pb2.Corner(number=4, entry_m=1900.0, apex_m=1972.0, exit_m=1990.0, apex_speed_mps=apex_mps,
                                    full_throttle_m=full_m, entry_speed_mps=54.0)
         lap.corners.append(kink)
         lap.corners[1].lift_m, lap.corners[1].lift_start_m = 25.0, lift_start_m  # on corner 2's straight
@@ -214,6 +214,18 @@ def test_a_lift_after_a_kink_taken_flat_stays_a_lift_and_one_at_its_apex_is_a_la
     lifted_at_it = lap_with_kink(full_m=0.0, lift_start_m=1975.0)  # never flat through it: off the throttle at its apex
     kinds = {(f.corner_number, f.type) for f in corner_findings(lap=lifted_at_it, reference=reference)}
     assert (4, FT.FEEDBACK_TYPE_LATE_THROTTLE) in kinds
+    # full at the apex, off it 3 m later: the throttle was not kept full at the apex, a late throttle at the kink
+    off_at_apex = lap_with_kink(full_m=1972.0, lift_start_m=1975.0)
+    kinds = {(f.corner_number, f.type) for f in corner_findings(lap=off_at_apex, reference=reference)}
+    assert (4, FT.FEEDBACK_TYPE_LATE_THROTTLE) in kinds and (2, FT.FEEDBACK_TYPE_LIFT) not in kinds
+    # the same lift 10 m past the apex and beyond is on the straight
+    past_apex = lap_with_kink(full_m=1972.0, lift_start_m=1983.0)
+    kinds = {(f.corner_number, f.type) for f in corner_findings(lap=past_apex, reference=reference)}
+    assert (2, FT.FEEDBACK_TYPE_LIFT) in kinds and (4, FT.FEEDBACK_TYPE_LATE_THROTTLE) not in kinds
+    # at the apex 0.5 km/h faster than the reference: the car met the kink's grip; nothing to tell at the kink
+    faster = lap_with_kink(full_m=1972.0, lift_start_m=1975.0, apex_mps=54.0 + 0.5 / 3.6)
+    kinds = {(f.corner_number, f.type) for f in corner_findings(lap=faster, reference=reference)}
+    assert not {(4, FT.FEEDBACK_TYPE_LATE_THROTTLE), (2, FT.FEEDBACK_TYPE_LIFT)} & kinds
 
 
 @pytest.mark.parametrize(("late_m", "throttle_m", "cause"), [
@@ -276,3 +288,55 @@ def test_full_throttle_a_consistent_drivers_spread_later_is_no_late_throttle():
     assert not feedback({2: {"full_throttle_m": 1290.0 + 11.0}}, losses)  # 11 m: within a clean lap's spread
     (item,) = feedback({2: {"full_throttle_m": 1290.0 + 20.0}}, losses)
     assert (item.type, item.corner_number, item.delta_value) == (FT.FEEDBACK_TYPE_LATE_THROTTLE, 2, pytest.approx(20.0))
+
+
+def test_a_lift_past_the_line_is_the_last_corners_with_the_time_lost_after_the_line():
+    reference = measured(reference_lap())
+    lap = measured(reference_lap(lap_number=3))
+    last = lap.corners[-1]
+    last.lift_m, last.lift_start_m = 40.0, 120.0  # before its full throttle (2810 m): 120 m past the line
+    deltas = phases({(3, PH.CORNER_PHASE_STRAIGHT): 0.01})
+    deltas.insert(1, analysis_pb2.PhaseDelta(corner_number=0, phase=PH.CORNER_PHASE_STRAIGHT, start_m=120.0,
+                                             time_loss_s=0.22))  # the run from the line, cut at the lift
+    items = rules.lap_feedback(lap=lap, reference=reference, corner_deltas=[], phase_deltas=deltas)
+    (lift,) = [f for f in items if f.type == FT.FEEDBACK_TYPE_LIFT]
+    assert (lift.corner_number, lift.distance_m) == (last.number, 120.0)
+    assert lift.time_loss_s == pytest.approx(0.22)  # the run from the lift on, not the last corner's own straight
+    assert "0.22 s" in lift.description
+
+
+@pytest.mark.parametrize(("onset_m", "kmh", "cause"), [
+    (1185.0, 118.3, FT.FEEDBACK_TYPE_BRAKE_EARLY),  # 15 m early, 1.7 km/h slower: that speed needs ~1 m, not 15
+    (1185.0, 114.0, FT.FEEDBACK_TYPE_LOW_APEX_SPEED),  # 6 km/h slower: slowing too much, braking sooner for it
+    (1192.0, 118.0, FT.FEEDBACK_TYPE_LOW_APEX_SPEED),  # 8 m early: within twice the brake point tolerance
+])
+def test_braking_far_earlier_for_a_minimum_speed_a_little_lower_is_braking_early(onset_m, kmh, cause):
+    losses = {(2, PH.CORNER_PHASE_BRAKING): 0.3, (2, PH.CORNER_PHASE_APEX): 0.05, (2, PH.CORNER_PHASE_EXIT): 0.05}
+    (item,) = feedback({2: {"brake_onset_m": onset_m, "kmh": kmh}}, losses)
+    assert (item.corner_number, item.type) == (2, cause)
+
+
+def test_a_reference_lift_elsewhere_on_the_straight_does_not_offset_this_laps():
+    reference = measured(reference_lap())
+    reference.corners[1].lift_m, reference.corners[1].lift_start_m = 8.0, 2250.0  # a breath far down the straight
+    lap = measured(reference_lap(lap_number=3))
+    lap.corners[1].lift_m, lap.corners[1].lift_start_m = 17.0, 2000.0
+    deltas = phases({(2, PH.CORNER_PHASE_STRAIGHT): 0.2})
+    (lift,) = [f for f in rules.lap_feedback(lap=lap, reference=reference, corner_deltas=[], phase_deltas=deltas)
+               if f.type == FT.FEEDBACK_TYPE_LIFT]
+    assert (lift.corner_number, lift.delta_value) == (2, 17.0)  # 17 m more than the reference, not 9
+    reference.corners[1].lift_start_m = 2010.0  # the reference lifted there too, 8 of the 17 m: within the spread
+    assert not [f for f in rules.lap_feedback(lap=lap, reference=reference, corner_deltas=[], phase_deltas=deltas)
+                if f.type == FT.FEEDBACK_TYPE_LIFT]
+
+
+def test_coasting_down_to_a_corner_without_braking_owns_the_lower_minimum_speed():
+    losses = {(2, PH.CORNER_PHASE_APPROACH): 0.15, (2, PH.CORNER_PHASE_APEX): 0.2, (2, PH.CORNER_PHASE_EXIT): 0.1}
+    changes = {2: {"braked": False, "approach_coasting_m": 70.0, "approach_coasting_start_m": 1130.0, "kmh": 100.0}}
+    items = [f for f in feedback(changes, losses) if f.corner_number == 2]
+    assert [f.type for f in items] == [FT.FEEDBACK_TYPE_COASTING]
+    assert items[0].time_loss_s == pytest.approx(0.45)  # the coasting's approach and the speed it took off
+    # braking after the coasting, a lower minimum speed is still the braking's own
+    changes[2]["braked"] = True
+    assert {f.type for f in feedback(changes, losses) if f.corner_number == 2} == {FT.FEEDBACK_TYPE_LOW_APEX_SPEED,
+                                                                                   FT.FEEDBACK_TYPE_COASTING}

@@ -48,7 +48,9 @@ def test_model_predicts_a_non_negative_time_within_reach_per_row():
     got = model.predict(rows)
     assert got.shape == (50,) and got.dtype == np.float32
     assert np.all(got >= 0.0) and np.all(np.isfinite(got))
-    assert model.score(rows[0]) == pytest.approx(spec.score_from_reach(float(got[0])), rel=1e-6)
+    served = float(got[0]) if model.serves_model else max(float(rows[0][spec.FEATURE_NAMES.index("rules_within_reach_s")]), 0.0)
+    assert model.within_reach_s(rows[0]) == pytest.approx(served, rel=1e-6)
+    assert model.score(rows[0]) == pytest.approx(spec.score_from_reach(served), rel=1e-6)
     assert 0.0 <= model.score(rows[0]) <= 100.0
 
 

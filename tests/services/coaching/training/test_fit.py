@@ -83,3 +83,21 @@ def test_the_committed_card_records_the_default_command():
     committed = json.loads((DEFAULT_MODEL_PATH.parent / spec.CARD_FILE).read_text())
     assert committed["command"] == f"racing-coach train --seed {Settings().seed}"
     assert committed["settings"] == json.loads(json.dumps(asdict(Settings())))
+
+
+def test_a_lap_model_that_lost_to_the_rules_scores_from_the_rules_figure(rows, tmp_path):
+    data = rows.arrays()
+    fitted = fit_models(data=data, settings=TINY)
+    reach = spec.FEATURE_NAMES.index("rules_within_reach_s")
+    served, kept = tmp_path / "model.onnx", tmp_path / "rules.onnx"
+    served.write_bytes(lap_onnx(model=fitted.lap).SerializeToString(deterministic=True))
+    kept.write_bytes(lap_onnx(model=fitted.lap, serves_model=False).SerializeToString(deterministic=True))
+    model, rules = open_model(path=served), open_model(path=kept)
+    assert model.serves_model and not rules.serves_model
+    for row in data["lap_x"][:20]:
+        assert rules.within_reach_s(row) == pytest.approx(max(float(row[reach]), 0.0), abs=1e-6)
+        assert rules.score(row) == pytest.approx(spec.score_from_reach(float(row[reach])), abs=1e-4)
+        assert model.within_reach_s(row) == pytest.approx(float(model.predict(row)[0]))
+    # the committed model serves what its card decided
+    committed = json.loads((DEFAULT_MODEL_PATH.parent / spec.CARD_FILE).read_text())
+    assert open_model(path=DEFAULT_MODEL_PATH).serves_model == (committed["metrics"]["decisions"]["time_within_reach"] == "model")

@@ -639,12 +639,14 @@ class Corner(betterproto2.Message):
 
     lift_m: "float" = betterproto2.field(19, betterproto2.TYPE_DOUBLE)
     """
-    lift_m is the distance of partial throttle on the straight after the corner's full throttle, in metres.
+    lift_m is the distance of partial throttle on the straight after the corner's full throttle, in metres;
+    the last corner's straight goes on past the line to the first corner's approach.
     """
 
     lift_start_m: "float" = betterproto2.field(20, betterproto2.TYPE_DOUBLE)
     """
-    lift_start_m is where the first such lift starts, metres from the start/finish line; 0 when none.
+    lift_start_m is where the longest such lift starts, metres from the start/finish line; 0 when none. On the
+    last corner, a start before its full throttle is past the line.
     """
 
     brake_release_m: "float" = betterproto2.field(21, betterproto2.TYPE_DOUBLE)
