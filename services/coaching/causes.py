@@ -59,6 +59,8 @@ THROTTLE_TOLERANCE_M = 10.0
 # a late throttle told as such: past a consistent driver's own spread (full throttle up to ~11 m later on a
 # clean lap); the overshoot test above keeps THROTTLE_TOLERANCE_M
 LATE_THROTTLE_M = 12.0
+FASTER_APEX_KMH = 0.3  # through the apex faster than the reference by this much ...
+GRIP_PRICE_S = 0.1  # ... full throttle a little later (up to twice LATE_THROTTLE_M) costing under this: grip's price
 MERGED_ENTRY_SLOWER_KMH = 2.0  # slower than this into the braking, a braking done sooner needed less of it
 OVERSHOOT_THROTTLE_RATIO = 3.0  # an overshoot delays full throttle about as much as the braking was late, not 3x more
 COASTING_TOLERANCE_M = 10.0
@@ -145,6 +147,14 @@ def brake_onset_m(lap: analysis_pb2.LapAnalysis, corner: analysis_pb2.Corner) ->
         return corner.brake_onset_m
     zone = laps.braking_zone_for(lap, corner.number)
     return zone.brake_point_m if zone is not None else None
+
+
+def grip_price(*, min_diff: float, throttle_diff: float, time_s: float | None) -> bool:
+    """Whether full throttle ``throttle_diff`` m later than the reference after an apex ``min_diff`` km/h faster,
+    costing ``time_s`` on the exit and the straight, is the price of the speed carried (a car at its grip reaches
+    full throttle a little later) rather than a late throttle worth telling."""
+    return (min_diff > FASTER_APEX_KMH and throttle_diff <= 2 * LATE_THROTTLE_M and time_s is not None
+            and time_s < GRIP_PRICE_S)
 
 
 def is_flat(corner: analysis_pb2.Corner) -> bool:
@@ -277,7 +287,8 @@ def technique_finding(
             add(FT.FEEDBACK_TYPE_LOW_APEX_SPEED, corner.apex_m, ref.apex_m, corner.apex_speed_mps * laps.MPS_TO_KMH,
                 ref.apex_speed_mps * laps.MPS_TO_KMH, min_diff, "km/h",
                 (*phases, PH.CORNER_PHASE_APEX, PH.CORNER_PHASE_EXIT, CARRY), PH.CORNER_PHASE_APEX)
-        elif throttle_diff > LATE_THROTTLE_M:
+        elif throttle_diff > LATE_THROTTLE_M and not grip_price(min_diff=min_diff, throttle_diff=throttle_diff,
+                                                                time_s=_share(booked, PH.CORNER_PHASE_EXIT, CARRY)):
             add(FT.FEEDBACK_TYPE_LATE_THROTTLE, full, ref_full, full, ref_full, throttle_diff, "m",
                 (PH.CORNER_PHASE_EXIT, CARRY), PH.CORNER_PHASE_EXIT)
     in_corner = _share(booked, PH.CORNER_PHASE_ENTRY, PH.CORNER_PHASE_APEX)

@@ -340,3 +340,15 @@ def test_coasting_down_to_a_corner_without_braking_owns_the_lower_minimum_speed(
     changes[2]["braked"] = True
     assert {f.type for f in feedback(changes, losses) if f.corner_number == 2} == {FT.FEEDBACK_TYPE_LOW_APEX_SPEED,
                                                                                    FT.FEEDBACK_TYPE_COASTING}
+
+
+@pytest.mark.parametrize(("kmh", "later_m", "exit_s", "told"), [
+    (121.0, 15.0, 0.03, False),  # 1 km/h faster through the apex, full throttle 15 m later, 0.05 s: the speed's price
+    (121.0, 30.0, 0.03, True),  # 30 m later is more than grip explains
+    (121.0, 15.0, 0.3, True),  # and so is losing 0.32 s on the way out
+    (120.0, 15.0, 0.03, True),  # as fast through the apex: a late throttle
+])
+def test_a_little_later_full_throttle_after_a_faster_apex_is_no_late_throttle(kmh, later_m, exit_s, told):
+    losses = {(2, PH.CORNER_PHASE_EXIT): exit_s, (2, PH.CORNER_PHASE_STRAIGHT): 0.02}
+    items = feedback({2: {"kmh": kmh, "full_throttle_m": 1290.0 + later_m}}, losses)
+    assert ((2, FT.FEEDBACK_TYPE_LATE_THROTTLE) in {(f.corner_number, f.type) for f in items}) == told
