@@ -173,6 +173,17 @@ def _full_throttle(throttle: np.ndarray, brake: np.ndarray, start: int, stop: in
     return None
 
 
+def _clear_edge_run(part: np.ndarray, run: np.ndarray, *, first: bool) -> None:
+    """Clear ``part`` in place over the run of ``run`` that holds its first sample (``first``) or its last."""
+    if not len(run) or not run[0 if first else -1]:
+        return
+    off = np.flatnonzero(~run)
+    if first:
+        part[: off[0] if len(off) else len(part)] = False
+    else:
+        part[off[-1] + 1 if len(off) else 0:] = False
+
+
 def measure_corners(*, grid_m: np.ndarray, channels: dict[str, np.ndarray], corners: Sequence[analysis_pb2.Corner]) -> None:
     """Fill each corner's brake onset, release, peak, entry/exit speed, full throttle, approach
     coasting and lift fields in place (``corners`` in order along the lap). Run it on the numbered
@@ -241,14 +252,11 @@ def measure_corners(*, grid_m: np.ndarray, channels: dict[str, np.ndarray], corn
         at, part = lifted(start, end)
         if k + 1 == len(driven):  # the last corner's straight runs on past the line, to the first corner's approach
             wrap_at, wrap_part = lifted(0, min(_index(grid_m, approach_start_m(driven[0])), int(at[0]) if len(at) else start))
-            if len(wrap_part) and wrap_part[0]:  # lifting as the lap began: the previous lap's lift, carried in
-                on = np.flatnonzero(~wrap_part)
-                wrap_part[: on[0] if len(on) else len(wrap_part)] = False
+            _clear_edge_run(wrap_part, wrap_part, first=True)  # lifting as the lap began: the previous lap's lift
             at, part = np.concatenate([at, wrap_at]), np.concatenate([part, wrap_part])
-        into = part | (brake[at] >= BRAKE_ON)  # the brake coming on before the onset's firm pressure
-        if len(part) and into[-1]:  # off the throttle up to the next approach: lifting into it, not on the straight
-            back = np.flatnonzero(~into)
-            part[back[-1] + 1 if len(back) else 0:] = False
+        # off the throttle up to the next approach (the brake coming on before the onset's firm pressure counts):
+        # lifting into it, not on the straight
+        _clear_edge_run(part, part | (brake[at] >= BRAKE_ON), first=False)
         metres = float(part.sum() * step)
         if metres >= LIFT_MIN_M:
             runs = _runs(part)  # the lift is where the longest run starts (a one-sample dip is not its start)
