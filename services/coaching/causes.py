@@ -276,9 +276,8 @@ def technique_finding(
         # a minimum speed only a little lower (by under twice its tolerance) needs a metre or a few of earlier
         # braking (the speeds' squares apart over the deceleration), never twice the brake point tolerance: braking
         # that much earlier is the cause, and the lower speed its consequence
-        early_anyway = brake_diff < -2 * BRAKE_POINT_TOLERANCE_M and min_diff > -2 * APEX_SPEED_TOLERANCE_KMH
-        if slower_apex and early_anyway:
-            slower_apex = False
+        slower_apex = slower_apex and not (brake_diff < -2 * BRAKE_POINT_TOLERANCE_M
+                                           and min_diff > -2 * APEX_SPEED_TOLERANCE_KMH)
         if brake_diff < -BRAKE_POINT_TOLERANCE_M and not slower_apex:
             add(FT.FEEDBACK_TYPE_BRAKE_EARLY, onset, ref_onset, onset, ref_onset, brake_diff, "m",
                 (PH.CORNER_PHASE_BRAKING, PH.CORNER_PHASE_ENTRY, PH.CORNER_PHASE_APEX), PH.CORNER_PHASE_BRAKING)
@@ -349,6 +348,7 @@ def corner_findings(
     length = laps.lap_length_m(lap, reference, track_length_m=track_length_m)
     refs = laps.corners_by_number(reference) if reference is not None else {}
     findings: list[Finding] = []
+    line_booked = booking.get(0, {}) if booking is not None else None  # the run from the line (a lift past it)
     for corner in lap.corners:
         ref = refs.get(corner.number)
         booked = booking.get(corner.number, {}) if booking is not None else None
@@ -357,7 +357,6 @@ def corner_findings(
             found = technique_finding(lap=lap, reference=reference, corner=corner, ref=ref, booked=booked, length_m=length)
             if found is not None:
                 findings.append(found)
-        line_booked = booking.get(0, {}) if booking is not None else None
         for finding in straight_findings(corner=corner, ref=ref, booked=booked, line_booked=line_booked):
             if finding.phase == PH.CORNER_PHASE_APPROACH and found is not None and found.type == FT.FEEDBACK_TYPE_COASTING:
                 # coasting into the corner and on through it: one remark, both stretches, both times
